@@ -1,0 +1,110 @@
+/*
+ * hart: one RISC-V RV64IMAFDC hart (Zicsr, Zifencei), privileged spec 1.12
+ * (M/S/U, Sv39/Sv48, PMP), executing pre-decoded translation blocks.
+ *
+ * Contract with the rest of the machine:
+ *  - hart_run() executes at most `budget` steps and stops exactly when the
+ *    budget is used, mid-block if needed. A step is one instruction that
+ *    retires, or one instruction that raises an exception instead of
+ *    retiring (so a trap loop still consumes budget and cannot hang the
+ *    simulator). Taking an interrupt is not a step.
+ *  - hart_icount() is exact at every point a device can observe it: inside an
+ *    MMIO callback or the time source, it counts the steps completed before
+ *    the current instruction. sim/icount turns it into virtual time.
+ *  - Interrupt lines (MIP bits driven by devices) may change during an MMIO
+ *    callback; the hart notices before the next instruction. hart_kick() asks
+ *    the hart to leave hart_run() at the next instruction boundary (timers
+ *    armed, BHs scheduled, host requests).
+ *  - Memory: RAM through host pointers cached in a software TLB, MMIO through
+ *    mem_read()/mem_write(); every store to RAM marks the page dirty; stores to
+ *    pages holding translated code invalidate those blocks.
+ *  - Guest mistakes raise architectural exceptions; nothing the guest
+ *    executes crashes or hangs the simulator.
+ *  - All architectural state is in HartState and described by hart_vmsd;
+ *    caches (TBs, TLB) are rebuilt after a load.
+ */
+#ifndef RRSIM_CPU_HART_H
+#define RRSIM_CPU_HART_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/base/error.h"
+#include "sim/memory/memory.h"
+#include "snapshots/vmstate.h"
+
+typedef struct Hart Hart;
+
+/* mip bits devices drive (privileged spec 3.1.9). */
+#define MIP_SSIP (1ull << 1)
+#define MIP_MSIP (1ull << 3)
+#define MIP_STIP (1ull << 5)
+#define MIP_MTIP (1ull << 7)
+#define MIP_SEIP (1ull << 9)
+#define MIP_MEIP (1ull << 11)
+
+typedef enum HartExit {
+    HART_EXIT_BUDGET = 0,  /* budget used up */
+    HART_EXIT_KICK,        /* hart_kick() or an interrupt line change needing the loop */
+    HART_EXIT_WFI,         /* waiting for an interrupt; nothing pending */
+    HART_EXIT_BREAKPOINT,  /* reached a debugger breakpoint (before executing it) */
+    HART_EXIT_WATCHPOINT,  /* a debugger watchpoint was hit (after the access) */
+} HartExit;
+
+typedef struct HartConfig {
+    uint64_t hartid;
+    uint64_t reset_pc;
+    /* Source of the `time` CSR and CLINT-style mtime (ticks, not ns). */
+    uint64_t (*read_time)(void *opaque);
+    void *time_opaque;
+} HartConfig;
+
+Hart *hart_new(AddressSpace *as, const HartConfig *cfg, Error **errp);
+void hart_free(Hart *h);
+/* Architectural reset: M mode, pc = reset_pc, caches flushed. */
+void hart_reset(Hart *h);
+
+/* Run up to budget steps; *executed receives the steps taken. */
+HartExit hart_run(Hart *h, uint64_t budget, uint64_t *executed);
+void hart_kick(Hart *h);
+
+/* Total steps since creation (part of the saved state). */
+uint64_t hart_icount(const Hart *h);
+
+/* Drive one or more MIP bits (level-sensitive lines from devices). */
+void hart_set_irq(Hart *h, uint64_t mip_mask, bool level);
+/* True when an enabled interrupt is pending (used for WFI wakeup). */
+bool hart_irq_pending(const Hart *h);
+
+/* Register access for the gdbstub, monitor and tests. Numbering follows GDB's
+ * riscv target: 0-31 x regs, 32 pc, 33-64 f regs, 65.. CSRs (65 + csr number). */
+bool hart_read_reg(Hart *h, int regno, uint64_t *value);
+bool hart_write_reg(Hart *h, int regno, uint64_t value);
+uint64_t hart_get_pc(const Hart *h);
+void hart_set_pc(Hart *h, uint64_t pc);
+uint64_t hart_get_xreg(const Hart *h, int r);
+void hart_set_xreg(Hart *h, int r, uint64_t v);
+int hart_priv(const Hart *h);     /* 0 U, 1 S, 3 M */
+
+/* Debug memory access through the hart's current translation (gdb 'm'/'M'). */
+bool hart_debug_read(Hart *h, uint64_t vaddr, void *buf, size_t len);
+bool hart_debug_write(Hart *h, uint64_t vaddr, const void *buf, size_t len);
+
+/* Debugger breakpoints (virtual pc) and watchpoints (virtual addresses). */
+bool hart_breakpoint_insert(Hart *h, uint64_t pc);
+bool hart_breakpoint_remove(Hart *h, uint64_t pc);
+typedef enum { WATCH_WRITE = 1, WATCH_READ = 2, WATCH_ACCESS = 3 } WatchKind;
+bool hart_watchpoint_insert(Hart *h, uint64_t addr, uint64_t len, WatchKind kind);
+bool hart_watchpoint_remove(Hart *h, uint64_t addr, uint64_t len, WatchKind kind);
+/* After HART_EXIT_WATCHPOINT: the address that triggered. */
+uint64_t hart_watch_hit_addr(const Hart *h);
+
+/* The state description (registered by the board as "hart0"), and the
+ * address of the state it describes. */
+extern const VMStateDescription hart_vmsd;
+void *hart_state_ptr(Hart *h);
+
+/* Flush every translation cache (TBs and TLB); used after loads and by tests. */
+void hart_flush_caches(Hart *h);
+
+#endif
