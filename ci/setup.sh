@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install everything rrsim needs to build, test and run its bundled guests on
+# Debian 12. Idempotent: apt is only touched when a package is missing.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config
+  libzstd-dev liblmdb-dev libfdt-dev libcmocka-dev libxxhash-dev
+  gcc-riscv64-unknown-elf device-tree-compiler
+  qemu-system-misc opensbi u-boot-qemu gdb-multiarch
+  python3
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "ci/setup.sh: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
