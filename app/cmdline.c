@@ -1,0 +1,265 @@
+/* cmdline: see cmdline.h. Option spellings follow qemu-system-riscv64. */
+#include "app/cmdline.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cmdline_usage(FILE *out)
+{
+    fputs("usage: rrsim [options]\n"
+          "\n"
+          "Machine:\n"
+          "  -M, -machine virt[,dumpdtb=FILE]  the QEMU-compatible virt board (the only one);\n"
+          "                            dumpdtb writes the device tree and exits\n"
+          "  -m SIZE                   guest RAM, default 128M (suffixes K, M, G; plain = MiB)\n"
+          "  -smp 1                    one hart (the only supported count)\n"
+          "Boot:\n"
+          "  -bios FILE|none           firmware at 0x80000000 (ELF or raw); default: OpenSBI fw_dynamic\n"
+          "  -kernel FILE              kernel (ELF at its physical addresses, or a raw Image)\n"
+          "  -initrd FILE              initial ramdisk\n"
+          "  -append STRING            kernel command line (/chosen/bootargs)\n"
+          "  -dtb FILE                 use this device tree instead of the generated one\n"
+          "  -no-reboot                exit instead of resetting when the guest resets\n"
+          "Console:\n"
+          "  -serial DEV               stdio, mon:stdio, null, file:PATH, pipe:PATH,\n"
+          "                            tcp:[HOST]:PORT,server[,nowait], unix:PATH,server[,nowait]\n"
+          "  -nographic                serial on the terminal (Ctrl-A x quits, Ctrl-A h help)\n"
+          "  -display none             accepted; rrsim has no display\n"
+          "Time and recording:\n"
+          "  -icount shift=N|auto[,sleep=on|off][,align=on|off][,rr=record|replay,rrfile=PATH]\n"
+          "Debugging:\n"
+          "  -d summary                one line with steps, virtual time and exit cause on stderr at exit\n"
+          "Other:\n"
+          "  -h, --help                this text\n"
+          "  --version                 print the version\n"
+          "\n"
+          "Exit status: the guest's sifive_test code on poweroff (0 = pass); 64 + error class on\n"
+          "errors (65 usage, 66 I/O, 67 image, ..., 74 guest hang).\n",
+          out);
+}
+
+/* QEMU's size syntax: plain numbers are MiB; K/M/G/T suffixes (optionally
+ * followed by B or iB). */
+static bool parse_size(const char *s, uint64_t *out, Error **errp)
+{
+    if (!strncmp(s, "size=", 5)) {
+        s += 5;
+    }
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s || errno || s[0] == '-') {
+        error_setc(errp, ERR_USAGE, "-m: invalid size '%s'", s);
+        return false;
+    }
+    uint64_t mult = 1ull << 20;
+    if (*end) {
+        switch (toupper((unsigned char)*end)) {
+        case 'B': mult = 1; break;
+        case 'K': mult = 1ull << 10; break;
+        case 'M': mult = 1ull << 20; break;
+        case 'G': mult = 1ull << 30; break;
+        case 'T': mult = 1ull << 40; break;
+        default:
+            error_setc(errp, ERR_USAGE, "-m: invalid size suffix in '%s'", s);
+            return false;
+        }
+        end++;
+        if (*end && strcasecmp(end, "B") && strcasecmp(end, "iB")) {
+            error_setc(errp, ERR_USAGE, "-m: invalid size suffix in '%s'", s);
+            return false;
+        }
+    }
+    if (v == 0 || v > UINT64_MAX / mult) {
+        error_setc(errp, ERR_USAGE, "-m: size '%s' out of range", s);
+        return false;
+    }
+    *out = v * mult;
+    if (*out < (16ull << 20) || *out > (64ull << 30)) {
+        error_setc(errp, ERR_USAGE, "-m: %s is outside the supported 16M..64G", s);
+        return false;
+    }
+    if (*out & 0xfff) {
+        error_setc(errp, ERR_USAGE, "-m: %s is not a multiple of 4 KiB", s);
+        return false;
+    }
+    return true;
+}
+
+/* "virt[,dumpdtb=FILE]" (keys may come without the type too, as QEMU allows). */
+static bool parse_machine(Cmdline *c, const char *arg, Error **errp)
+{
+    char *copy = strdup(arg);
+    if (!copy || c->nowned == (int)(sizeof(c->owned) / sizeof(c->owned[0]))) {
+        free(copy);
+        error_setc(errp, ERR_USAGE, "-machine given too often");
+        return false;
+    }
+    c->owned[c->nowned++] = copy;
+    char *save = NULL;
+    bool first = true;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save), first = false) {
+        char *eq = strchr(tok, '=');
+        if (!eq) {
+            if (first && !strcmp(tok, "virt")) {
+                continue;
+            }
+            if (first && !strcmp(tok, "help")) {
+                error_setc(errp, ERR_USAGE, "supported machines: virt (RISC-V VirtIO board, as QEMU's)");
+                return false;
+            }
+            error_setc(errp, ERR_USAGE, "-machine: unsupported machine '%s' (only 'virt')", tok);
+            return false;
+        }
+        *eq = '\0';
+        const char *val = eq + 1;
+        if (!strcmp(tok, "type")) {
+            if (strcmp(val, "virt")) {
+                error_setc(errp, ERR_USAGE, "-machine: unsupported machine '%s' (only 'virt')", val);
+                return false;
+            }
+        } else if (!strcmp(tok, "dumpdtb")) {
+            if (!*val) {
+                error_setc(errp, ERR_USAGE, "-machine dumpdtb needs a file name");
+                return false;
+            }
+            c->dumpdtb = val;
+        } else {
+            error_setc(errp, ERR_USAGE, "-machine: unsupported property '%s'", tok);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool parse_smp(const char *arg, Error **errp)
+{
+    const char *v = !strncmp(arg, "cpus=", 5) ? arg + 5 : arg;
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (end == v || (*end && *end != ',')) {
+        error_setc(errp, ERR_USAGE, "-smp: invalid value '%s'", arg);
+        return false;
+    }
+    if (n != 1) {
+        error_setc(errp, ERR_USAGE, "-smp %ld: rrsim simulates exactly one hart", n);
+        return false;
+    }
+    return true;
+}
+
+bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
+{
+    memset(c, 0, sizeof(*c));
+    machine_options_init(&c->mo);
+    bool nographic = false, serial_given = false;
+
+    for (int i = 1; i < argc; i++) {
+        const char *opt = argv[i];
+        /* QEMU accepts --opt for every -opt. */
+        if (opt[0] == '-' && opt[1] == '-' && opt[2]) {
+            opt++;
+        }
+        if (!strcmp(opt, "-h") || !strcmp(opt, "-help")) {
+            c->help = true;
+            continue;
+        }
+        if (!strcmp(opt, "-version")) {
+            c->version = true;
+            continue;
+        }
+        if (!strcmp(opt, "-nographic")) {
+            nographic = true;
+            continue;
+        }
+        if (!strcmp(opt, "-no-reboot")) {
+            c->mo.no_reboot = true;
+            continue;
+        }
+        if (!strcmp(opt, "-s") || !strcmp(opt, "-S")) {
+            error_setc(errp, ERR_USAGE, "%s: the gdbstub is not yet supported", opt);
+            return false;
+        }
+        static const char *const with_arg[] = {
+            "-M", "-machine", "-m", "-bios", "-kernel", "-initrd", "-append", "-dtb", "-serial",
+            "-display", "-icount", "-smp", "-gdb", "-qmp", "-d", NULL };
+        bool known = false;
+        for (int k = 0; with_arg[k]; k++) {
+            known |= !strcmp(opt, with_arg[k]);
+        }
+        if (!known) {
+            error_setc(errp, ERR_USAGE, "unknown option '%s' (try --help)", argv[i]);
+            return false;
+        }
+        if (i + 1 >= argc) {
+            error_setc(errp, ERR_USAGE, "option '%s' needs an argument", argv[i]);
+            return false;
+        }
+        const char *arg = argv[++i];
+        if (!strcmp(opt, "-M") || !strcmp(opt, "-machine")) {
+            if (!parse_machine(c, arg, errp)) {
+                return false;
+            }
+        } else if (!strcmp(opt, "-m")) {
+            if (!parse_size(arg, &c->mo.ram_size, errp)) {
+                return false;
+            }
+        } else if (!strcmp(opt, "-bios")) {
+            c->mo.bios = arg;
+        } else if (!strcmp(opt, "-kernel")) {
+            c->mo.kernel = arg;
+        } else if (!strcmp(opt, "-initrd")) {
+            c->mo.initrd = arg;
+        } else if (!strcmp(opt, "-append")) {
+            c->mo.append = arg;
+        } else if (!strcmp(opt, "-dtb")) {
+            c->mo.dtb = arg;
+        } else if (!strcmp(opt, "-serial")) {
+            if (serial_given) {
+                error_setc(errp, ERR_USAGE, "-serial: the virt board has one UART in rrsim");
+                return false;
+            }
+            serial_given = true;
+            c->mo.serial = arg;
+        } else if (!strcmp(opt, "-display")) {
+            if (strcmp(arg, "none")) {
+                error_setc(errp, ERR_USAGE, "-display %s: rrsim has no display (use -display none)", arg);
+                return false;
+            }
+        } else if (!strcmp(opt, "-icount")) {
+            if (!icount_options_parse(&c->mo.icount, arg, errp)) {
+                return false;
+            }
+        } else if (!strcmp(opt, "-smp")) {
+            if (!parse_smp(arg, errp)) {
+                return false;
+            }
+        } else if (!strcmp(opt, "-gdb") || !strcmp(opt, "-qmp")) {
+            error_setc(errp, ERR_USAGE, "%s: not yet supported", opt);
+            return false;
+        } else if (!strcmp(opt, "-d")) {
+            if (strcmp(arg, "summary")) {
+                error_setc(errp, ERR_USAGE, "-d %s: unknown log item (available: summary)", arg);
+                return false;
+            }
+            c->summary = true;
+        }
+    }
+    /* rrsim has no display: the serial port is on the terminal unless
+     * -serial says otherwise; -nographic (like QEMU) multiplexes Ctrl-A keys. */
+    if (!serial_given) {
+        c->mo.serial = nographic ? "mon:stdio" : "stdio";
+    }
+    return true;
+}
+
+void cmdline_free(Cmdline *c)
+{
+    for (int i = 0; i < c->nowned; i++) {
+        free(c->owned[i]);
+    }
+    icount_options_free(&c->mo.icount);
+    c->nowned = 0;
+}

@@ -1,0 +1,28 @@
+/*
+ * cmdline: rrsim's QEMU-style command line, parsed into MachineOptions plus
+ * the few things only main() acts on (dumpdtb, --help, --version, -d).
+ */
+#ifndef RRSIM_APP_CMDLINE_H
+#define RRSIM_APP_CMDLINE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "hw/machine.h"
+#include "sim/base/error.h"
+
+typedef struct Cmdline {
+    MachineOptions mo;          /* strings point into argv or into owned fields below */
+    const char *dumpdtb;
+    bool help, version;
+    bool summary;               /* -d summary: one line on stderr at exit */
+    char *owned[4];             /* strings cmdline_parse allocated (freed by cmdline_free) */
+    int nowned;
+} Cmdline;
+
+/* Errors are ERR_USAGE with the offending option named. */
+bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp);
+void cmdline_free(Cmdline *c);
+void cmdline_usage(FILE *out);
+
+#endif

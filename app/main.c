@@ -1,0 +1,94 @@
+/*
+ * rrsim: the executable. Parses the command line, builds the machine, runs it
+ * and turns the outcome into the exit status. This is the one place errors
+ * are reported (error_report_err) and mapped to a status (error_exit_status).
+ * stdout carries only the guest console.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "app/cmdline.h"
+#include "hw/machine.h"
+
+static const char *shutdown_cause_name(ShutdownCause c)
+{
+    switch (c) {
+    case SHUTDOWN_GUEST_POWEROFF: return "guest-poweroff";
+    case SHUTDOWN_GUEST_RESET:    return "guest-reset";
+    case SHUTDOWN_HOST_SIGNAL:    return "host-signal";
+    case SHUTDOWN_HOST_MONITOR:   return "host-monitor";
+    case SHUTDOWN_REPLAY_END:     return "replay-end";
+    case SHUTDOWN_ERROR:          return "error";
+    default:                      return "none";
+    }
+}
+
+int main(int argc, char **argv)
+{
+    Cmdline c;
+    Error *err = NULL;
+    int status = 0;
+    Machine *m = NULL;
+
+    /* A console reader that goes away must not kill the simulator mid-write. */
+    signal(SIGPIPE, SIG_IGN);
+
+    if (!cmdline_parse(&c, argc, argv, &err)) {
+        goto fail;
+    }
+    if (c.help) {
+        cmdline_usage(stdout);
+        goto out;
+    }
+    if (c.version) {
+        printf("rrsim %s\n", RRSIM_VERSION);
+        goto out;
+    }
+    if (c.dumpdtb) {
+        /* Building the tree needs no console: keep the terminal untouched. */
+        c.mo.serial = "null";
+        c.mo.no_signals = true;
+    }
+    m = machine_new(&c.mo, &err);
+    if (!m) {
+        goto fail;
+    }
+    if (c.dumpdtb) {
+        if (!machine_dump_dtb(m, c.dumpdtb, &err)) {
+            goto fail;
+        }
+        fprintf(stderr, "rrsim: info: dtb dumped to %s. Exiting.\n", c.dumpdtb);
+        goto out;
+    }
+
+    MachineStop why;
+    for (;;) {
+        if (!machine_run(m, &why, &err)) {
+            goto fail;
+        }
+        if (why == MACHINE_STOP_SHUTDOWN) {
+            break;
+        }
+        /* No debugger yet: a debug stop has nobody to serve it; keep going. */
+    }
+    status = m->shutdown_cause == SHUTDOWN_GUEST_POWEROFF ? m->exit_code : 0;
+    if (c.summary) {
+        fprintf(stderr, "rrsim: %s exit=%d steps=%llu virtual_ns=%lld resets=%llu\n",
+                shutdown_cause_name(m->shutdown_cause), status,
+                (unsigned long long)machine_icount(m), (long long)machine_virtual_ns(m),
+                (unsigned long long)m->resets);
+    }
+    goto out;
+
+fail:
+    status = error_exit_status(err);
+    /* Restore the terminal before the message so it prints cleanly. */
+    machine_free(m);
+    m = NULL;
+    error_report_err(err);
+out:
+    machine_free(m);
+    cmdline_free(&c);
+    return status;
+}

@@ -1,0 +1,37 @@
+/*
+ * clint: the SiFive CLINT / RISC-V ACLINT (MSWI + MTIMER) of the virt board,
+ * one hart.
+ *
+ *   +0x0000 msip (bit 0 drives MSIP)
+ *   +0x4000 mtimecmp (64-bit; 32-bit halves accepted)
+ *   +0xbff8 mtime    (64-bit; writable, as QEMU's ACLINT)
+ *
+ * mtime counts at VIRT_TIMEBASE_FREQ (10 MHz): mtime = CLOCK_VIRTUAL ns / 100
+ * + a guest-written offset. MTIP is high exactly while mtime >= mtimecmp; the
+ * rising edge comes from a CLOCK_VIRTUAL timer armed for the first ns at which
+ * that holds, so it fires at the same instruction in every run.
+ */
+#ifndef RRSIM_HW_CLINT_H
+#define RRSIM_HW_CLINT_H
+
+#include <stdint.h>
+
+#include "hw/board.h"
+#include "hw/irq.h"
+
+#define CLINT_MSIP_OFF      0x0000
+#define CLINT_MTIMECMP_OFF  0x4000
+#define CLINT_MTIME_OFF     0xbff8
+#define CLINT_NS_PER_TICK   (NS_PER_SEC / VIRT_TIMEBASE_FREQ)
+
+typedef struct Clint Clint;
+
+Clint *clint_create(const Board *b, const char *name, uint64_t base, IrqLine msip,
+                    IrqLine mtip, Error **errp);
+void clint_reset(Clint *c);
+void clint_free(Clint *c);
+
+/* Current mtime; also the hart's `time` CSR source (HartConfig.read_time). */
+uint64_t clint_mtime(Clint *c);
+
+#endif

@@ -1,0 +1,642 @@
+/* machine: see machine.h. */
+#include "hw/machine.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "hw/bootrom.h"
+#include "hw/fdt.h"
+
+#define MIB (1ull << 20)
+#define KERNEL_ALIGN (2 * MIB)   /* RV64 kernel placement, as QEMU riscv_calc_kernel_start_addr */
+#define FDT_ALIGN (2 * MIB)
+
+void machine_options_init(MachineOptions *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->ram_size = MACHINE_DEFAULT_RAM;
+    icount_options_init(&o->icount);
+}
+
+/* ---- glue between the hart and the board ---- */
+
+static uint64_t machine_steps(void *opaque)
+{
+    Machine *m = opaque;
+    return m->hart ? hart_icount(m->hart) : 0;
+}
+
+static uint64_t machine_read_time(void *opaque)
+{
+    Machine *m = opaque;
+    return m->clint ? clint_mtime(m->clint) : 0;
+}
+
+static void machine_kick(void *opaque)
+{
+    Machine *m = opaque;
+    if (m->hart) {
+        hart_kick(m->hart);
+    }
+}
+
+/* IrqLine receiver for the hart's MIP bits: n is the bit number. */
+static void machine_hart_irq(void *opaque, int n, bool level)
+{
+    Machine *m = opaque;
+    hart_set_irq(m->hart, 1ull << n, level);
+}
+
+static int64_t machine_rtc_clock(void *opaque)
+{
+    return machine_host_clock_ns(opaque);
+}
+
+/* ---- machine-level VMState: clock bias and timer sequence ---- */
+
+static void machine_clock_pre_save(void *opaque)
+{
+    MachineClockState *cs = opaque;
+    cs->icount_bias = icount_get_bias(cs->m->icount);
+    cs->timer_seq = loop_get_timer_seq(cs->m->loop);
+}
+
+static bool machine_clock_post_load(void *opaque, int version_id, Error **errp)
+{
+    MachineClockState *cs = opaque;
+    if (cs->icount_bias < 0) {
+        error_setc(errp, ERR_SNAPSHOT, "machine: negative virtual clock bias");
+        return false;
+    }
+    icount_set_bias(cs->m->icount, cs->icount_bias);
+    loop_set_timer_seq(cs->m->loop, cs->timer_seq);
+    return true;
+}
+
+static const VMStateField machine_clock_fields[] = {
+    VMSTATE_INT64(icount_bias, MachineClockState),
+    VMSTATE_UINT64(timer_seq, MachineClockState),
+    VMSTATE_END_OF_LIST()
+};
+
+static const VMStateDescription machine_clock_vmsd = {
+    .name = "machine",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .pre_save = machine_clock_pre_save,
+    .post_load = machine_clock_post_load,
+    .fields = machine_clock_fields,
+};
+
+/* ---- host inputs ---- */
+
+static void machine_serial_input(void *opaque, CharBackend *be, const uint8_t *buf, size_t len)
+{
+    Machine *m = opaque;
+    for (int i = 0; i < m->nserial; i++) {
+        if (m->serial[i] == be) {
+            machine_char_input(m, i, buf, len);
+            return;
+        }
+    }
+}
+
+static void machine_serial_quit(void *opaque)
+{
+    machine_host_shutdown(opaque, SHUTDOWN_HOST_SIGNAL, 0);
+}
+
+static void machine_signal_cb(void *opaque)
+{
+    Machine *m = opaque;
+    struct signalfd_siginfo si;
+    while (read(m->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        machine_host_shutdown(m, SHUTDOWN_HOST_SIGNAL, 0);
+    }
+}
+
+/* Signals arrive through a signalfd polled by the loop: no handler runs
+ * asynchronously, nothing global is touched, and the shutdown request is
+ * taken at an instruction boundary like any other host input. */
+static bool machine_watch_signals(Machine *m, Error **errp)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) != 0) {
+        error_setg_errno(errp, errno, "blocking termination signals");
+        return false;
+    }
+    m->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (m->signal_fd < 0) {
+        error_setg_errno(errp, errno, "signalfd");
+        return false;
+    }
+    return loop_set_fd_handler(m->loop, m->signal_fd, machine_signal_cb, NULL, m, errp);
+}
+
+/* ---- boot images (QEMU 7.2 hw/riscv/virt.c virt_machine_done) ---- */
+
+static const char *machine_default_bios(void)
+{
+    static const char *const paths[] = MACHINE_DEFAULT_BIOS_PATHS;
+    for (int i = 0; paths[i]; i++) {
+        if (access(paths[i], R_OK) == 0) {
+            return paths[i];
+        }
+    }
+    return NULL;
+}
+
+static bool machine_load_images(Machine *m, Error **errp)
+{
+    const MachineOptions *o = &m->opts;
+    LoadedImage img;
+    uint64_t firmware_end = VIRT_DRAM_BASE;
+    bool bios_none = o->bios && !strcmp(o->bios, "none");
+    uint64_t initrd_start = 0, initrd_end = 0;
+
+    romset_init(&m->roms, VIRT_DRAM_BASE, m->ram_size, VIRT_MROM_BASE, VIRT_MROM_SIZE);
+    m->start_addr = VIRT_DRAM_BASE;
+    m->kernel_entry = 0;
+
+    if (!o->kernel && (o->initrd || o->append)) {
+        error_setc(errp, ERR_USAGE, "%s is only allowed with -kernel", o->initrd ? "-initrd" : "-append");
+        return false;
+    }
+    if (!bios_none) {
+        const char *bios = o->bios ? o->bios : machine_default_bios();
+        if (!bios) {
+            error_setc(errp, ERR_IMAGE,
+                       "no -bios given and no default OpenSBI firmware found "
+                       "(install the opensbi package, or use -bios FILE or -bios none)");
+            return false;
+        }
+        if (!loader_load_image(&m->roms, "firmware", bios, VIRT_DRAM_BASE, true, &img, errp)) {
+            return false;
+        }
+        firmware_end = img.high;
+        m->start_addr = img.is_elf ? img.entry : VIRT_DRAM_BASE;
+    }
+    if (o->kernel) {
+        uint64_t kstart = (firmware_end + KERNEL_ALIGN - 1) & ~(KERNEL_ALIGN - 1);
+        if (!loader_load_image(&m->roms, "kernel", o->kernel, kstart, true, &img, errp)) {
+            return false;
+        }
+        m->kernel_entry = img.entry;
+        /* With no firmware the kernel is the first thing to run. (QEMU jumps
+         * to the start of DRAM instead, which only works for images linked there.) */
+        if (bios_none) {
+            m->start_addr = img.entry;
+        }
+        if (o->initrd) {
+            /* QEMU riscv_load_initrd: far enough above the kernel to survive its
+             * decompression, within lowmem. */
+            uint64_t half = m->ram_size / 2;
+            uint64_t istart = m->kernel_entry + (half < 128 * MIB ? half : 128 * MIB);
+            if (!loader_load_raw(&m->roms, "initrd", o->initrd, istart, &img, errp)) {
+                return false;
+            }
+            initrd_start = img.low;
+            initrd_end = img.high;
+        }
+    }
+
+    m->fdt = o->dtb ? virt_fdt_load(o->dtb, errp) : virt_fdt_build(m->ram_size, errp);
+    if (!m->fdt) {
+        return false;
+    }
+    if (o->append || initrd_end > initrd_start) {
+        if (!virt_fdt_set_chosen(&m->fdt, o->append, initrd_start, initrd_end, errp)) {
+            return false;
+        }
+    }
+    virt_fdt_pack(m->fdt);
+    /* QEMU riscv_load_fdt: 2 MiB aligned, as high as possible below the end
+     * of DRAM or 3 GiB, so kernels and 32-bit code can reach it. */
+    uint64_t fdt_size = virt_fdt_size(m->fdt);
+    uint64_t dram_end = VIRT_DRAM_BASE + m->ram_size;
+    uint64_t top = dram_end < 3072 * MIB ? dram_end : 3072 * MIB;
+    if (fdt_size > top - VIRT_DRAM_BASE) {
+        error_setc(errp, ERR_IMAGE, "the device tree (%llu bytes) does not fit in RAM",
+                   (unsigned long long)fdt_size);
+        return false;
+    }
+    m->fdt_addr = (top - fdt_size) & ~(FDT_ALIGN - 1);
+    if (m->fdt_addr < VIRT_DRAM_BASE) {
+        m->fdt_addr = VIRT_DRAM_BASE;
+    }
+    if (!romset_add(&m->roms, "device tree", m->fdt_addr, m->fdt, fdt_size, fdt_size, errp)) {
+        error_prepend(errp, "placing the device tree: ");
+        return false;
+    }
+
+    uint8_t rom[BOOTROM_IMAGE_SIZE];
+    if (!bootrom_build(rom, sizeof(rom), m->start_addr, m->fdt_addr, m->kernel_entry, errp) ||
+        !romset_add(&m->roms, "boot ROM", VIRT_MROM_BASE, rom, sizeof(rom), sizeof(rom), errp)) {
+        return false;
+    }
+    return true;
+}
+
+/* ---- lifecycle ---- */
+
+static bool machine_build(Machine *m, Error **errp)
+{
+    const MachineOptions *o = &m->opts;
+
+    m->loop = loop_new(errp);
+    if (!m->loop) {
+        return false;
+    }
+    mem_init(&m->as);
+    vmstate_registry_init(&m->vms);
+    m->board = (Board){ .loop = m->loop, .as = &m->as, .vms = &m->vms };
+
+    m->ram = calloc(1, m->ram_size);
+    m->mrom = calloc(1, VIRT_MROM_SIZE);
+    if (!m->ram || !m->mrom) {
+        error_setc(errp, ERR_USAGE, "cannot allocate %llu MiB of guest RAM",
+                   (unsigned long long)(m->ram_size >> 20));
+        return false;
+    }
+    if (!mem_map_ram(&m->as, "mrom", VIRT_MROM_BASE, VIRT_MROM_SIZE, m->mrom, true, errp) ||
+        !mem_map_ram(&m->as, "ram", VIRT_DRAM_BASE, m->ram_size, m->ram, false, errp)) {
+        return false;
+    }
+
+    m->clock_state.m = m;
+    vmstate_register(&m->vms, "machine", &machine_clock_vmsd, &m->clock_state);
+
+    m->icount = icount_new(m->loop, &o->icount, machine_steps, m, errp);
+    if (!m->icount) {
+        return false;
+    }
+
+    HartConfig hc = { .hartid = 0, .reset_pc = VIRT_MROM_BASE,
+                      .read_time = machine_read_time, .time_opaque = m };
+    m->hart = hart_new(&m->as, &hc, errp);
+    if (!m->hart) {
+        return false;
+    }
+    vmstate_register(&m->vms, "hart0", &hart_vmsd, hart_state_ptr(m->hart));
+
+    m->clint = clint_create(&m->board, "clint", VIRT_CLINT_BASE,
+                            irq_line(machine_hart_irq, m, 3), irq_line(machine_hart_irq, m, 7),
+                            errp);
+    if (!m->clint) {
+        return false;
+    }
+    IrqLine ctx[PLIC_NUM_CONTEXTS] = { irq_line(machine_hart_irq, m, 11),
+                                       irq_line(machine_hart_irq, m, 9) };
+    m->plic = plic_create(&m->board, "plic", VIRT_PLIC_BASE, ctx, errp);
+    if (!m->plic) {
+        return false;
+    }
+
+    m->serial[0] = chardev_new(m->loop, o->serial ? o->serial : "mon:stdio", errp);
+    if (!m->serial[0]) {
+        error_prepend(errp, "serial: ");
+        return false;
+    }
+    m->nserial = 1;
+    chardev_set_input_hook(m->serial[0], machine_serial_input, m);
+    chardev_set_quit_hook(m->serial[0], machine_serial_quit, m);
+
+    m->uart0 = uart16550_create(&m->board, "uart0", VIRT_UART0_BASE,
+                                plic_irq_line(m->plic, VIRT_UART0_IRQ), m->serial[0], errp);
+    m->rtc = m->uart0 ? goldfish_rtc_create(&m->board, "rtc", VIRT_RTC_BASE,
+                                            plic_irq_line(m->plic, VIRT_RTC_IRQ),
+                                            machine_rtc_clock, m, errp) : NULL;
+    m->test = m->rtc ? sifive_test_create(&m->board, "test", VIRT_TEST_BASE, errp) : NULL;
+    if (!m->test) {
+        return false;
+    }
+
+    if (!machine_load_images(m, errp)) {
+        return false;
+    }
+    if (!o->no_signals && !machine_watch_signals(m, errp)) {
+        return false;
+    }
+    loop_set_kick(m->loop, machine_kick, m);
+    machine_reset(m);
+    m->resets = 0;
+    return true;
+}
+
+Machine *machine_new(const MachineOptions *o, Error **errp)
+{
+    Machine *m = calloc(1, sizeof(*m));
+    if (!m) {
+        error_setg(errp, "out of memory");
+        return NULL;
+    }
+    m->opts = *o;
+    m->ram_size = o->ram_size ? o->ram_size : MACHINE_DEFAULT_RAM;
+    m->signal_fd = -1;
+    if (m->ram_size & (MEM_PAGE_SIZE - 1) || m->ram_size > (uint64_t)0x80000000ull * 32) {
+        free(m);
+        error_setc(errp, ERR_USAGE, "invalid RAM size %llu bytes (must be a multiple of 4 KiB)",
+                   (unsigned long long)o->ram_size);
+        return NULL;
+    }
+    if (!machine_build(m, errp)) {
+        machine_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void machine_free(Machine *m)
+{
+    if (!m) {
+        return;
+    }
+    if (m->loop) {
+        loop_set_kick(m->loop, NULL, NULL);
+    }
+    if (m->signal_fd >= 0) {
+        loop_set_fd_handler(m->loop, m->signal_fd, NULL, NULL, NULL, NULL);
+        close(m->signal_fd);
+    }
+    sifive_test_free(m->test);
+    goldfish_rtc_free(m->rtc);
+    uart16550_free(m->uart0);
+    for (int i = 0; i < m->nserial; i++) {
+        chardev_free(m->serial[i]);
+    }
+    plic_free(m->plic);
+    clint_free(m->clint);
+    /* icount reads the hart's step count while it shuts down. */
+    if (m->icount) {
+        icount_free(m->icount);
+    }
+    if (m->hart) {
+        hart_free(m->hart);
+    }
+    romset_free(&m->roms);
+    free(m->fdt);
+    vmstate_registry_free(&m->vms);
+    mem_destroy(&m->as);
+    free(m->ram);
+    free(m->mrom);
+    if (m->loop) {
+        loop_free(m->loop);
+    }
+    free(m);
+}
+
+void machine_reset(Machine *m)
+{
+    /* Images were validated against the memory map at load time. */
+    bool ok = romset_install(&m->roms, &m->as, NULL);
+    (void)ok;
+    clint_reset(m->clint);
+    uart16550_reset(m->uart0);
+    goldfish_rtc_reset(m->rtc);
+    plic_reset(m->plic);
+    hart_reset(m->hart);
+    m->resets++;
+}
+
+/* ---- run loop ---- */
+
+static bool machine_input_possible(Machine *m)
+{
+    if (m->gate && m->gate->input_possible && m->gate->input_possible(m->gate_opaque, m)) {
+        return true;
+    }
+    if (m->gate && m->gate->replaying) {
+        return false;
+    }
+    for (int i = 0; i < m->nserial; i++) {
+        if (chardev_input_possible(m->serial[i])) {
+            return true;
+        }
+    }
+    /* Signals can end a wait but never wake the guest: they do not count. */
+    return false;
+}
+
+/* loop_wait_bounded() returns whether anything ran; failure is errp. */
+static bool machine_wait(Machine *m, int64_t max_ns, Error **errp)
+{
+    Error *local = NULL;
+    loop_wait_bounded(m->loop, max_ns, &local);
+    if (local) {
+        error_propagate(errp, local);
+        return false;
+    }
+    return true;
+}
+
+/* The hart waits for an interrupt and nothing is pending: move virtual time
+ * to the next VIRTUAL deadline (sleep=off), or wait that long in host time
+ * and warp by what passed (sleep=on; an input the gate records). */
+static bool machine_idle(Machine *m, Error **errp)
+{
+    int64_t deadline = loop_deadline_ns(m->loop, CLOCK_VIRTUAL);
+    int64_t now = icount_virtual_ns(m->icount);
+    int64_t distance = deadline < 0 ? -1 : (deadline > now ? deadline - now : 0);
+    bool replaying = m->gate && m->gate->replaying;
+
+    if (deadline < 0 && !machine_input_possible(m)) {
+        error_setc(errp, ERR_GUEST,
+                   "guest hang: the hart waits for an interrupt (WFI at pc 0x%llx, "
+                   "step %llu) but no timer is armed and no input can arrive",
+                   (unsigned long long)hart_get_pc(m->hart),
+                   (unsigned long long)hart_icount(m->hart));
+        return false;
+    }
+    if (!m->opts.icount.sleep) {
+        if (deadline >= 0) {
+            icount_warp(m->icount, distance);
+            return true;
+        }
+        /* No timer: only host input can wake the guest; block for it. */
+        return replaying ? true : machine_wait(m, -1, errp);
+    }
+    int64_t measured = 0;
+    if (!replaying) {
+        int64_t t0 = hostclock_ns(CLOCK_REALTIME);
+        if (!machine_wait(m, distance, errp)) {
+            return false;
+        }
+        measured = hostclock_ns(CLOCK_REALTIME) - t0;
+        if (distance >= 0 && measured > distance) {
+            measured = distance;
+        }
+    }
+    int64_t warp = machine_sleep_warp(m, measured);
+    if (warp > 0) {
+        icount_warp(m->icount, warp);
+    }
+    return true;
+}
+
+bool machine_run(Machine *m, MachineStop *why, Error **errp)
+{
+    for (;;) {
+        int code = 0;
+        ShutdownCause cause = loop_take_shutdown(m->loop, &code);
+        if (cause != SHUTDOWN_NONE) {
+            m->shutdown_cause = cause;
+            m->exit_code = code;
+            *why = MACHINE_STOP_SHUTDOWN;
+            return true;
+        }
+        if (loop_take_reset(m->loop)) {
+            if (m->opts.no_reboot) {
+                m->shutdown_cause = SHUTDOWN_GUEST_RESET;
+                m->exit_code = 0;
+                *why = MACHINE_STOP_SHUTDOWN;
+                return true;
+            }
+            machine_reset(m);
+        }
+        if (loop_take_debug_stop(m->loop)) {
+            *why = MACHINE_STOP_DEBUG;
+            return true;
+        }
+
+        uint64_t cap = MACHINE_MAX_SLICE;
+        if (m->gate && m->gate->before_slice) {
+            cap = m->gate->before_slice(m->gate_opaque, m, cap);
+        }
+        int64_t deadline = loop_deadline_ns(m->loop, CLOCK_VIRTUAL);
+        uint64_t budget = icount_budget(m->icount, deadline, cap);
+        HartExit exit = HART_EXIT_BUDGET;
+        if (budget > 0) {
+            uint64_t executed = 0;
+            exit = hart_run(m->hart, budget, &executed);
+        }
+        Error *local = NULL;
+        main_loop_wait(m->loop, true, &local);
+        if (local) {
+            error_propagate(errp, local);
+            return false;
+        }
+        /* align=on: let the host catch up when virtual time ran ahead. This
+         * only delays; it never changes what the guest sees. */
+        int64_t align = icount_align_delay(m->icount);
+        if (align > 0 && !machine_wait(m, align, errp)) {
+            return false;
+        }
+        if (exit == HART_EXIT_BREAKPOINT || exit == HART_EXIT_WATCHPOINT) {
+            *why = MACHINE_STOP_DEBUG;
+            return true;
+        }
+        if (exit == HART_EXIT_WFI && !hart_irq_pending(m->hart) && !loop_bhs_pending(m->loop) &&
+            !loop_shutdown_requested(m->loop)) {
+            /* A deadline already due is served by the next iteration, not warped to. */
+            int64_t d = loop_deadline_ns(m->loop, CLOCK_VIRTUAL);
+            if (d < 0 || d > icount_virtual_ns(m->icount)) {
+                if (!machine_idle(m, errp)) {
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+bool machine_dump_dtb(Machine *m, const char *path, Error **errp)
+{
+    return virt_fdt_dump(m->fdt, path, errp);
+}
+
+Hash128 machine_state_hash(Machine *m)
+{
+    HashState hs;
+    VMBuf b;
+    vmbuf_init(&b);
+    vmstate_save_all(&m->vms, &b);
+    hash_init(&hs);
+    hash_update_u64(&hs, b.len);
+    hash_update(&hs, b.data, b.len);
+    hash_update_u64(&hs, m->ram_size);
+    hash_update(&hs, m->ram, m->ram_size);
+    hash_update_u64(&hs, hart_icount(m->hart));
+    Hash128 h = hash_final(&hs);
+    hash_free(&hs);
+    vmbuf_free(&b);
+    return h;
+}
+
+int64_t machine_virtual_ns(Machine *m)
+{
+    return icount_virtual_ns(m->icount);
+}
+
+uint64_t machine_icount(Machine *m)
+{
+    return hart_icount(m->hart);
+}
+
+/* ---- the gate ---- */
+
+void machine_set_gate(Machine *m, const MachineGateOps *ops, void *opaque)
+{
+    m->gate = ops;
+    m->gate_opaque = opaque;
+    bool input = !(ops && ops->replaying);
+    for (int i = 0; i < m->nserial; i++) {
+        chardev_set_input_enabled(m->serial[i], input);
+    }
+}
+
+void machine_char_input(Machine *m, int chr, const uint8_t *buf, size_t len)
+{
+    if (m->gate && m->gate->char_input) {
+        m->gate->char_input(m->gate_opaque, m, chr, buf, len);
+        return;
+    }
+    machine_char_deliver(m, chr, buf, len);
+}
+
+int64_t machine_host_clock_ns(Machine *m)
+{
+    if (m->gate && m->gate->host_clock_ns) {
+        return m->gate->host_clock_ns(m->gate_opaque, m);
+    }
+    return hostclock_ns(CLOCK_HOST);
+}
+
+void machine_host_shutdown(Machine *m, ShutdownCause cause, int code)
+{
+    if (m->gate && m->gate->host_shutdown) {
+        m->gate->host_shutdown(m->gate_opaque, m, cause, code);
+        return;
+    }
+    loop_request_shutdown(m->loop, cause, code);
+}
+
+int64_t machine_sleep_warp(Machine *m, int64_t measured_ns)
+{
+    if (m->gate && m->gate->sleep_warp) {
+        return m->gate->sleep_warp(m->gate_opaque, m, measured_ns);
+    }
+    return measured_ns;
+}
+
+size_t machine_char_deliver(Machine *m, int chr, const uint8_t *buf, size_t len)
+{
+    if (chr < 0 || chr >= m->nserial) {
+        return 0;
+    }
+    size_t room = chardev_can_receive(m->serial[chr]);
+    size_t n = len < room ? len : room;
+    chardev_deliver(m->serial[chr], buf, n);
+    return n;
+}
+
+size_t machine_char_can_receive(Machine *m, int chr)
+{
+    return chr >= 0 && chr < m->nserial ? chardev_can_receive(m->serial[chr]) : 0;
+}

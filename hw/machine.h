@@ -1,0 +1,183 @@
+/*
+ * machine: the virt board as one object that owns everything guest-visible
+ * (loop, address space, RAM, boot ROM, hart, devices, VMState registry,
+ * icount) plus the host side that feeds it (serial backends, signals).
+ * There are no globals: several machines can live in one process (tests).
+ *
+ * The run loop alternates "run the hart for an exact budget" and "one
+ * non-blocking main-loop iteration", and idles by warping virtual time
+ * (see machine_run()).
+ *
+ * The gate. Every host input that can reach the guest enters through exactly
+ * one function here:
+ *     machine_char_input()     bytes read by a serial backend
+ *     machine_host_clock_ns()  host wall-clock reads (goldfish RTC)
+ *     machine_host_shutdown()  host-requested quit (signals, Ctrl-A x)
+ *     machine_sleep_warp()     the idle warp measured in host time (sleep=on)
+ * In normal mode they pass straight through to the guest side
+ * (machine_char_deliver(), hostclock_ns(), loop_request_shutdown(), the warp).
+ * sim/replay installs MachineGateOps with machine_set_gate() to journal them
+ * (record) or to feed them from the journal (replay), and uses
+ * before_slice to deliver journal events at their exact step count.
+ */
+#ifndef RRSIM_HW_MACHINE_H
+#define RRSIM_HW_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu/hart.h"
+#include "hw/board.h"
+#include "hw/clint.h"
+#include "hw/goldfish_rtc.h"
+#include "hw/loader.h"
+#include "hw/plic.h"
+#include "hw/sifive_test.h"
+#include "hw/uart16550.h"
+#include "sim/base/hash.h"
+#include "sim/chardev/chardev.h"
+#include "sim/icount/icount.h"
+#include "sim/loop/loop.h"
+#include "snapshots/vmstate.h"
+
+#define MACHINE_DEFAULT_RAM   (128ull << 20)
+#define MACHINE_MAX_SERIAL    1
+/* Upper bound on one hart_run() slice, so host input and signals are polled
+ * often even when no timer is armed. Slicing never changes guest behaviour. */
+#define MACHINE_MAX_SLICE     (1ull << 17)
+
+/* Firmware used when -bios is not given, first one found (QEMU loads its own
+ * OpenSBI fw_dynamic the same way). */
+#define MACHINE_DEFAULT_BIOS_PATHS \
+    { "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin", \
+      "/usr/share/qemu/opensbi-riscv64-generic-fw_dynamic.bin", NULL }
+
+/* Configuration; strings are borrowed and must outlive the machine. */
+typedef struct MachineOptions {
+    uint64_t ram_size;          /* bytes; 0 = MACHINE_DEFAULT_RAM */
+    const char *bios;           /* NULL = default OpenSBI, "none" = no firmware */
+    const char *kernel;
+    const char *initrd;
+    const char *append;
+    const char *dtb;            /* replaces the generated device tree */
+    const char *serial;         /* backend spec for UART0; NULL = "mon:stdio" */
+    bool no_reboot;             /* guest reset request powers off instead */
+    bool no_signals;            /* do not take over SIGINT/SIGTERM/SIGHUP (tests) */
+    IcountOptions icount;       /* borrowed; only read at machine_new() */
+} MachineOptions;
+
+void machine_options_init(MachineOptions *o);
+
+typedef struct Machine Machine;
+
+/* Hooks sim/replay installs; any may be NULL (pass-through). r is the
+ * opaque given to machine_set_gate(). */
+typedef struct MachineGateOps {
+    /* A backend read bytes from the host. Pass-through: machine_char_deliver(). */
+    void (*char_input)(void *r, Machine *m, int chr, const uint8_t *buf, size_t len);
+    /* The guest reads host wall-clock time. Pass-through: hostclock_ns(CLOCK_HOST). */
+    int64_t (*host_clock_ns)(void *r, Machine *m);
+    /* The host asks to stop. Pass-through: loop_request_shutdown(). */
+    void (*host_shutdown)(void *r, Machine *m, ShutdownCause cause, int code);
+    /* sleep=on idle: measured_ns of host time passed; returns the warp to apply. */
+    int64_t (*sleep_warp)(void *r, Machine *m, int64_t measured_ns);
+    /* Before each slice: deliver events due at the current step count and
+     * return the budget cap (steps to the next event, or cap unchanged). */
+    uint64_t (*before_slice)(void *r, Machine *m, uint64_t cap);
+    /* Whether journal input may still arrive (replay) - for hang detection. */
+    bool (*input_possible)(void *r, Machine *m);
+    /* Replaying: never wait in host time, never read host inputs. */
+    bool replaying;
+} MachineGateOps;
+
+/* Machine-level state that is neither hart nor device: the virtual clock's
+ * warp bias and the loop's timer arming sequence ("machine" in the registry). */
+typedef struct MachineClockState {
+    int64_t icount_bias;
+    uint64_t timer_seq;
+    Machine *m;                 /* not saved */
+} MachineClockState;
+
+struct Machine {
+    MachineOptions opts;
+    Loop *loop;
+    AddressSpace as;
+    uint8_t *ram;
+    uint64_t ram_size;
+    uint8_t *mrom;              /* boot ROM backing, VIRT_MROM_SIZE bytes */
+    VMStateRegistry vms;
+    Board board;
+    MachineClockState clock_state;
+
+    Icount *icount;
+    Hart *hart;
+    Clint *clint;
+    Plic *plic;
+    Uart16550 *uart0;
+    GoldfishRtc *rtc;
+    SifiveTest *test;
+    CharBackend *serial[MACHINE_MAX_SERIAL];
+    int nserial;
+
+    /* Boot: images are kept so a reset reinstalls pristine copies. */
+    RomSet roms;
+    void *fdt;
+    uint64_t fdt_addr;
+    uint64_t start_addr;        /* where the reset vector jumps */
+    uint64_t kernel_entry;      /* fw_dynamic next_addr; 0 without -kernel */
+
+    /* The gate (see above); replay owns the object behind gate_opaque. */
+    const MachineGateOps *gate;
+    void *gate_opaque;
+
+    int signal_fd;              /* signalfd for SIGINT/SIGTERM/SIGHUP, or -1 */
+
+    /* Result of the last machine_run(). */
+    ShutdownCause shutdown_cause;
+    int exit_code;
+    uint64_t resets;
+};
+
+/* Build the board, open the serial backend, load the images, reset.
+ * Errors: ERR_USAGE (options), ERR_IMAGE (images), ERR_IO (host). */
+Machine *machine_new(const MachineOptions *o, Error **errp);
+void machine_free(Machine *m);
+
+/* System reset: reinstall images, reset devices and the hart. RAM outside
+ * the images is kept, as on QEMU. */
+void machine_reset(Machine *m);
+
+typedef enum MachineStop {
+    MACHINE_STOP_SHUTDOWN,      /* m->shutdown_cause / m->exit_code say why */
+    MACHINE_STOP_DEBUG,         /* debug stop request, breakpoint or watchpoint */
+} MachineStop;
+
+/* Run until shutdown or a debug stop. Returns false with errp set on a fatal
+ * condition (a guest hang with no possible wakeup is ERR_GUEST). */
+bool machine_run(Machine *m, MachineStop *why, Error **errp);
+
+/* Write the device tree the guest gets (-machine dumpdtb=FILE). */
+bool machine_dump_dtb(Machine *m, const char *path, Error **errp);
+
+/* Digest of the whole guest-visible state: every registered VMState
+ * instance (machine clock state, hart, devices), RAM and the step count. */
+Hash128 machine_state_hash(Machine *m);
+
+int64_t machine_virtual_ns(Machine *m);
+uint64_t machine_icount(Machine *m);
+
+/* ---- the gate ---- */
+void machine_set_gate(Machine *m, const MachineGateOps *ops, void *opaque);
+
+void machine_char_input(Machine *m, int chr, const uint8_t *buf, size_t len);
+int64_t machine_host_clock_ns(Machine *m);
+void machine_host_shutdown(Machine *m, ShutdownCause cause, int code);
+int64_t machine_sleep_warp(Machine *m, int64_t measured_ns);
+
+/* Guest side of char input: hand bytes to the serial frontend now (replay
+ * calls this when a journaled input event is due). Returns bytes accepted. */
+size_t machine_char_deliver(Machine *m, int chr, const uint8_t *buf, size_t len);
+/* Bytes the frontend of chr can take now (what a recording may deliver). */
+size_t machine_char_can_receive(Machine *m, int chr);
+
+#endif

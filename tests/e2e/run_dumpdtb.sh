@@ -1,0 +1,45 @@
+#!/bin/sh
+# -machine dumpdtb: rrsim writes a valid tree with the virt board's nodes, and
+# (when QEMU is installed) every compatible rrsim emits matches QEMU's node.
+# usage: run_dumpdtb.sh RRSIM
+set -u
+RRSIM=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+
+"$RRSIM" -M virt,dumpdtb="$tmp/r.dtb" -m 256M 2>"$tmp/err" || {
+    echo "FAIL: dumpdtb exited $?"; cat "$tmp/err"; exit 1; }
+grep -q "dtb dumped" "$tmp/err" || { echo "FAIL: no dump message"; fail=1; }
+command -v dtc >/dev/null || { echo "dtc missing: skipping content checks"; exit 77; }
+dtc -I dtb -O dts -o "$tmp/r.dts" "$tmp/r.dtb" 2>/dev/null || { echo "FAIL: dtc rejects the blob"; exit 1; }
+
+for want in 'compatible = "sifive,clint0\0riscv,clint0"' \
+            'compatible = "sifive,plic-1.0.0\0riscv,plic0"' \
+            'compatible = "ns16550a"' \
+            'compatible = "sifive,test1\0sifive,test0\0syscon"' \
+            'compatible = "google,goldfish-rtc"' \
+            'compatible = "syscon-poweroff"' \
+            'stdout-path = "/soc/serial@10000000"' \
+            'reg = <0x00 0x80000000 0x00 0x10000000>' \
+            'timebase-frequency = <0x989680>'; do
+    grep -qF "$want" "$tmp/r.dts" || { echo "FAIL: missing: $want"; fail=1; }
+done
+
+# Compare node by node with QEMU's tree for the nodes rrsim models.
+if command -v qemu-system-riscv64 >/dev/null; then
+    if qemu-system-riscv64 -M virt,dumpdtb="$tmp/q.dtb" -m 256M -nographic >/dev/null 2>&1 </dev/null; then
+        for node in /soc/clint@2000000 /soc/plic@c000000 /soc/serial@10000000 \
+                    /soc/test@100000 /soc/rtc@101000 /poweroff /reboot /memory@80000000; do
+            for prop in compatible reg interrupts interrupts-extended riscv,ndev clock-frequency value offset; do
+                q=$(fdtget -t bx "$tmp/q.dtb" "$node" "$prop" 2>/dev/null)
+                r=$(fdtget -t bx "$tmp/r.dtb" "$node" "$prop" 2>/dev/null)
+                if [ "$q" != "$r" ]; then
+                    echo "FAIL: $node $prop: qemu '$q' rrsim '$r'"; fail=1
+                fi
+            done
+        done
+    fi
+fi
+[ $fail = 0 ] && echo "ok: dumpdtb"
+exit $fail
