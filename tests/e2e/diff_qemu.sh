@@ -1,0 +1,86 @@
+#!/bin/sh
+# Run a bare-metal guest program on QEMU and on rrsim; compare console output
+# (byte for byte) and exit status.
+#
+# usage: diff_qemu.sh [RRSIM] PROGRAM.elf      compare rrsim with QEMU
+#        diff_qemu.sh --qemu-only PROGRAM.elf  check that the program passes on QEMU
+#
+# RRSIM defaults to $RRSIM, then build/rrsim.  Environment:
+#   QEMU        QEMU binary (default qemu-system-riscv64)
+#   TIMEOUT     seconds per run (default 60)
+#   RRSIM_ARGS  extra rrsim arguments
+#   KEEP        directory to keep both outputs in (default: a removed temp dir)
+# Exit status: 0 on a match (or a QEMU pass), 1 on a mismatch, 2 on usage errors.
+set -u
+
+qemu_only=0
+if [ "${1:-}" = "--qemu-only" ]; then
+    qemu_only=1
+    shift
+fi
+case $# in
+1) rrsim=${RRSIM:-build/rrsim}; elf=$1 ;;
+2) rrsim=$1; elf=$2 ;;
+*) echo "usage: $0 [--qemu-only] [RRSIM] PROGRAM.elf" >&2; exit 2 ;;
+esac
+if [ ! -f "$elf" ]; then
+    echo "$0: no such program: $elf" >&2
+    exit 2
+fi
+qemu=${QEMU:-qemu-system-riscv64}
+tmo=${TIMEOUT:-60}
+name=$(basename "$elf" .elf)
+
+if [ -n "${KEEP:-}" ]; then
+    dir=$KEEP
+    mkdir -p "$dir"
+else
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/diff_qemu.XXXXXX") || exit 2
+    trap 'rm -rf "$dir"' EXIT
+fi
+
+# -icount shift=0: one instruction = 1 ns, so timer interrupts land at the
+# same instruction on every run.  stdin is /dev/null: nothing is interactive.
+timeout "$tmo" "$qemu" -M virt -bios none -kernel "$elf" -nographic \
+    -icount shift=0 -monitor none -serial stdio \
+    </dev/null >"$dir/$name.qemu.out" 2>"$dir/$name.qemu.err"
+qemu_rc=$?
+
+if [ $qemu_only = 1 ]; then
+    if [ $qemu_rc = 0 ] && grep -q '^RESULT: PASS' "$dir/$name.qemu.out"; then
+        echo "$name: passes on QEMU"
+        exit 0
+    fi
+    echo "$name: FAILS on QEMU (exit status $qemu_rc)"
+    cat "$dir/$name.qemu.out" "$dir/$name.qemu.err"
+    exit 1
+fi
+
+if [ ! -x "$rrsim" ]; then
+    echo "$0: rrsim not found or not executable: $rrsim" >&2
+    exit 2
+fi
+# shellcheck disable=SC2086  # RRSIM_ARGS is a word list
+timeout "$tmo" "$rrsim" -M virt -bios none -kernel "$elf" -nographic ${RRSIM_ARGS:-} \
+    </dev/null >"$dir/$name.rrsim.out" 2>"$dir/$name.rrsim.err"
+rrsim_rc=$?
+
+status=0
+if ! cmp -s "$dir/$name.qemu.out" "$dir/$name.rrsim.out"; then
+    echo "$name: console output differs (- QEMU, + rrsim):"
+    diff -u --label qemu --label rrsim "$dir/$name.qemu.out" "$dir/$name.rrsim.out" | head -n 200
+    status=1
+fi
+if [ $qemu_rc != $rrsim_rc ]; then
+    echo "$name: exit status differs: QEMU $qemu_rc, rrsim $rrsim_rc"
+    status=1
+fi
+if [ $status != 0 ]; then
+    if [ -s "$dir/$name.rrsim.err" ]; then
+        echo "--- rrsim stderr:"
+        head -n 50 "$dir/$name.rrsim.err"
+    fi
+    exit 1
+fi
+echo "$name: rrsim matches QEMU ($(wc -l <"$dir/$name.qemu.out") lines, exit status $qemu_rc)"
+exit 0

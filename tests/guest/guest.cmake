@@ -1,0 +1,39 @@
+# rrsim_guest_program(NAME OUTDIR dir SOURCES src... [DEFINES -DX=Y...])
+# Builds a bare-metal RISC-V ELF (dir/NAME.elf) for QEMU's virt board with
+# riscv64-unknown-elf-gcc, linked with the guest runtime (start.S, rt.c,
+# link.ld).  Sets RRSIM_GUEST_CC_FOUND; callers skip their targets without it.
+include_guard(DIRECTORY)
+
+find_program(RRSIM_GUEST_CC riscv64-unknown-elf-gcc)
+if(RRSIM_GUEST_CC)
+  set(RRSIM_GUEST_CC_FOUND TRUE)
+else()
+  set(RRSIM_GUEST_CC_FOUND FALSE)
+  message(STATUS "riscv64-unknown-elf-gcc not found: guest programs are skipped")
+endif()
+
+set(RRSIM_GUEST_RT_DIR ${CMAKE_CURRENT_LIST_DIR})
+set(RRSIM_GUEST_CFLAGS
+    -march=rv64imafdc_zicsr_zifencei -mabi=lp64d -mcmodel=medany
+    -nostdlib -nostartfiles -ffreestanding -O2 -g
+    # memset/memcpy in rt.c must not be turned into calls to themselves.
+    -fno-tree-loop-distribute-patterns
+    -Wall -Wextra -Wno-unused-parameter)
+if(RRSIM_WERROR)
+  list(APPEND RRSIM_GUEST_CFLAGS -Werror)
+endif()
+
+function(rrsim_guest_program name)
+  cmake_parse_arguments(G "" "OUTDIR" "SOURCES;DEFINES" ${ARGN})
+  set(rt ${RRSIM_GUEST_RT_DIR})
+  set(out ${G_OUTDIR}/${name}.elf)
+  set(srcs ${rt}/start.S ${rt}/rt.c ${G_SOURCES})
+  add_custom_command(
+    OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${G_OUTDIR}
+    COMMAND ${RRSIM_GUEST_CC} ${RRSIM_GUEST_CFLAGS} ${G_DEFINES} -I${rt}
+            -T ${rt}/link.ld -Wl,--no-warn-rwx-segments -o ${out} ${srcs} -lgcc
+    DEPENDS ${srcs} ${rt}/link.ld ${rt}/rt.h ${rt}/rt_asm.h ${rt}/guest.cmake
+    COMMENT "Building guest program ${name}.elf"
+    VERBATIM)
+endfunction()
