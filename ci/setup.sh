@@ -8,6 +8,7 @@ PACKAGES=(
   libzstd-dev liblmdb-dev libfdt-dev libcmocka-dev libxxhash-dev
   gcc-riscv64-unknown-elf device-tree-compiler
   qemu-system-misc opensbi u-boot-qemu gdb-multiarch
+  clang libclang-rt-14-dev
   python3
 )
 
