@@ -20,25 +20,8 @@ guest="$here/guests/linux"
 self="$here/ci/build-linux.sh"
 jobs=${JOBS:-2}
 
-PACKAGES=(
-  build-essential bc bison flex xz-utils
+"$here/ci/setup.sh" build-essential bc bison flex xz-utils \
   linux-source-6.1 gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
-)
-
-missing=()
-for p in "${PACKAGES[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$p")
-  fi
-done
-if ((${#missing[@]})); then
-  echo "build-linux: installing ${missing[*]}"
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -q
-  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)

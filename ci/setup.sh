@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install everything rrsim needs to build, test and run its bundled guests on
 # Debian 12. Idempotent: apt is only touched when a package is missing.
+#   ci/setup.sh           the packages below
+#   ci/setup.sh PKG...    just these (other ci/ scripts use this for their extras)
 set -euo pipefail
 
 PACKAGES=(
@@ -11,6 +13,9 @@ PACKAGES=(
   clang libclang-rt-14-dev
   python3
 )
+if (($#)); then
+  PACKAGES=("$@")
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -20,7 +25,7 @@ for p in "${PACKAGES[@]}"; do
 done
 
 if ((${#missing[@]})); then
-  echo "ci/setup.sh: installing ${missing[*]}"
+  echo "$(basename "$0"): installing ${missing[*]}"
   SUDO=""
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
   export DEBIAN_FRONTEND=noninteractive
