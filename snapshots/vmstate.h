@@ -130,7 +130,22 @@ void vmstate_register(VMStateRegistry *r, const char *instance,
 /* All registered instances, in registration order. */
 void vmstate_save_all(VMStateRegistry *r, VMBuf *out);
 bool vmstate_load_all(VMStateRegistry *r, const uint8_t *in, size_t len, Error **errp);
+/* The checks vmstate_load_all() makes before it touches any state: the
+ * header, and that the instance list (names, order, count) matches r. Lets
+ * a caller refuse a snapshot before restoring anything else (e.g. RAM). */
+bool vmstate_check_all(VMStateRegistry *r, const uint8_t *in, size_t len, Error **errp);
 /* Hash of vmstate_save_all()'s output: the device+hart part of a digest. */
 Hash128 vmstate_digest(VMStateRegistry *r);
+
+/* The loop's next timer arming sequence number is machine state: without it a
+ * restored machine would number new timers differently and its next snapshot
+ * would differ from the original run's. A machine that does not save it as
+ * part of its own state can embed one of these, set .loop and register it
+ * (e.g. instance "loop") with vmstate_loop_seq. */
+typedef struct VMStateLoopSeq {
+    struct Loop *loop;
+    uint64_t seq;              /* filled by pre_save, applied by post_load */
+} VMStateLoopSeq;
+extern const VMStateDescription vmstate_loop_seq;
 
 #endif
