@@ -1,0 +1,477 @@
+/*
+ * hart: the public API, the run loop, trap entry and interrupt selection.
+ *
+ * The run loop alternates "take a pending interrupt if any" and "run (part
+ * of) one translation block". A block runs at most the remaining budget of
+ * instructions, so hart_run() stops exactly on budget even mid-block, and
+ * the instruction count is synchronised before every device callback (see
+ * hart_sync_icount()). Anything that may make an interrupt deliverable ends
+ * the block: CSR instructions, xRET, WFI, and MMIO accesses during which a
+ * device drove an interrupt line (hart_set_irq() sets `stop`).
+ */
+#include <stdlib.h>
+
+#include "cpu/internal.h"
+
+_Static_assert(offsetof(Hart, s) == 0, "HartState must be first in Hart");
+
+/* ---- modes, traps, interrupts ------------------------------------------------ */
+
+void hart_update_mode(Hart *h)
+{
+    int p = (int)h->s.priv;
+    if (p == PRV_M && (h->s.mstatus & MSTATUS_MPRV))
+        p = (int)((h->s.mstatus >> MSTATUS_MPP_SHIFT) & 3);
+    h->dpriv = p;
+    h->dmmu = p == PRV_M ? MMU_M : p == PRV_S ? MMU_S : MMU_U;
+    h->dtlb = h->tlb[h->dmmu];
+}
+
+void hart_set_priv(Hart *h, int priv)
+{
+    h->s.priv = (uint32_t)priv;
+    hart_update_mode(h);
+}
+
+uint64_t hart_read_mip(const Hart *h)
+{
+    return h->s.mip_sw | h->s.irq_lines;
+}
+
+void hart_trap(Hart *h, uint64_t cause, uint64_t tval, uint64_t epc, bool irq)
+{
+    HartState *s = &h->s;
+    uint64_t deleg = irq ? s->mideleg : s->medeleg;
+    uint64_t st = s->mstatus;
+    int prev = (int)s->priv;
+
+    if (!irq)
+        s->instret_bias--;      /* the step did not retire */
+    if (prev <= PRV_S && ((deleg >> cause) & 1)) {
+        s->scause = cause | (irq ? 1ull << 63 : 0);
+        s->sepc = epc;
+        s->stval = tval;
+        st = (st & ~MSTATUS_SPIE) | ((st & MSTATUS_SIE) ? MSTATUS_SPIE : 0);
+        st &= ~(MSTATUS_SIE | MSTATUS_SPP);
+        if (prev == PRV_S)
+            st |= MSTATUS_SPP;
+        s->mstatus = st;
+        s->pc = (s->stvec & ~3ull) + ((irq && (s->stvec & 1)) ? 4 * cause : 0);
+        hart_set_priv(h, PRV_S);
+    } else {
+        s->mcause = cause | (irq ? 1ull << 63 : 0);
+        s->mepc = epc;
+        s->mtval = tval;
+        st = (st & ~MSTATUS_MPIE) | ((st & MSTATUS_MIE) ? MSTATUS_MPIE : 0);
+        st &= ~(MSTATUS_MIE | MSTATUS_MPP);
+        st |= (uint64_t)prev << MSTATUS_MPP_SHIFT;
+        s->mstatus = st;
+        s->pc = (s->mtvec & ~3ull) + ((irq && (s->mtvec & 1)) ? 4 * cause : 0);
+        hart_set_priv(h, PRV_M);
+    }
+}
+
+int hart_raise(Hart *h, const Insn *in, uint64_t cause, uint64_t tval)
+{
+    hart_trap(h, cause, tval, in->pc, false);
+    return EXEC_END;
+}
+
+/* The interrupt to take now, or -1 (privileged spec 3.1.6.1 and 3.1.9):
+ * M-level interrupts first, each level in the order MEI MSI MTI SEI SSI STI. */
+static int pending_irq(const Hart *h)
+{
+    static const int order[6] = { IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI, IRQ_SSI, IRQ_STI };
+    const HartState *s = &h->s;
+    uint64_t pend = hart_read_mip(h) & s->mie;
+    uint64_t m = pend & ~s->mideleg, sl = pend & s->mideleg;
+    uint64_t take = 0;
+
+    if (!pend)
+        return -1;
+    if (m && (s->priv < PRV_M || (s->mstatus & MSTATUS_MIE)))
+        take = m;
+    else if (sl && (s->priv < PRV_S || (s->priv == PRV_S && (s->mstatus & MSTATUS_SIE))))
+        take = sl;
+    if (!take)
+        return -1;
+    for (int i = 0; i < 6; i++)
+        if (take & (1ull << order[i]))
+            return order[i];
+    return -1;
+}
+
+bool hart_irq_pending(const Hart *h)
+{
+    return (hart_read_mip(h) & h->s.mie) != 0;
+}
+
+/* ---- run loop ------------------------------------------------------------------ */
+
+static bool bp_hit(const Hart *h, uint64_t pc)
+{
+    for (int i = 0; i < h->nbp; i++)
+        if (h->bp[i] == pc)
+            return true;
+    return false;
+}
+
+HartExit hart_run(Hart *h, uint64_t budget, uint64_t *executed)
+{
+    HartState *s = &h->s;
+    const uint64_t start = s->icount;
+    const uint64_t entry_pc = s->pc;
+    bool first = true;
+    HartExit why = HART_EXIT_BUDGET;
+
+    h->running = true;
+    h->budget_end = start + budget;
+    h->stop = false;
+    h->kicked = false;
+    h->watch_hit = false;
+
+    if (s->wfi) {
+        if (!hart_irq_pending(h)) {
+            why = HART_EXIT_WFI;
+            goto out;
+        }
+        s->wfi = 0;
+    }
+
+    while (s->icount - start < budget) {
+        if (unlikely((s->mip_sw | s->irq_lines) & s->mie)) {
+            int irq = pending_irq(h);
+            if (irq >= 0) {
+                hart_trap(h, (uint64_t)irq, 0, s->pc, true);
+                first = false;
+            }
+        }
+        if (unlikely(h->nbp) && !(first && s->pc == entry_pc) && bp_hit(h, s->pc)) {
+            why = HART_EXIT_BREAKPOINT;
+            break;
+        }
+        first = false;
+
+        TB *tb = tb_lookup(h);
+        if (unlikely(!tb)) {
+            s->icount++;        /* the fetch fault is a step */
+            continue;
+        }
+        uint64_t remaining = budget - (s->icount - start);
+        const Insn *in = tb->insns;
+        h->blk_icount = s->icount;
+        h->blk_first = in;
+        if (likely(tb->n <= remaining && !(h->nbp | h->nwp))) {
+            h->chain_left = 32;
+            in = in->fn(h, in);
+        } else {
+            /* Budget ends inside the block, or a debugger watches every
+             * instruction: step one at a time. */
+            uint64_t n = (h->nbp | h->nwp) ? 1 : remaining;
+            const Insn *end = in + (n < tb->n ? n : tb->n);
+            do {
+                if (unlikely(insn_step[in->op](h, in))) {
+                    in++;
+                    goto ended;
+                }
+                in++;
+            } while (in < end);
+            s->pc = in->pc;
+        }
+ended:
+        s->icount = h->blk_icount + (uint64_t)(in - h->blk_first);
+        h->blk_first = NULL;
+
+        if (unlikely(h->stop)) {
+            h->stop = false;
+            if (h->watch_hit) {
+                why = HART_EXIT_WATCHPOINT;
+                break;
+            }
+            if (h->kicked) {
+                why = HART_EXIT_KICK;
+                break;
+            }
+            if (s->wfi) {
+                why = HART_EXIT_WFI;
+                break;
+            }
+        }
+    }
+out:
+    h->running = false;
+    h->blk_first = NULL;
+    if (executed)
+        *executed = s->icount - start;
+    return why;
+}
+
+void hart_kick(Hart *h)
+{
+    /* Only meaningful while running: between runs the caller is the loop. */
+    if (h->running) {
+        h->kicked = true;
+        h->stop = true;
+    }
+}
+
+void hart_set_irq(Hart *h, uint64_t mip_mask, bool level)
+{
+    mip_mask &= MIE_MASK;
+    if (level)
+        h->s.irq_lines |= mip_mask;
+    else
+        h->s.irq_lines &= ~mip_mask;
+    if (h->running)
+        h->stop = true;     /* re-evaluate interrupts at the next boundary */
+}
+
+uint64_t hart_icount(const Hart *h)
+{
+    return h->s.icount;
+}
+
+/* ---- creation, reset -------------------------------------------------------------- */
+
+Hart *hart_new(AddressSpace *as, const HartConfig *cfg, Error **errp)
+{
+    Hart *h = calloc(1, sizeof(*h));
+    if (!h || !tb_init(h)) {
+        if (h)
+            tb_free_all(h);
+        free(h);
+        error_setg(errp, "out of memory for the hart");
+        return NULL;
+    }
+    h->as = as;
+    h->cfg = *cfg;
+    hart_reset(h);
+    return h;
+}
+
+void hart_free(Hart *h)
+{
+    if (!h)
+        return;
+    tb_free_all(h);
+    free(h);
+}
+
+void hart_reset(Hart *h)
+{
+    HartState *s = &h->s;
+    uint64_t icount = s->icount, lines = s->irq_lines;
+
+    memset(s, 0, sizeof(*s));
+    s->icount = icount;
+    s->irq_lines = lines;
+    s->instret_bias = 0 - icount;
+    s->cycle_bias = 0 - icount;
+    s->priv = PRV_M;
+    s->pc = h->cfg.reset_pc;
+    hart_update_mode(h);
+    hart_flush_caches(h);
+}
+
+void hart_flush_caches(Hart *h)
+{
+    tb_flush(h);
+    tlb_flush(h);
+}
+
+/* ---- registers ---------------------------------------------------------------------- */
+
+bool hart_read_reg(Hart *h, int regno, uint64_t *value)
+{
+    if (regno >= 0 && regno < 32) {
+        *value = regno ? h->s.x[regno] : 0;
+        return true;
+    }
+    if (regno == 32) {
+        *value = h->s.pc;
+        return true;
+    }
+    if (regno >= 33 && regno < 65) {
+        *value = h->s.f[regno - 33];
+        return true;
+    }
+    if (regno >= 65 && regno < 65 + 4096)
+        return csr_debug_read(h, (unsigned)(regno - 65), value);
+    return false;
+}
+
+bool hart_write_reg(Hart *h, int regno, uint64_t value)
+{
+    if (regno > 0 && regno < 32) {
+        h->s.x[regno] = value;
+        return true;
+    }
+    if (regno == 0)
+        return true;
+    if (regno == 32) {
+        hart_set_pc(h, value);
+        return true;
+    }
+    if (regno >= 33 && regno < 65) {
+        h->s.f[regno - 33] = value;
+        return true;
+    }
+    if (regno >= 65 && regno < 65 + 4096)
+        return csr_debug_write(h, (unsigned)(regno - 65), value);
+    return false;
+}
+
+uint64_t hart_get_pc(const Hart *h) { return h->s.pc; }
+void hart_set_pc(Hart *h, uint64_t pc) { h->s.pc = pc & ~1ull; }
+uint64_t hart_get_xreg(const Hart *h, int r) { return (r > 0 && r < 32) ? h->s.x[r] : 0; }
+
+void hart_set_xreg(Hart *h, int r, uint64_t v)
+{
+    if (r > 0 && r < 32)
+        h->s.x[r] = v;
+}
+
+int hart_priv(const Hart *h) { return (int)h->s.priv; }
+
+/* ---- debugger -------------------------------------------------------------------------- */
+
+bool hart_debug_read(Hart *h, uint64_t vaddr, void *buf, size_t len)
+{
+    return mmu_debug_access(h, vaddr, buf, len, false);
+}
+
+bool hart_debug_write(Hart *h, uint64_t vaddr, const void *buf, size_t len)
+{
+    return mmu_debug_access(h, vaddr, (void *)buf, len, true);
+}
+
+bool hart_breakpoint_insert(Hart *h, uint64_t pc)
+{
+    if (bp_hit(h, pc))
+        return true;
+    if (h->nbp >= MAX_BREAKPOINTS)
+        return false;
+    h->bp[h->nbp++] = pc;
+    return true;
+}
+
+bool hart_breakpoint_remove(Hart *h, uint64_t pc)
+{
+    for (int i = 0; i < h->nbp; i++) {
+        if (h->bp[i] == pc) {
+            h->bp[i] = h->bp[--h->nbp];
+            return true;
+        }
+    }
+    return false;
+}
+
+bool hart_watchpoint_insert(Hart *h, uint64_t addr, uint64_t len, WatchKind kind)
+{
+    if (h->nwp >= MAX_WATCHPOINTS || len == 0)
+        return false;
+    h->wp[h->nwp++] = (Watchpoint){ addr, len, (int)kind };
+    tlb_flush(h);   /* every data access now takes the checking slow path */
+    return true;
+}
+
+bool hart_watchpoint_remove(Hart *h, uint64_t addr, uint64_t len, WatchKind kind)
+{
+    for (int i = 0; i < h->nwp; i++) {
+        if (h->wp[i].addr == addr && h->wp[i].len == len && h->wp[i].kind == (int)kind) {
+            h->wp[i] = h->wp[--h->nwp];
+            return true;
+        }
+    }
+    return false;
+}
+
+uint64_t hart_watch_hit_addr(const Hart *h)
+{
+    return h->watch_hit_addr;
+}
+
+/* ---- state description -------------------------------------------------------------------- */
+
+static bool hart_post_load(void *opaque, int version_id, Error **errp)
+{
+    Hart *h = (Hart *)opaque;      /* HartState is the first member of Hart */
+    HartState *s = &h->s;
+    uint64_t mode = s->satp >> 60;
+    (void)version_id;
+
+    if (s->priv != PRV_U && s->priv != PRV_S && s->priv != PRV_M) {
+        error_setc(errp, ERR_SNAPSHOT, "hart: invalid privilege level %u", s->priv);
+        return false;
+    }
+    if (s->wfi > 1 || s->res_valid > 1 || s->frm > 7 || s->fflags > 0x1f) {
+        error_setc(errp, ERR_SNAPSHOT, "hart: invalid WFI/reservation/fcsr state");
+        return false;
+    }
+    if (mode != SATP_MODE_BARE && mode != SATP_MODE_SV39 && mode != SATP_MODE_SV48) {
+        error_setc(errp, ERR_SNAPSHOT, "hart: invalid satp mode %llu", (unsigned long long)mode);
+        return false;
+    }
+    if (((s->mstatus >> MSTATUS_MPP_SHIFT) & 3) == 2) {
+        error_setc(errp, ERR_SNAPSHOT, "hart: invalid mstatus.MPP");
+        return false;
+    }
+    s->pc &= ~1ull;
+    s->x[0] = 0;
+    hart_update_mode(h);
+    hart_flush_caches(h);
+    return true;
+}
+
+static const VMStateField hart_fields[] = {
+    VMSTATE_UINT64_ARRAY(x, HartState, 32),
+    VMSTATE_UINT64_ARRAY(f, HartState, 32),
+    VMSTATE_UINT64(pc, HartState),
+    VMSTATE_UINT64(icount, HartState),
+    VMSTATE_UINT64(instret_bias, HartState),
+    VMSTATE_UINT64(cycle_bias, HartState),
+    VMSTATE_UINT32(priv, HartState),
+    VMSTATE_UINT32(wfi, HartState),
+    VMSTATE_UINT32(fflags, HartState),
+    VMSTATE_UINT32(frm, HartState),
+    VMSTATE_UINT64(mstatus, HartState),
+    VMSTATE_UINT64(medeleg, HartState),
+    VMSTATE_UINT64(mideleg, HartState),
+    VMSTATE_UINT64(mie, HartState),
+    VMSTATE_UINT64(mip_sw, HartState),
+    VMSTATE_UINT64(irq_lines, HartState),
+    VMSTATE_UINT64(mtvec, HartState),
+    VMSTATE_UINT64(stvec, HartState),
+    VMSTATE_UINT64(mepc, HartState),
+    VMSTATE_UINT64(sepc, HartState),
+    VMSTATE_UINT64(mcause, HartState),
+    VMSTATE_UINT64(scause, HartState),
+    VMSTATE_UINT64(mtval, HartState),
+    VMSTATE_UINT64(stval, HartState),
+    VMSTATE_UINT64(mscratch, HartState),
+    VMSTATE_UINT64(sscratch, HartState),
+    VMSTATE_UINT64(mcounteren, HartState),
+    VMSTATE_UINT64(scounteren, HartState),
+    VMSTATE_UINT64(menvcfg, HartState),
+    VMSTATE_UINT64(senvcfg, HartState),
+    VMSTATE_UINT64(satp, HartState),
+    VMSTATE_UINT64_ARRAY(pmpaddr, HartState, PMP_COUNT),
+    VMSTATE_UINT8_ARRAY(pmpcfg, HartState, PMP_COUNT),
+    VMSTATE_UINT64(res_addr, HartState),
+    VMSTATE_UINT64(res_value, HartState),
+    VMSTATE_UINT32(res_valid, HartState),
+    VMSTATE_END_OF_LIST()
+};
+
+const VMStateDescription hart_vmsd = {
+    .name = "hart",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = hart_post_load,
+    .fields = hart_fields,
+};
+
+void *hart_state_ptr(Hart *h)
+{
+    return &h->s;
+}

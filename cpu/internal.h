@@ -1,0 +1,368 @@
+/*
+ * internal: private structures of the hart shared by hart.c, decode.c,
+ * exec.c, csr.c, mmu.c and tb.c. Nothing outside cpu/ (and its unit tests)
+ * includes this.
+ *
+ * Layout of the engine:
+ *  - HartState: every architectural value, fixed-width, described by
+ *    hart_vmsd. Nothing derived lives there.
+ *  - Hart: HartState plus derived caches (TLB, translation blocks, jump
+ *    cache, code-page markers), the run-loop bookkeeping and debug state.
+ *  - A translation block (TB) is an array of pre-decoded Insn, each with a
+ *    handler pointer. Handlers return EXEC_NEXT to fall through to the next
+ *    Insn, or EXEC_END when they set pc themselves (taken branch, trap,
+ *    system instruction, a device asking the hart to stop).
+ */
+#ifndef RRSIM_CPU_INTERNAL_H
+#define RRSIM_CPU_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "cpu/hart.h"
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "rrsim's RAM fast path assumes a little-endian host"
+#endif
+
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* ---- opcodes (from insn.def) ---------------------------------------- */
+
+enum { K_N, K_X, K_F };
+#define F_END 1
+
+typedef enum Op {
+#define INSN(name, kind, flags) OP_##name,
+#include "cpu/insn.def"
+#undef INSN
+    OP_COUNT
+} Op;
+
+extern const char *const insn_names[OP_COUNT];
+extern const uint8_t insn_kind[OP_COUNT];
+extern const uint8_t insn_flags[OP_COUNT];
+
+/* ---- privileged architecture constants (privileged spec 1.12) -------- */
+
+enum { PRV_U = 0, PRV_S = 1, PRV_M = 3 };
+
+#define MSTATUS_SIE   (1ull << 1)
+#define MSTATUS_MIE   (1ull << 3)
+#define MSTATUS_SPIE  (1ull << 5)
+#define MSTATUS_MPIE  (1ull << 7)
+#define MSTATUS_SPP   (1ull << 8)
+#define MSTATUS_MPP_SHIFT 11
+#define MSTATUS_MPP   (3ull << 11)
+#define MSTATUS_FS_SHIFT 13
+#define MSTATUS_FS    (3ull << 13)
+#define MSTATUS_MPRV  (1ull << 17)
+#define MSTATUS_SUM   (1ull << 18)
+#define MSTATUS_MXR   (1ull << 19)
+#define MSTATUS_TVM   (1ull << 20)
+#define MSTATUS_TW    (1ull << 21)
+#define MSTATUS_TSR   (1ull << 22)
+#define MSTATUS_UXL   (3ull << 32)
+#define MSTATUS_SXL   (3ull << 34)
+#define MSTATUS_SD    (1ull << 63)
+#define MSTATUS_XL64  ((2ull << 32) | (2ull << 34))
+
+enum {
+    EXC_INSN_MISALIGNED = 0, EXC_INSN_ACCESS = 1, EXC_ILLEGAL = 2, EXC_BREAKPOINT = 3,
+    EXC_LOAD_MISALIGNED = 4, EXC_LOAD_ACCESS = 5, EXC_STORE_MISALIGNED = 6,
+    EXC_STORE_ACCESS = 7, EXC_ECALL_U = 8, EXC_ECALL_S = 9, EXC_ECALL_M = 11,
+    EXC_INSN_PAGE = 12, EXC_LOAD_PAGE = 13, EXC_STORE_PAGE = 15,
+};
+
+enum { IRQ_SSI = 1, IRQ_MSI = 3, IRQ_STI = 5, IRQ_MTI = 7, IRQ_SEI = 9, IRQ_MEI = 11 };
+
+#define MIE_MASK  (MIP_SSIP | MIP_MSIP | MIP_STIP | MIP_MTIP | MIP_SEIP | MIP_MEIP)
+#define MIDELEG_MASK (MIP_SSIP | MIP_STIP | MIP_SEIP)
+/* Exceptions medeleg may delegate: everything defined except ECALL from M. */
+#define MEDELEG_MASK 0xb3ffull
+
+#define SATP_MODE_BARE 0
+#define SATP_MODE_SV39 8
+#define SATP_MODE_SV48 9
+
+#define PMP_R 1
+#define PMP_W 2
+#define PMP_X 4
+#define PMP_A_SHIFT 3
+#define PMP_A_OFF 0
+#define PMP_A_TOR 1
+#define PMP_A_NA4 2
+#define PMP_A_NAPOT 3
+#define PMP_L 0x80
+#define PMP_COUNT 16
+
+/* Access types for translation, PMP and exceptions. */
+typedef enum Access { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 } Access;
+
+/* ---- architectural state --------------------------------------------- */
+
+typedef struct HartState {
+    uint64_t x[33];          /* x[32] absorbs writes to x0; only 0..31 are state */
+    uint64_t f[32];
+    uint64_t pc;
+    uint64_t icount;         /* steps since creation */
+    uint64_t instret_bias;   /* minstret = icount + instret_bias */
+    uint64_t cycle_bias;     /* mcycle   = icount + cycle_bias */
+    uint32_t priv;
+    uint32_t wfi;            /* 1: stopped in WFI until an enabled interrupt is pending */
+    uint32_t fflags;
+    uint32_t frm;
+    uint64_t mstatus;
+    uint64_t medeleg, mideleg;
+    uint64_t mie;
+    uint64_t mip_sw;         /* software-writable mip bits (SSIP, STIP, SEIP) */
+    uint64_t irq_lines;      /* device-driven mip bits */
+    uint64_t mtvec, stvec;
+    uint64_t mepc, sepc;
+    uint64_t mcause, scause;
+    uint64_t mtval, stval;
+    uint64_t mscratch, sscratch;
+    uint64_t mcounteren, scounteren;
+    uint64_t menvcfg, senvcfg;
+    uint64_t satp;
+    uint64_t pmpaddr[PMP_COUNT];
+    uint8_t pmpcfg[PMP_COUNT];
+    uint64_t res_addr;       /* LR/SC reservation address, valid when res_valid */
+    uint64_t res_value;      /* value loaded by the LR */
+    uint32_t res_valid;
+    uint32_t pad0;
+} HartState;
+
+/* ---- decoded instructions and translation blocks --------------------- */
+
+typedef struct Insn Insn;
+typedef const Insn *(*InsnFn)(Hart *h, const Insn *in);
+typedef int (*InsnStepFn)(Hart *h, const Insn *in);
+
+enum { EXEC_NEXT = 0, EXEC_END = 1 };
+
+struct Insn {
+    InsnFn fn;               /* threaded handler (see exec.c) */
+    int64_t imm;             /* immediate; CSR number for CSR instructions */
+    uint64_t pc;             /* virtual pc of this instruction */
+    uint32_t raw;            /* instruction bits (expanded form is not kept) */
+    uint16_t op;
+    uint8_t rd, rs1, rs2, rs3;
+    uint8_t rm;              /* rounding mode field; AMO aq/rl are ignored */
+    uint8_t len;             /* 2 or 4 */
+};
+
+/* Decoded form without a handler, as the decoder produces it. */
+typedef struct DecodedInsn {
+    uint16_t op;
+    uint8_t rd, rs1, rs2, rs3, rm, len;
+    int64_t imm;
+    uint32_t raw;
+} DecodedInsn;
+
+#define TB_MAX_INSNS 64
+
+typedef struct TB {
+    uint64_t vpc;
+    uint64_t ppc;
+    uint64_t ppage2;         /* second physical page for a straddling last insn, or ~0 */
+    struct TB *hash_next;
+    Insn *insns;             /* n instructions, then a sentinel */
+    uint32_t n;
+    uint32_t valid;
+} TB;
+
+#define TB_POOL_SIZE  (1u << 15)
+#define INSN_POOL_SIZE (1u << 18)
+#define TB_HASH_BITS 15
+#define JC_BITS 12
+
+typedef struct JCEntry {
+    uint64_t vpc;
+    TB *tb;
+    uint64_t priv;
+} JCEntry;
+
+/* ---- TLB ---------------------------------------------------------------- */
+
+#define TLB_BITS 8
+#define TLB_SIZE (1u << TLB_BITS)
+#define TLB_INVALID (~0ull)
+#define PAGE_MASK (~(uint64_t)(MEM_PAGE_SIZE - 1))
+
+/* One entry caches a 4 KiB virtual page mapped to RAM/ROM. A tag equals the
+ * page's virtual address when that kind of access may use the host pointer;
+ * ROM and code pages leave tag_w invalid so stores take the slow path. */
+typedef struct TLBEntry {
+    uint64_t tag_r, tag_w, tag_x;
+    uintptr_t addend;        /* host pointer = vaddr + addend */
+    uint64_t ppage;
+    uint64_t *dirty_word;    /* RAM dirty bitmap word and bit for the page */
+    uint64_t dirty_bit;
+    uint64_t pad;
+} TLBEntry;
+
+/* TLB sets: one per effective privilege (U, S, M). */
+enum { MMU_U = 0, MMU_S = 1, MMU_M = 2, MMU_COUNT = 3 };
+
+#define MAX_BREAKPOINTS 64
+#define MAX_WATCHPOINTS 16
+
+typedef struct Watchpoint {
+    uint64_t addr, len;
+    int kind;
+} Watchpoint;
+
+struct Hart {
+    HartState s;
+
+    /* Derived from s; recomputed by hart_update_mode(). */
+    int dmmu;                /* TLB set for data accesses (MPRV applied) */
+    TLBEntry *dtlb;          /* == tlb[dmmu] */
+    int dpriv;               /* effective privilege for data accesses */
+
+    TLBEntry tlb[MMU_COUNT][TLB_SIZE];
+    JCEntry jc[1u << JC_BITS];
+
+    /* Run-loop bookkeeping. */
+    bool running;
+    bool stop;               /* leave the current block after this instruction */
+    bool kicked;
+    bool watch_hit;
+    uint64_t watch_hit_addr;
+    uint64_t blk_icount;     /* icount at the start of the executing block */
+    uint64_t budget_end;     /* icount at which hart_run() must stop */
+    uint32_t chain_left;     /* blocks that may still be chained without returning */
+    const Insn *blk_first;
+
+    AddressSpace *as;
+    HartConfig cfg;
+
+    /* Translation cache. */
+    TB *tb_pool;
+    uint32_t tb_used;
+    Insn *insn_pool;
+    uint32_t insn_used;
+    TB *tb_hash[1u << TB_HASH_BITS];
+    /* Per RAM/ROM region, one byte per page: 1 when a valid TB holds code there. */
+    uint8_t *codemap[MEM_MAX_REGIONS];
+    uint64_t codemap_pages[MEM_MAX_REGIONS];
+
+    /* Debugger. */
+    uint64_t bp[MAX_BREAKPOINTS];
+    int nbp;
+    Watchpoint wp[MAX_WATCHPOINTS];
+    int nwp;
+};
+
+/* ---- cross-file functions ------------------------------------------- */
+
+/* decode.c */
+/* Decode one instruction (16- or 32-bit, compressed forms expanded). Unknown
+ * or reserved encodings give OP_illegal. Always succeeds. */
+void riscv_decode(uint32_t raw, DecodedInsn *d);
+
+/* exec.c */
+extern const InsnFn insn_handlers[OP_COUNT];
+extern const InsnStepFn insn_step[OP_COUNT];
+extern const InsnFn insn_block_end;   /* sentinel after a block's last Insn */
+
+/* hart.c */
+/* Sync icount to the instruction being executed (before device calls). */
+static inline void hart_sync_icount(Hart *h, const Insn *in)
+{
+    if (h->blk_first)
+        h->s.icount = h->blk_icount + (uint64_t)(in - h->blk_first);
+}
+/* Take an exception at instruction `in`: trap entry, pc set; returns EXEC_END. */
+int hart_raise(Hart *h, const Insn *in, uint64_t cause, uint64_t tval);
+/* Raise an exception at an explicit pc (no Insn, e.g. fetch faults). */
+void hart_trap(Hart *h, uint64_t cause, uint64_t tval, uint64_t epc, bool irq);
+void hart_set_priv(Hart *h, int priv);
+/* Recompute derived mode (data privilege) after mstatus/priv changes. */
+void hart_update_mode(Hart *h);
+uint64_t hart_read_mip(const Hart *h);
+/* End the current block after this instruction, resuming at next pc. */
+static inline int hart_end_block(Hart *h, const Insn *in)
+{
+    h->s.pc = in->pc + in->len;
+    return EXEC_END;
+}
+
+/* csr.c: return false for an illegal access (caller raises). */
+bool csr_read(Hart *h, const Insn *in, unsigned csr, uint64_t *val);
+bool csr_write(Hart *h, const Insn *in, unsigned csr, uint64_t val);
+/* Debugger access: no privilege checks, no side effects beyond the write. */
+bool csr_debug_read(Hart *h, unsigned csr, uint64_t *val);
+bool csr_debug_write(Hart *h, unsigned csr, uint64_t val);
+
+/* mmu.c */
+void tlb_flush(Hart *h);
+/* Translate vaddr for access by privilege priv (data: dpriv; fetch: priv).
+ * On failure returns the exception cause (>=0 never 0 for success) via *cause. */
+bool mmu_translate(Hart *h, uint64_t vaddr, Access acc, int priv, uint64_t *paddr,
+                   uint64_t *cause, bool debug);
+bool pmp_check(const Hart *h, uint64_t paddr, uint64_t size, Access acc, int priv);
+/* Slow paths used by exec.c. They complete the access (or raise) and return
+ * EXEC_NEXT / EXEC_END. */
+int mmu_load_slow(Hart *h, const Insn *in, uint64_t va, unsigned size, uint64_t *val);
+int mmu_store_slow(Hart *h, const Insn *in, uint64_t va, unsigned size, uint64_t val);
+/* Host pointer for a read-modify-write of size bytes (AMO), or NULL after
+ * raising (EXEC_END stored in *status) — MMIO AMOs go through *mmio. */
+typedef struct AmoTarget {
+    uint8_t *host;
+    uint64_t paddr;
+    bool mmio;
+} AmoTarget;
+int mmu_amo_prepare(Hart *h, const Insn *in, uint64_t va, unsigned size, bool is_lr,
+                    AmoTarget *t);
+/* Fetch support for the translator: host pointer to the page of vaddr
+ * (read-only use) and its physical page. Returns false with *cause set. */
+bool mmu_fetch_page(Hart *h, uint64_t vaddr, const uint8_t **host, uint64_t *ppage,
+                    uint64_t *cause);
+/* The translator made ppage a code page: drop TLB write tags for it. */
+void mmu_code_page_added(Hart *h, uint64_t ppage);
+/* Debug access through current translation. */
+bool mmu_debug_access(Hart *h, uint64_t vaddr, void *buf, size_t len, bool write);
+
+/* tb.c */
+bool tb_init(Hart *h);
+void tb_free_all(Hart *h);
+void tb_flush(Hart *h);
+void tb_jc_flush(Hart *h);
+/* Find or translate the block at the current pc. Returns NULL when fetching
+ * raised an exception (already taken; counts as a step). */
+TB *tb_find(Hart *h);
+static inline uint32_t tb_jc_idx(uint64_t vpc)
+{
+    return (uint32_t)((vpc >> 1) & ((1u << JC_BITS) - 1));
+}
+/* tb_find() with the jump-cache hit inlined. */
+static inline TB *tb_lookup(Hart *h)
+{
+    const JCEntry *j = &h->jc[tb_jc_idx(h->s.pc)];
+    if (likely(j->vpc == h->s.pc && j->priv == h->s.priv && j->tb))
+        return j->tb;
+    return tb_find(h);
+}
+/* Is this physical page holding translated code? */
+bool tb_page_has_code(Hart *h, uint64_t ppage);
+/* Invalidate all blocks on a physical page (stores into code). */
+void tb_invalidate_page(Hart *h, uint64_t ppage);
+
+/* Region lookup helper (RAM/ROM only); returns the region index or -1. */
+static inline int hart_ram_region(const Hart *h, uint64_t paddr, uint64_t len)
+{
+    const AddressSpace *as = h->as;
+    for (int i = 0; i < as->nregions; i++) {
+        const MemRegion *r = &as->regions[i];
+        if (paddr >= r->base && paddr - r->base < r->size && len <= r->size - (paddr - r->base))
+            return r->kind == MEM_MMIO ? -1 : i;
+    }
+    return -1;
+}
+
+#endif

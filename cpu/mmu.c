@@ -1,0 +1,480 @@
+/*
+ * mmu: address translation (Sv39/Sv48 page walker, privileged spec 4.3.2 /
+ * 4.4), physical memory protection (3.7), the software TLB and the slow
+ * paths of loads, stores and AMOs.
+ *
+ * The TLB caches, per effective privilege (U, S, M) and per 4 KiB virtual
+ * page, a host pointer into RAM/ROM. An entry is only filled when the whole
+ * page has uniform PMP permissions, so a hit never skips a PMP decision.
+ * Stores into pages that hold translated code never get a write tag, so
+ * they come here and invalidate the blocks first.
+ *
+ * A/D bits are set by the walker with an atomic compare-and-swap on the PTE
+ * in RAM, as QEMU does (the "Svadu" behaviour); a PTE outside RAM gives an
+ * access fault.
+ */
+#include "cpu/internal.h"
+
+/* ---- TLB ------------------------------------------------------------- */
+
+void tlb_flush(Hart *h)
+{
+    memset(h->tlb, 0xff, sizeof(h->tlb));
+}
+
+static int mmu_idx(int priv)
+{
+    return priv == PRV_M ? MMU_M : priv == PRV_S ? MMU_S : MMU_U;
+}
+
+/* Remove write tags for a physical page (it now holds code). */
+static void tlb_drop_write_ppage(Hart *h, uint64_t ppage)
+{
+    for (int m = 0; m < MMU_COUNT; m++)
+        for (unsigned i = 0; i < TLB_SIZE; i++)
+            if (h->tlb[m][i].ppage == ppage)
+                h->tlb[m][i].tag_w = TLB_INVALID;
+}
+
+static void tlb_fill(Hart *h, int priv, uint64_t va, uint64_t pa, int ri, Access acc)
+{
+    const MemRegion *r = &h->as->regions[ri];
+    uint64_t vpage = va & PAGE_MASK, ppage = pa & PAGE_MASK;
+    TLBEntry *e = &h->tlb[mmu_idx(priv)][(va >> MEM_PAGE_BITS) & (TLB_SIZE - 1)];
+    uintptr_t addend = (uintptr_t)(r->host + (ppage - r->base)) - (uintptr_t)vpage;
+
+    if (h->nwp)
+        return;     /* watchpoints: every access must take the slow path */
+    if (e->ppage != ppage || e->addend != addend ||
+        (e->tag_r != vpage && e->tag_w != vpage && e->tag_x != vpage)) {
+        e->tag_r = e->tag_w = e->tag_x = TLB_INVALID;
+        e->ppage = ppage;
+        e->addend = addend;
+        if (r->dirty) {
+            uint64_t pg = (ppage - r->base) >> MEM_PAGE_BITS;
+            e->dirty_word = &r->dirty[pg >> 6];
+            e->dirty_bit = 1ull << (pg & 63);
+        } else {
+            e->dirty_word = NULL;
+            e->dirty_bit = 0;
+        }
+    }
+    switch (acc) {
+    case ACC_READ: e->tag_r = vpage; break;
+    case ACC_EXEC: e->tag_x = vpage; break;
+    case ACC_WRITE:
+        if (r->kind == MEM_RAM && !tb_page_has_code(h, ppage))
+            e->tag_w = vpage;
+        break;
+    }
+}
+
+/* ---- PMP ------------------------------------------------------------- */
+
+/* Address range [*lo, *last] matched by entry i; false when it matches nothing. */
+static bool pmp_range(const Hart *h, int i, uint64_t *lo, uint64_t *last)
+{
+    uint8_t cfg = h->s.pmpcfg[i];
+    uint64_t a = h->s.pmpaddr[i];
+
+    switch ((cfg >> PMP_A_SHIFT) & 3) {
+    case PMP_A_TOR: {
+        uint64_t base = i ? h->s.pmpaddr[i - 1] << 2 : 0;
+        uint64_t top = a << 2;
+        if (base >= top)
+            return false;
+        *lo = base;
+        *last = top - 1;
+        return true;
+    }
+    case PMP_A_NA4:
+        *lo = a << 2;
+        *last = *lo + 3;
+        return true;
+    case PMP_A_NAPOT: {
+        int t = __builtin_ctzll(~a);   /* trailing ones */
+        if (t >= 54) {
+            *lo = 0;
+            *last = UINT64_MAX;
+            return true;
+        }
+        *lo = (a & ~((1ull << t) - 1)) << 2;
+        *last = *lo + (8ull << t) - 1;
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+static bool pmp_allows(uint8_t cfg, Access acc, int priv)
+{
+    static const uint8_t need[3] = { PMP_R, PMP_W, PMP_X };
+    if (priv == PRV_M && !(cfg & PMP_L))
+        return true;
+    return (cfg & need[acc]) != 0;
+}
+
+bool pmp_check(const Hart *h, uint64_t pa, uint64_t size, Access acc, int priv)
+{
+    uint64_t end = pa + size - 1;
+    for (int i = 0; i < PMP_COUNT; i++) {
+        uint64_t lo, last;
+        if (!pmp_range(h, i, &lo, &last))
+            continue;
+        if (pa > last || end < lo)
+            continue;
+        if (pa < lo || end > last)
+            return false;       /* only some bytes match: the access fails (3.7.1) */
+        return pmp_allows(h->s.pmpcfg[i], acc, priv);
+    }
+    return priv == PRV_M;
+}
+
+static bool pmp_any_locked(const Hart *h)
+{
+    for (int i = 0; i < PMP_COUNT; i++)
+        if (h->s.pmpcfg[i] & PMP_L)
+            return true;
+    return false;
+}
+
+/* True when every byte of the page gets the same PMP decision for priv. */
+static bool pmp_page_uniform(const Hart *h, uint64_t ppage, int priv)
+{
+    uint64_t end = ppage + MEM_PAGE_SIZE - 1;
+    if (priv == PRV_M && !pmp_any_locked(h))
+        return true;    /* M-mode is then allowed everything */
+    for (int i = 0; i < PMP_COUNT; i++) {
+        uint64_t lo, last;
+        if (!pmp_range(h, i, &lo, &last))
+            continue;
+        if (ppage > last || end < lo)
+            continue;
+        return ppage >= lo && end <= last;
+    }
+    return true;
+}
+
+/* ---- page walker ------------------------------------------------------ */
+
+#define PTE_V (1ull << 0)
+#define PTE_R (1ull << 1)
+#define PTE_W (1ull << 2)
+#define PTE_X (1ull << 3)
+#define PTE_U (1ull << 4)
+#define PTE_A (1ull << 6)
+#define PTE_D (1ull << 7)
+#define PTE_PPN_SHIFT 10
+#define PTE_PPN_MASK ((1ull << 44) - 1)
+#define PTE_RESERVED (~0ull << 54)  /* N, PBMT and reserved bits: no Svnapot/Svpbmt */
+
+static uint64_t page_fault_cause(Access acc)
+{
+    return acc == ACC_EXEC ? EXC_INSN_PAGE : acc == ACC_READ ? EXC_LOAD_PAGE : EXC_STORE_PAGE;
+}
+
+static uint64_t access_fault_cause(Access acc)
+{
+    return acc == ACC_EXEC ? EXC_INSN_ACCESS : acc == ACC_READ ? EXC_LOAD_ACCESS : EXC_STORE_ACCESS;
+}
+
+bool mmu_translate(Hart *h, uint64_t va, Access acc, int priv, uint64_t *pa,
+                   uint64_t *cause, bool debug)
+{
+    unsigned mode = (unsigned)(h->s.satp >> 60);
+    int levels;
+
+    if (priv == PRV_M || mode == SATP_MODE_BARE) {
+        *pa = va;
+        return true;
+    }
+    levels = mode == SATP_MODE_SV48 ? 4 : 3;
+    {
+        /* Bits above the VA width must all equal its top bit (4.3.1/4.4.1). */
+        int vabits = 12 + 9 * levels;
+        int64_t top = (int64_t)va >> (vabits - 1);
+        if (top != 0 && top != -1) {
+            *cause = page_fault_cause(acc);
+            return false;
+        }
+    }
+
+    uint64_t base = (h->s.satp & PTE_PPN_MASK) << MEM_PAGE_BITS;
+    for (int level = levels - 1; level >= 0; level--) {
+        uint64_t idx = (va >> (12 + 9 * level)) & 0x1ff;
+        uint64_t pte_addr = base + idx * 8;
+        int ri;
+        uint64_t pte;
+
+        /* Implicit walker accesses are checked by PMP as S-mode (3.7.1). */
+        if (!pmp_check(h, pte_addr, 8, ACC_READ, PRV_S) ||
+            (ri = hart_ram_region(h, pte_addr, 8)) < 0) {
+            *cause = access_fault_cause(acc);
+            return false;
+        }
+        const MemRegion *r = &h->as->regions[ri];
+        uint64_t *ptep = (uint64_t *)(void *)(r->host + (pte_addr - r->base));
+        pte = __atomic_load_n(ptep, __ATOMIC_RELAXED);
+
+        if (!(pte & PTE_V) || (!(pte & PTE_R) && (pte & PTE_W)) || (pte & PTE_RESERVED)) {
+            *cause = page_fault_cause(acc);
+            return false;
+        }
+        uint64_t ppn = (pte >> PTE_PPN_SHIFT) & PTE_PPN_MASK;
+        if (!(pte & (PTE_R | PTE_X))) {
+            if (pte & (PTE_A | PTE_D | PTE_U)) {
+                /* Non-leaf PTEs keep these bits zero (4.3.1). */
+                *cause = page_fault_cause(acc);
+                return false;
+            }
+            base = ppn << MEM_PAGE_BITS;
+            continue;
+        }
+
+        /* Leaf: permission checks (4.3.2 step 5). */
+        if (!debug) {
+            bool ok;
+            if (priv == PRV_U && !(pte & PTE_U))
+                ok = false;
+            else if (priv == PRV_S && (pte & PTE_U) &&
+                     (acc == ACC_EXEC || !(h->s.mstatus & MSTATUS_SUM)))
+                ok = false;
+            else if (acc == ACC_EXEC)
+                ok = pte & PTE_X;
+            else if (acc == ACC_READ)
+                ok = (pte & PTE_R) || ((pte & PTE_X) && (h->s.mstatus & MSTATUS_MXR));
+            else
+                ok = pte & PTE_W;
+            if (!ok) {
+                *cause = page_fault_cause(acc);
+                return false;
+            }
+        }
+        uint64_t lowmask = (1ull << (9 * level)) - 1;
+        if (ppn & lowmask) {        /* misaligned superpage */
+            *cause = page_fault_cause(acc);
+            return false;
+        }
+        if (!debug) {
+            uint64_t want = pte | PTE_A | (acc == ACC_WRITE ? PTE_D : 0);
+            if (want != pte) {
+                if (!pmp_check(h, pte_addr, 8, ACC_WRITE, PRV_S) || r->kind != MEM_RAM) {
+                    *cause = access_fault_cause(acc);
+                    return false;
+                }
+                /* Single hart: the compare only guards against a PTE the
+                 * walker did not read; a lost race simply restarts nothing. */
+                __atomic_compare_exchange_n(ptep, &pte, want, false,
+                                            __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+                mem_ram_mark_dirty(r, pte_addr - r->base);
+                if (tb_page_has_code(h, pte_addr & PAGE_MASK))
+                    tb_invalidate_page(h, pte_addr & PAGE_MASK);
+            }
+        }
+        uint64_t vpn_low = (va >> 12) & lowmask;
+        *pa = ((ppn | vpn_low) << MEM_PAGE_BITS) | (va & (MEM_PAGE_SIZE - 1));
+        return true;
+    }
+    *cause = page_fault_cause(acc);
+    return false;
+}
+
+/* ---- slow paths -------------------------------------------------------- */
+
+static bool watch_check(Hart *h, uint64_t va, unsigned size, int kind)
+{
+    for (int i = 0; i < h->nwp; i++) {
+        const Watchpoint *w = &h->wp[i];
+        if ((w->kind & kind) && va < w->addr + w->len && w->addr < va + size) {
+            h->watch_hit = true;
+            h->watch_hit_addr = va;
+            h->stop = true;
+            return true;
+        }
+    }
+    return false;
+}
+
+static inline uint64_t host_load(const uint8_t *p, unsigned size)
+{
+    switch (size) {
+    case 1: return *p;
+    case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
+    case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
+    default: { uint64_t v; memcpy(&v, p, 8); return v; }
+    }
+}
+
+static inline void host_store(uint8_t *p, unsigned size, uint64_t v)
+{
+    switch (size) {
+    case 1: *p = (uint8_t)v; break;
+    case 2: { uint16_t t = (uint16_t)v; memcpy(p, &t, 2); break; }
+    case 4: { uint32_t t = (uint32_t)v; memcpy(p, &t, 4); break; }
+    default: memcpy(p, &v, 8); break;
+    }
+}
+
+int mmu_load_slow(Hart *h, const Insn *in, uint64_t va, unsigned size, uint64_t *val)
+{
+    uint64_t pa, cause;
+    int ri;
+
+    if (va & (size - 1))
+        return hart_raise(h, in, EXC_LOAD_MISALIGNED, va);
+    if (!mmu_translate(h, va, ACC_READ, h->dpriv, &pa, &cause, false))
+        return hart_raise(h, in, cause, va);
+    if (!pmp_check(h, pa, size, ACC_READ, h->dpriv))
+        return hart_raise(h, in, EXC_LOAD_ACCESS, va);
+    ri = hart_ram_region(h, pa, size);
+    if (ri >= 0) {
+        const MemRegion *r = &h->as->regions[ri];
+        *val = host_load(r->host + (pa - r->base), size);
+        if (pmp_page_uniform(h, pa & PAGE_MASK, h->dpriv))
+            tlb_fill(h, h->dpriv, va, pa, ri, ACC_READ);
+    } else {
+        hart_sync_icount(h, in);
+        if (mem_read(h->as, pa, size, val) != MEM_OK)
+            return hart_raise(h, in, EXC_LOAD_ACCESS, va);
+    }
+    if (h->nwp)
+        watch_check(h, va, size, WATCH_READ);
+    return h->stop ? 2 : 0;
+}
+
+/* Store into RAM at region ri: code invalidation, dirty marking. Returns
+ * true when translated code was invalidated (the block must end). */
+static bool ram_store(Hart *h, int ri, uint64_t pa, unsigned size, uint64_t val)
+{
+    const MemRegion *r = &h->as->regions[ri];
+    bool inval = false;
+    if (r->kind != MEM_RAM)
+        return false;   /* ROM ignores writes, as QEMU's ROM regions do */
+    if (tb_page_has_code(h, pa & PAGE_MASK)) {
+        tb_invalidate_page(h, pa & PAGE_MASK);
+        inval = true;
+    }
+    host_store(r->host + (pa - r->base), size, val);
+    mem_ram_mark_dirty(r, pa - r->base);
+    return inval;
+}
+
+int mmu_store_slow(Hart *h, const Insn *in, uint64_t va, unsigned size, uint64_t val)
+{
+    uint64_t pa, cause;
+    int ri;
+
+    if (va & (size - 1))
+        return hart_raise(h, in, EXC_STORE_MISALIGNED, va);
+    if (!mmu_translate(h, va, ACC_WRITE, h->dpriv, &pa, &cause, false))
+        return hart_raise(h, in, cause, va);
+    if (!pmp_check(h, pa, size, ACC_WRITE, h->dpriv))
+        return hart_raise(h, in, EXC_STORE_ACCESS, va);
+    ri = hart_ram_region(h, pa, size);
+    if (ri >= 0) {
+        if (ram_store(h, ri, pa, size, val))
+            h->stop = true;
+        if (pmp_page_uniform(h, pa & PAGE_MASK, h->dpriv))
+            tlb_fill(h, h->dpriv, va, pa, ri, ACC_WRITE);
+    } else {
+        hart_sync_icount(h, in);
+        if (mem_write(h->as, pa, size, val) != MEM_OK)
+            return hart_raise(h, in, EXC_STORE_ACCESS, va);
+    }
+    if (h->nwp)
+        watch_check(h, va, size, WATCH_WRITE);
+    return h->stop ? 2 : 0;
+}
+
+int mmu_amo_prepare(Hart *h, const Insn *in, uint64_t va, unsigned size, bool is_lr,
+                    AmoTarget *t)
+{
+    uint64_t pa, cause;
+    Access acc = is_lr ? ACC_READ : ACC_WRITE;
+    int ri;
+
+    if (va & (size - 1))
+        return hart_raise(h, in, is_lr ? EXC_LOAD_MISALIGNED : EXC_STORE_MISALIGNED, va);
+    if (!mmu_translate(h, va, acc, h->dpriv, &pa, &cause, false))
+        return hart_raise(h, in, cause, va);
+    if (!pmp_check(h, pa, size, ACC_READ, h->dpriv) ||
+        (!is_lr && !pmp_check(h, pa, size, ACC_WRITE, h->dpriv)))
+        return hart_raise(h, in, is_lr ? EXC_LOAD_ACCESS : EXC_STORE_ACCESS, va);
+    ri = hart_ram_region(h, pa, size);
+    t->paddr = pa;
+    if (ri >= 0 && (is_lr || h->as->regions[ri].kind == MEM_RAM)) {
+        const MemRegion *r = &h->as->regions[ri];
+        t->host = r->host + (pa - r->base);
+        t->mmio = false;
+        if (!is_lr) {
+            if (tb_page_has_code(h, pa & PAGE_MASK)) {
+                tb_invalidate_page(h, pa & PAGE_MASK);
+                h->stop = true;
+            }
+            mem_ram_mark_dirty(r, pa - r->base);
+        }
+    } else if (ri >= 0) {
+        return hart_raise(h, in, EXC_STORE_ACCESS, va);  /* AMO on ROM */
+    } else {
+        t->host = NULL;
+        t->mmio = true;
+        hart_sync_icount(h, in);
+    }
+    if (h->nwp)
+        watch_check(h, va, size, is_lr ? WATCH_READ : WATCH_ACCESS);
+    return 0;
+}
+
+bool mmu_fetch_page(Hart *h, uint64_t va, const uint8_t **host, uint64_t *ppage,
+                    uint64_t *cause)
+{
+    uint64_t pa;
+    int ri;
+
+    if (!mmu_translate(h, va, ACC_EXEC, (int)h->s.priv, &pa, cause, false))
+        return false;
+    ri = hart_ram_region(h, pa & PAGE_MASK, MEM_PAGE_SIZE);
+    /* Blocks are built from whole pages with one PMP decision; code in a page
+     * with mixed PMP permissions, or outside RAM/ROM, is not executable. */
+    if (ri < 0 || !pmp_page_uniform(h, pa & PAGE_MASK, (int)h->s.priv) ||
+        !pmp_check(h, pa, 2, ACC_EXEC, (int)h->s.priv)) {
+        *cause = EXC_INSN_ACCESS;
+        return false;
+    }
+    const MemRegion *r = &h->as->regions[ri];
+    *host = r->host + ((pa & PAGE_MASK) - r->base);
+    *ppage = pa & PAGE_MASK;
+    return true;
+}
+
+/* The translator made ppage a code page: stores to it must come here. */
+void mmu_code_page_added(Hart *h, uint64_t ppage)
+{
+    tlb_drop_write_ppage(h, ppage);
+}
+
+bool mmu_debug_access(Hart *h, uint64_t va, void *buf, size_t len, bool write)
+{
+    uint8_t *p = buf;
+    while (len) {
+        uint64_t pa, cause;
+        size_t chunk = MEM_PAGE_SIZE - (va & (MEM_PAGE_SIZE - 1));
+        if (chunk > len)
+            chunk = len;
+        if (!mmu_translate(h, va, write ? ACC_WRITE : ACC_READ, h->dpriv, &pa, &cause, true))
+            return false;
+        if (write) {
+            if (!mem_copy_to(h->as, pa, p, chunk, false))
+                return false;
+            if (tb_page_has_code(h, pa & PAGE_MASK))
+                tb_invalidate_page(h, pa & PAGE_MASK);
+        } else if (!mem_copy_from(h->as, pa, p, chunk)) {
+            return false;
+        }
+        va += chunk;
+        p += chunk;
+        len -= chunk;
+    }
+    return true;
+}

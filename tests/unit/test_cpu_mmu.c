@@ -1,0 +1,273 @@
+/* Hart translation and protection tests: Sv39 walks with A/D updates,
+ * page faults, superpage alignment, SUM, and PMP (including the walker's
+ * own accesses). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "cpu_test_util.h"
+
+#define PROG TM_RAM_BASE
+#define HALT (TM_RAM_BASE + 0x3000)
+#define DATA (TM_RAM_BASE + 0x8000)
+#define PT_ROOT (TM_RAM_BASE + 0x100000)
+#define PT_L1 (PT_ROOT + 0x1000)
+#define PT_L0 (PT_ROOT + 0x2000)
+#define PA_CODE (TM_RAM_BASE + 0x10000)
+#define PA_DATA (TM_RAM_BASE + 0x20000)
+#define PA_RO (TM_RAM_BASE + 0x21000)
+#define PA_USER (TM_RAM_BASE + 0x22000)
+
+enum {
+    MSTATUS = 0x300, MEDELEG = 0x302, MTVEC = 0x305, MEPC = 0x341, MCAUSE = 0x342,
+    MTVAL = 0x343, SATP = 0x180, PMPCFG0 = 0x3a0, PMPADDR0 = 0x3b0, SSTATUS = 0x100,
+};
+enum { V = 1, R = 2, W = 4, X = 8, U = 16, A = 64, D = 128 };
+
+static uint64_t pte(uint64_t pa, unsigned flags) { return ((pa >> 12) << 10) | flags; }
+
+static TestMachine *setup(void)
+{
+    TestMachine *m = tm_new();
+    tm_w32(m, HALT, JAL(0, 0));
+    tm_set_csr(m, MTVEC, HALT);
+    return m;
+}
+
+static void allow_all_pmp(TestMachine *m)
+{
+    tm_set_csr(m, PMPADDR0, (1ull << 54) - 1);
+    tm_set_csr(m, PMPCFG0, 0x1f);
+}
+
+static void build_tables(TestMachine *m)
+{
+    tm_w64(m, PT_ROOT + 0 * 8, pte(PT_L1, V));
+    tm_w64(m, PT_ROOT + 1 * 8, pte(TM_RAM_BASE + 0x1000, V | R | W | A | D)); /* misaligned 1 GiB */
+    tm_w64(m, PT_L1 + 0 * 8, pte(PT_L0, V));
+    tm_w64(m, PT_L0 + 1 * 8, pte(PA_CODE, V | R | X | A));
+    tm_w64(m, PT_L0 + 2 * 8, pte(PA_DATA, V | R | W));
+    tm_w64(m, PT_L0 + 3 * 8, pte(PA_RO, V | R | A));
+    tm_w64(m, PT_L0 + 4 * 8, pte(PA_USER, V | R | W | U | A | D));
+}
+
+/* Enter S mode at vpc with Sv39 on. */
+static void enter_s(TestMachine *m, uint64_t vpc)
+{
+    Asm a = { m, PROG + 0x2000 };
+    tm_set_csr(m, SATP, (8ull << 60) | (PT_ROOT >> 12));
+    tm_set_csr(m, MEPC, vpc);
+    tm_set_csr(m, MSTATUS, (tm_csr(m, MSTATUS) & ~(3ull << 11)) | (1ull << 11));
+    hart_set_pc(m->h, a.pc);
+    emit(&a, MRET);
+}
+
+static void test_sv39_ad_and_faults(void **st)
+{
+    (void)st;
+    TestMachine *m = setup();
+    build_tables(m);
+    allow_all_pmp(m);
+    tm_w64(m, PA_DATA, 0x1122334455667788ull);
+    Asm c = { m, PA_CODE };
+    emit(&c, LUI(5, 2));
+    emit(&c, LD(6, 5, 0));
+    emit(&c, SD(6, 5, 8));
+    emit(&c, LUI(7, 3));
+    emit(&c, LD(8, 7, 0));
+    emit(&c, SD(8, 7, 0));      /* read-only page: store page fault */
+    enter_s(m, 0x1000);
+    uint64_t ex;
+    hart_run(m->h, 7, &ex);
+    assert_int_equal(ex, 7);
+    assert_int_equal(tm_csr(m, MCAUSE), 15);
+    assert_int_equal(tm_csr(m, MTVAL), 0x3000);
+    assert_int_equal(tm_csr(m, MEPC), 0x1014);
+    assert_int_equal(hart_get_xreg(m->h, 6), 0x1122334455667788ull);
+    assert_int_equal(tm_r64(m, PA_DATA + 8), 0x1122334455667788ull);
+    assert_int_equal(tm_r64(m, PT_L0 + 2 * 8) & (A | D), A | D);
+    assert_int_equal(tm_r64(m, PT_L0 + 1 * 8) & (A | D), A);   /* code: no D */
+    assert_int_equal(tm_r64(m, PT_L0 + 3 * 8) & D, 0);         /* faulting store sets no D */
+    tm_free(m);
+}
+
+static void test_sv39_read_sets_only_a(void **st)
+{
+    (void)st;
+    TestMachine *m = setup();
+    build_tables(m);
+    allow_all_pmp(m);
+    Asm c = { m, PA_CODE };
+    emit(&c, LUI(5, 2));
+    emit(&c, LD(6, 5, 0));
+    emit(&c, EBREAK);
+    enter_s(m, 0x1000);
+    uint64_t ex;
+    hart_run(m->h, 4, &ex);
+    assert_int_equal(tm_csr(m, MCAUSE), 3);
+    assert_int_equal(tm_r64(m, PT_L0 + 2 * 8) & (A | D), A);
+    tm_free(m);
+}
+
+static void test_sv39_page_faults(void **st)
+{
+    (void)st;
+    TestMachine *m = setup();
+    build_tables(m);
+    allow_all_pmp(m);
+    uint64_t ex;
+    struct { uint32_t insn[2]; uint64_t cause, tval; } cases[] = {
+        /* misaligned gigapage */
+        { { LUI(5, 0x40000), LD(6, 5, 0) }, 13, 0x40000000 },
+        /* unmapped VA 0x5000 (L0 entry invalid) */
+        { { LUI(5, 5), SD(6, 5, 0) }, 15, 0x5000 },
+        /* U page from S without SUM */
+        { { LUI(5, 4), LD(6, 5, 0) }, 13, 0x4000 },
+        /* fetch from a page without X */
+        { { LUI(5, 2), JALR(0, 5, 0) }, 12, 0x2000 },
+    };
+    for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        Asm c = { m, PA_CODE + 0x100 * i };
+        emit(&c, cases[i].insn[0]);
+        emit(&c, cases[i].insn[1]);
+        enter_s(m, 0x1000 + 0x100 * i);
+        hart_run(m->h, 4, &ex);
+        assert_int_equal(tm_csr(m, MCAUSE), cases[i].cause);
+        assert_int_equal(tm_csr(m, MTVAL), cases[i].tval);
+    }
+    /* Non-canonical address (bit 39 set, 38 clear). */
+    Asm c = { m, PA_CODE + 0x800 };
+    emit(&c, ADDI(5, 0, 1));
+    emit(&c, SLLI(5, 5, 39));
+    emit(&c, LD(6, 5, 0));
+    enter_s(m, 0x1800);
+    hart_run(m->h, 4, &ex);
+    assert_int_equal(tm_csr(m, MCAUSE), 13);
+    assert_int_equal(tm_csr(m, MTVAL), 1ull << 39);
+    /* With SUM, S may read the U page. */
+    Asm d = { m, PA_CODE + 0x900 };
+    tm_w64(m, PA_USER, 77);
+    emit(&d, LUI(5, 4));
+    emit(&d, LD(6, 5, 0));
+    emit(&d, EBREAK);
+    enter_s(m, 0x1900);
+    tm_set_csr(m, MSTATUS, tm_csr(m, MSTATUS) | (1ull << 18));
+    hart_run(m->h, 4, &ex);
+    assert_int_equal(tm_csr(m, MCAUSE), 3);
+    assert_int_equal(hart_get_xreg(m->h, 6), 77);
+    /* The debugger reads through the translation. */
+    uint64_t v = 0;
+    assert_true(hart_debug_read(m->h, 0x4000, &v, 8) || hart_priv(m->h) == 3);
+    tm_free(m);
+}
+
+static void test_pmp_user(void **st)
+{
+    (void)st;
+    TestMachine *m = setup();
+    /* entry0: TOR [0, PROG+0x2000) R|X; entry1: locked NAPOT over DATA's page, R only. */
+    tm_set_csr(m, PMPADDR0, (PROG + 0x2000) >> 2);
+    tm_set_csr(m, PMPADDR0 + 1, (DATA >> 2) | 0x1ff);
+    tm_set_csr(m, PMPCFG0, 0x990d);
+    assert_int_equal(tm_csr(m, PMPCFG0), 0x990d);
+    Asm u = { m, PROG + 0x1000 };
+    asm_li(&u, 5, DATA + 0x1000);
+    emit(&u, LD(6, 5, 0));      /* no entry matches: U denied */
+    Asm mret = { m, PROG + 0x1f00 };
+    emit(&mret, MRET);
+    tm_set_csr(m, MEPC, PROG + 0x1000);
+    tm_set_csr(m, MSTATUS, tm_csr(m, MSTATUS) & ~(3ull << 11));
+    hart_set_pc(m->h, PROG + 0x1f00);
+    uint64_t ex;
+    hart_run(m->h, 10, &ex);
+    assert_int_equal(hart_priv(m->h), 3);
+    assert_int_equal(tm_csr(m, MCAUSE), 5);
+    assert_int_equal(tm_csr(m, MTVAL), DATA + 0x1000);
+
+    /* U store into the R|X region. */
+    Asm u2 = { m, PROG + 0x1100 };
+    asm_li(&u2, 5, PROG + 0x1800);
+    emit(&u2, SD(0, 5, 0));
+    tm_set_csr(m, MEPC, PROG + 0x1100);
+    tm_set_csr(m, MSTATUS, tm_csr(m, MSTATUS) & ~(3ull << 11));
+    hart_set_pc(m->h, PROG + 0x1f00);
+    hart_run(m->h, 10, &ex);
+    assert_int_equal(tm_csr(m, MCAUSE), 7);
+
+    /* M mode: unlocked entries do not apply, the locked one does. */
+    Asm mm = { m, PROG + 0x1200 };
+    asm_li(&mm, 5, DATA);
+    emit(&mm, LD(6, 5, 0));
+    emit(&mm, SD(6, 5, 0));
+    hart_set_pc(m->h, PROG + 0x1200);
+    hart_run(m->h, 10, &ex);
+    assert_int_equal(tm_csr(m, MCAUSE), 7);
+    assert_int_equal(tm_csr(m, MEPC), PROG + 0x1224);
+    /* Locked entries ignore writes. */
+    tm_set_csr(m, PMPCFG0, 0x1f1f);
+    assert_int_equal(tm_csr(m, PMPCFG0) >> 8 & 0xff, 0x99);
+    tm_free(m);
+}
+
+static void test_pmp_walker(void **st)
+{
+    (void)st;
+    TestMachine *m = setup();
+    build_tables(m);
+    /* entry0: page tables (64 KiB NAPOT) no access; entry1: everything. */
+    tm_set_csr(m, PMPADDR0, (PT_ROOT >> 2) | 0x1fff);
+    tm_set_csr(m, PMPADDR0 + 1, (1ull << 54) - 1);
+    tm_set_csr(m, PMPCFG0, 0x1f18);
+    Asm c = { m, PA_CODE };
+    emit(&c, NOP);
+    enter_s(m, 0x1000);
+    uint64_t ex;
+    hart_run(m->h, 2, &ex);
+    assert_int_equal(tm_csr(m, MCAUSE), 1);
+    assert_int_equal(tm_csr(m, MTVAL), 0x1000);
+    assert_int_equal(tm_csr(m, MEPC), 0x1000);
+    tm_free(m);
+}
+
+static void test_sfence_and_remap(void **st)
+{
+    (void)st;
+    TestMachine *m = setup();
+    build_tables(m);
+    allow_all_pmp(m);
+    tm_w64(m, PA_DATA, 1);
+    tm_w64(m, PA_USER, 2);
+    /* S code: load VA 0x2000, remap L0[2] to PA_USER via its identity... the
+     * table itself is written by the host between runs, then SFENCE.VMA. */
+    Asm c = { m, PA_CODE };
+    emit(&c, LUI(5, 2));
+    emit(&c, LD(6, 5, 0));
+    emit(&c, SFENCE_VMA);
+    emit(&c, LD(7, 5, 0));
+    emit(&c, EBREAK);
+    enter_s(m, 0x1000);
+    uint64_t ex;
+    hart_run(m->h, 3, &ex);
+    assert_int_equal(hart_get_xreg(m->h, 6), 1);
+    tm_w64(m, PT_L0 + 2 * 8, pte(PA_USER, V | R | W | A | D));
+    hart_run(m->h, 3, &ex);
+    assert_int_equal(hart_get_xreg(m->h, 7), 2);
+    tm_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sv39_ad_and_faults),
+        cmocka_unit_test(test_sv39_read_sets_only_a),
+        cmocka_unit_test(test_sv39_page_faults),
+        cmocka_unit_test(test_pmp_user),
+        cmocka_unit_test(test_pmp_walker),
+        cmocka_unit_test(test_sfence_and_remap),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,312 @@
+/* Decoder golden tests: encodings produced by the GNU assembler for every
+ * instruction class (RV64IMAFD, Zicsr, Zifencei, compressed), with the
+ * operands the spec defines for them. Compressed forms are checked against
+ * their 32-bit expansions. Integer destinations x0 decode as the sink 32. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "cpu/internal.h"
+
+typedef struct Golden {
+    uint32_t raw;
+    const char *op;
+    int rd, rs1, rs2;
+    long long imm;
+} Golden;
+
+static const Golden golden[] = {
+    { 0x12345537u, "lui", 10, 0, 0, 305418240ll }, /* lui a0, 0x12345 */
+    { 0x80000537u, "lui", 10, 0, 0, -2147483648ll }, /* lui a0, 0x80000 */
+    { 0xfffff297u, "auipc", 5, 0, 0, -4096ll }, /* auipc t0, 0xfffff */
+    { 0x001000efu, "jal", 1, 0, 0, 2048ll }, /* jal ra, .+2048 */
+    { 0xffdff06fu, "jal", 32, 0, 0, -4ll }, /* jal zero, .-4 */
+    { 0xff878367u, "jalr", 6, 15, 0, -8ll }, /* jalr t1, -8(a5) */
+    { 0x7eb50fe3u, "beq", 0, 10, 11, 4094ll }, /* beq a0, a1, .+4094 */
+    { 0x80941063u, "bne", 0, 8, 9, -4096ll }, /* bne s0, s1, .-4096 */
+    { 0x00d64863u, "blt", 0, 12, 13, 16ll }, /* blt a2, a3, .+16 */
+    { 0xfed658e3u, "bge", 0, 12, 13, -16ll }, /* bge a2, a3, .-16 */
+    { 0x0062e463u, "bltu", 0, 5, 6, 8ll }, /* bltu t0, t1, .+8 */
+    { 0x0062f463u, "bgeu", 0, 5, 6, 8ll }, /* bgeu t0, t1, .+8 */
+    { 0xfff10503u, "lb", 10, 2, 0, -1ll }, /* lb a0, -1(sp) */
+    { 0x7ff11503u, "lh", 10, 2, 0, 2047ll }, /* lh a0, 2047(sp) */
+    { 0x80012503u, "lw", 10, 2, 0, -2048ll }, /* lw a0, -2048(sp) */
+    { 0x0085b503u, "ld", 10, 11, 0, 8ll }, /* ld a0, 8(a1) */
+    { 0x0015c503u, "lbu", 10, 11, 0, 1ll }, /* lbu a0, 1(a1) */
+    { 0x0025d503u, "lhu", 10, 11, 0, 2ll }, /* lhu a0, 2(a1) */
+    { 0x0045e503u, "lwu", 10, 11, 0, 4ll }, /* lwu a0, 4(a1) */
+    { 0xfec58fa3u, "sb", 0, 11, 12, -1ll }, /* sb a2, -1(a1) */
+    { 0x00c59123u, "sh", 0, 11, 12, 2ll }, /* sh a2, 2(a1) */
+    { 0x80c5a023u, "sw", 0, 11, 12, -2048ll }, /* sw a2, -2048(a1) */
+    { 0x7ec5bfa3u, "sd", 0, 11, 12, 2047ll }, /* sd a2, 2047(a1) */
+    { 0xfff58513u, "addi", 10, 11, 0, -1ll }, /* addi a0, a1, -1 */
+    { 0x00000013u, "addi", 32, 0, 0, 0ll }, /* addi zero, zero, 0 */
+    { 0x0055a513u, "slti", 10, 11, 0, 5ll }, /* slti a0, a1, 5 */
+    { 0xfff5b513u, "sltiu", 10, 11, 0, -1ll }, /* sltiu a0, a1, -1 */
+    { 0x7ff5c513u, "xori", 10, 11, 0, 2047ll }, /* xori a0, a1, 0x7ff */
+    { 0x0015e513u, "ori", 10, 11, 0, 1ll }, /* ori a0, a1, 1 */
+    { 0xff05f513u, "andi", 10, 11, 0, -16ll }, /* andi a0, a1, -16 */
+    { 0x03f59513u, "slli", 10, 11, 0, 63ll }, /* slli a0, a1, 63 */
+    { 0x0215d513u, "srli", 10, 11, 0, 33ll }, /* srli a0, a1, 33 */
+    { 0x4015d513u, "srai", 10, 11, 0, 1ll }, /* srai a0, a1, 1 */
+    { 0x00c58533u, "add", 10, 11, 12, 0ll }, /* add a0, a1, a2 */
+    { 0x40c58533u, "sub", 10, 11, 12, 0ll }, /* sub a0, a1, a2 */
+    { 0x00c59533u, "sll", 10, 11, 12, 0ll }, /* sll a0, a1, a2 */
+    { 0x00c5a533u, "slt", 10, 11, 12, 0ll }, /* slt a0, a1, a2 */
+    { 0x00c5b533u, "sltu", 10, 11, 12, 0ll }, /* sltu a0, a1, a2 */
+    { 0x00c5c533u, "xor", 10, 11, 12, 0ll }, /* xor a0, a1, a2 */
+    { 0x00c5d533u, "srl", 10, 11, 12, 0ll }, /* srl a0, a1, a2 */
+    { 0x40c5d533u, "sra", 10, 11, 12, 0ll }, /* sra a0, a1, a2 */
+    { 0x00c5e533u, "or", 10, 11, 12, 0ll }, /* or a0, a1, a2 */
+    { 0x00c5f533u, "and", 10, 11, 12, 0ll }, /* and a0, a1, a2 */
+    { 0xffb5851bu, "addiw", 10, 11, 0, -5ll }, /* addiw a0, a1, -5 */
+    { 0x01f5951bu, "slliw", 10, 11, 0, 31ll }, /* slliw a0, a1, 31 */
+    { 0x0035d51bu, "srliw", 10, 11, 0, 3ll }, /* srliw a0, a1, 3 */
+    { 0x4035d51bu, "sraiw", 10, 11, 0, 3ll }, /* sraiw a0, a1, 3 */
+    { 0x00c5853bu, "addw", 10, 11, 12, 0ll }, /* addw a0, a1, a2 */
+    { 0x40c5853bu, "subw", 10, 11, 12, 0ll }, /* subw a0, a1, a2 */
+    { 0x00c5953bu, "sllw", 10, 11, 12, 0ll }, /* sllw a0, a1, a2 */
+    { 0x00c5d53bu, "srlw", 10, 11, 12, 0ll }, /* srlw a0, a1, a2 */
+    { 0x40c5d53bu, "sraw", 10, 11, 12, 0ll }, /* sraw a0, a1, a2 */
+    { 0x02c58533u, "mul", 10, 11, 12, 0ll }, /* mul a0, a1, a2 */
+    { 0x02c59533u, "mulh", 10, 11, 12, 0ll }, /* mulh a0, a1, a2 */
+    { 0x02c5a533u, "mulhsu", 10, 11, 12, 0ll }, /* mulhsu a0, a1, a2 */
+    { 0x02c5b533u, "mulhu", 10, 11, 12, 0ll }, /* mulhu a0, a1, a2 */
+    { 0x02c5c533u, "div", 10, 11, 12, 0ll }, /* div a0, a1, a2 */
+    { 0x02c5d533u, "divu", 10, 11, 12, 0ll }, /* divu a0, a1, a2 */
+    { 0x02c5e533u, "rem", 10, 11, 12, 0ll }, /* rem a0, a1, a2 */
+    { 0x02c5f533u, "remu", 10, 11, 12, 0ll }, /* remu a0, a1, a2 */
+    { 0x02c5853bu, "mulw", 10, 11, 12, 0ll }, /* mulw a0, a1, a2 */
+    { 0x02c5c53bu, "divw", 10, 11, 12, 0ll }, /* divw a0, a1, a2 */
+    { 0x02c5d53bu, "divuw", 10, 11, 12, 0ll }, /* divuw a0, a1, a2 */
+    { 0x02c5e53bu, "remw", 10, 11, 12, 0ll }, /* remw a0, a1, a2 */
+    { 0x02c5f53bu, "remuw", 10, 11, 12, 0ll }, /* remuw a0, a1, a2 */
+    { 0x0330000fu, "fence", 0, 0, 0, 0ll }, /* fence rw, rw */
+    { 0x0000100fu, "fence_i", 0, 0, 0, 0ll }, /* fence.i */
+    { 0x0100000fu, "fence", 0, 0, 0, 0ll }, /* pause */
+    { 0x00000073u, "ecall", 0, 0, 0, 0ll }, /* ecall */
+    { 0x00100073u, "ebreak", 0, 0, 0, 0ll }, /* ebreak */
+    { 0x30200073u, "mret", 0, 0, 0, 0ll }, /* mret */
+    { 0x10200073u, "sret", 0, 0, 0, 0ll }, /* sret */
+    { 0x10500073u, "wfi", 0, 0, 0, 0ll }, /* wfi */
+    { 0x12b50073u, "sfence_vma", 0, 10, 11, 0ll }, /* sfence.vma a0, a1 */
+    { 0x30059573u, "csrrw", 10, 11, 0, 768ll }, /* csrrw a0, mstatus, a1 */
+    { 0x1805a073u, "csrrs", 32, 11, 0, 384ll }, /* csrrs zero, satp, a1 */
+    { 0x30403573u, "csrrc", 10, 0, 0, 772ll }, /* csrrc a0, mie, zero */
+    { 0x003fd573u, "csrrwi", 10, 31, 0, 3ll }, /* csrrwi a0, fcsr, 31 */
+    { 0x10016573u, "csrrsi", 10, 2, 0, 256ll }, /* csrrsi a0, sstatus, 2 */
+    { 0xfff0f573u, "csrrci", 10, 1, 0, 4095ll }, /* csrrci a0, 0xfff, 1 */
+    { 0x1005a52fu, "lr_w", 10, 11, 0, 0ll }, /* lr.w a0, (a1) */
+    { 0x18c5a52fu, "sc_w", 10, 11, 12, 0ll }, /* sc.w a0, a2, (a1) */
+    { 0x0cc5a52fu, "amoswap_w", 10, 11, 12, 0ll }, /* amoswap.w.aq a0, a2, (a1) */
+    { 0x00c5a52fu, "amoadd_w", 10, 11, 12, 0ll }, /* amoadd.w a0, a2, (a1) */
+    { 0x20c5a52fu, "amoxor_w", 10, 11, 12, 0ll }, /* amoxor.w a0, a2, (a1) */
+    { 0x60c5a52fu, "amoand_w", 10, 11, 12, 0ll }, /* amoand.w a0, a2, (a1) */
+    { 0x40c5a52fu, "amoor_w", 10, 11, 12, 0ll }, /* amoor.w a0, a2, (a1) */
+    { 0x80c5a52fu, "amomin_w", 10, 11, 12, 0ll }, /* amomin.w a0, a2, (a1) */
+    { 0xa0c5a52fu, "amomax_w", 10, 11, 12, 0ll }, /* amomax.w a0, a2, (a1) */
+    { 0xc0c5a52fu, "amominu_w", 10, 11, 12, 0ll }, /* amominu.w a0, a2, (a1) */
+    { 0xe0c5a52fu, "amomaxu_w", 10, 11, 12, 0ll }, /* amomaxu.w a0, a2, (a1) */
+    { 0x1605b52fu, "lr_d", 10, 11, 0, 0ll }, /* lr.d.aqrl a0, (a1) */
+    { 0x1ac5b52fu, "sc_d", 10, 11, 12, 0ll }, /* sc.d.rl a0, a2, (a1) */
+    { 0x08c5b52fu, "amoswap_d", 10, 11, 12, 0ll }, /* amoswap.d a0, a2, (a1) */
+    { 0x00c5b52fu, "amoadd_d", 10, 11, 12, 0ll }, /* amoadd.d a0, a2, (a1) */
+    { 0x20c5b52fu, "amoxor_d", 10, 11, 12, 0ll }, /* amoxor.d a0, a2, (a1) */
+    { 0x60c5b52fu, "amoand_d", 10, 11, 12, 0ll }, /* amoand.d a0, a2, (a1) */
+    { 0x40c5b52fu, "amoor_d", 10, 11, 12, 0ll }, /* amoor.d a0, a2, (a1) */
+    { 0x80c5b52fu, "amomin_d", 10, 11, 12, 0ll }, /* amomin.d a0, a2, (a1) */
+    { 0xa0c5b52fu, "amomax_d", 10, 11, 12, 0ll }, /* amomax.d a0, a2, (a1) */
+    { 0xc0c5b52fu, "amominu_d", 10, 11, 12, 0ll }, /* amominu.d a0, a2, (a1) */
+    { 0xe0c5b02fu, "amomaxu_d", 32, 11, 12, 0ll }, /* amomaxu.d zero, a2, (a1) */
+    { 0x0045a507u, "flw", 10, 11, 0, 4ll }, /* flw fa0, 4(a1) */
+    { 0xfec5ae27u, "fsw", 0, 11, 12, -4ll }, /* fsw fa2, -4(a1) */
+    { 0x0085b507u, "fld", 10, 11, 0, 8ll }, /* fld fa0, 8(a1) */
+    { 0x00c5b827u, "fsd", 0, 11, 12, 16ll }, /* fsd fa2, 16(a1) */
+    { 0x68c58543u, "fmadd_s", 10, 11, 12, 0ll }, /* fmadd.s fa0, fa1, fa2, fa3, rne */
+    { 0x68c5f547u, "fmsub_s", 10, 11, 12, 0ll }, /* fmsub.s fa0, fa1, fa2, fa3 */
+    { 0x68c5f54bu, "fnmsub_s", 10, 11, 12, 0ll }, /* fnmsub.s fa0, fa1, fa2, fa3 */
+    { 0x68c5f54fu, "fnmadd_s", 10, 11, 12, 0ll }, /* fnmadd.s fa0, fa1, fa2, fa3 */
+    { 0x00c5f553u, "fadd_s", 10, 11, 12, 0ll }, /* fadd.s fa0, fa1, fa2 */
+    { 0x08c5f553u, "fsub_s", 10, 11, 12, 0ll }, /* fsub.s fa0, fa1, fa2 */
+    { 0x10c5f553u, "fmul_s", 10, 11, 12, 0ll }, /* fmul.s fa0, fa1, fa2 */
+    { 0x18c5f553u, "fdiv_s", 10, 11, 12, 0ll }, /* fdiv.s fa0, fa1, fa2 */
+    { 0x5805f553u, "fsqrt_s", 10, 11, 0, 0ll }, /* fsqrt.s fa0, fa1 */
+    { 0x20c58553u, "fsgnj_s", 10, 11, 12, 0ll }, /* fsgnj.s fa0, fa1, fa2 */
+    { 0x20c59553u, "fsgnjn_s", 10, 11, 12, 0ll }, /* fsgnjn.s fa0, fa1, fa2 */
+    { 0x20c5a553u, "fsgnjx_s", 10, 11, 12, 0ll }, /* fsgnjx.s fa0, fa1, fa2 */
+    { 0x28c58553u, "fmin_s", 10, 11, 12, 0ll }, /* fmin.s fa0, fa1, fa2 */
+    { 0x28c59553u, "fmax_s", 10, 11, 12, 0ll }, /* fmax.s fa0, fa1, fa2 */
+    { 0xc0059553u, "fcvt_w_s", 10, 11, 0, 0ll }, /* fcvt.w.s a0, fa1, rtz */
+    { 0xc015f553u, "fcvt_wu_s", 10, 11, 1, 0ll }, /* fcvt.wu.s a0, fa1 */
+    { 0xc025f553u, "fcvt_l_s", 10, 11, 2, 0ll }, /* fcvt.l.s a0, fa1 */
+    { 0xc035f553u, "fcvt_lu_s", 10, 11, 3, 0ll }, /* fcvt.lu.s a0, fa1 */
+    { 0xe0058553u, "fmv_x_w", 10, 11, 0, 0ll }, /* fmv.x.w a0, fa1 */
+    { 0xa0c5a553u, "feq_s", 10, 11, 12, 0ll }, /* feq.s a0, fa1, fa2 */
+    { 0xa0c59553u, "flt_s", 10, 11, 12, 0ll }, /* flt.s a0, fa1, fa2 */
+    { 0xa0c58553u, "fle_s", 10, 11, 12, 0ll }, /* fle.s a0, fa1, fa2 */
+    { 0xe0059553u, "fclass_s", 10, 11, 0, 0ll }, /* fclass.s a0, fa1 */
+    { 0xd005f553u, "fcvt_s_w", 10, 11, 0, 0ll }, /* fcvt.s.w fa0, a1 */
+    { 0xd015f553u, "fcvt_s_wu", 10, 11, 1, 0ll }, /* fcvt.s.wu fa0, a1 */
+    { 0xd025f553u, "fcvt_s_l", 10, 11, 2, 0ll }, /* fcvt.s.l fa0, a1 */
+    { 0xd035f553u, "fcvt_s_lu", 10, 11, 3, 0ll }, /* fcvt.s.lu fa0, a1 */
+    { 0xf0058553u, "fmv_w_x", 10, 11, 0, 0ll }, /* fmv.w.x fa0, a1 */
+    { 0x6ac5f543u, "fmadd_d", 10, 11, 12, 0ll }, /* fmadd.d fa0, fa1, fa2, fa3 */
+    { 0x6ac5f547u, "fmsub_d", 10, 11, 12, 0ll }, /* fmsub.d fa0, fa1, fa2, fa3 */
+    { 0x6ac5f54bu, "fnmsub_d", 10, 11, 12, 0ll }, /* fnmsub.d fa0, fa1, fa2, fa3 */
+    { 0x6ac5f54fu, "fnmadd_d", 10, 11, 12, 0ll }, /* fnmadd.d fa0, fa1, fa2, fa3 */
+    { 0x02c5b553u, "fadd_d", 10, 11, 12, 0ll }, /* fadd.d fa0, fa1, fa2, rup */
+    { 0x0ac5f553u, "fsub_d", 10, 11, 12, 0ll }, /* fsub.d fa0, fa1, fa2 */
+    { 0x12c5f553u, "fmul_d", 10, 11, 12, 0ll }, /* fmul.d fa0, fa1, fa2 */
+    { 0x1ac5f553u, "fdiv_d", 10, 11, 12, 0ll }, /* fdiv.d fa0, fa1, fa2 */
+    { 0x5a05f553u, "fsqrt_d", 10, 11, 0, 0ll }, /* fsqrt.d fa0, fa1 */
+    { 0x22c58553u, "fsgnj_d", 10, 11, 12, 0ll }, /* fsgnj.d fa0, fa1, fa2 */
+    { 0x22c59553u, "fsgnjn_d", 10, 11, 12, 0ll }, /* fsgnjn.d fa0, fa1, fa2 */
+    { 0x22c5a553u, "fsgnjx_d", 10, 11, 12, 0ll }, /* fsgnjx.d fa0, fa1, fa2 */
+    { 0x2ac58553u, "fmin_d", 10, 11, 12, 0ll }, /* fmin.d fa0, fa1, fa2 */
+    { 0x2ac59553u, "fmax_d", 10, 11, 12, 0ll }, /* fmax.d fa0, fa1, fa2 */
+    { 0x4015f553u, "fcvt_s_d", 10, 11, 1, 0ll }, /* fcvt.s.d fa0, fa1 */
+    { 0x42058553u, "fcvt_d_s", 10, 11, 0, 0ll }, /* fcvt.d.s fa0, fa1 */
+    { 0xc205f553u, "fcvt_w_d", 10, 11, 0, 0ll }, /* fcvt.w.d a0, fa1 */
+    { 0xc215f553u, "fcvt_wu_d", 10, 11, 1, 0ll }, /* fcvt.wu.d a0, fa1 */
+    { 0xc225f553u, "fcvt_l_d", 10, 11, 2, 0ll }, /* fcvt.l.d a0, fa1 */
+    { 0xc235f553u, "fcvt_lu_d", 10, 11, 3, 0ll }, /* fcvt.lu.d a0, fa1 */
+    { 0xe2058553u, "fmv_x_d", 10, 11, 0, 0ll }, /* fmv.x.d a0, fa1 */
+    { 0xa2c5a553u, "feq_d", 10, 11, 12, 0ll }, /* feq.d a0, fa1, fa2 */
+    { 0xa2c59553u, "flt_d", 10, 11, 12, 0ll }, /* flt.d a0, fa1, fa2 */
+    { 0xa2c58553u, "fle_d", 10, 11, 12, 0ll }, /* fle.d a0, fa1, fa2 */
+    { 0xe2059553u, "fclass_d", 10, 11, 0, 0ll }, /* fclass.d a0, fa1 */
+    { 0xd2058553u, "fcvt_d_w", 10, 11, 0, 0ll }, /* fcvt.d.w fa0, a1 */
+    { 0xd2158553u, "fcvt_d_wu", 10, 11, 1, 0ll }, /* fcvt.d.wu fa0, a1 */
+    { 0xd225f553u, "fcvt_d_l", 10, 11, 2, 0ll }, /* fcvt.d.l fa0, a1 */
+    { 0xd235f553u, "fcvt_d_lu", 10, 11, 3, 0ll }, /* fcvt.d.lu fa0, a1 */
+    { 0xf2058553u, "fmv_d_x", 10, 11, 0, 0ll }, /* fmv.d.x fa0, a1 */
+    { 0x00001fe8u, "addi", 10, 2, 0, 1020ll }, /* c.addi4spn a0, sp, 1020 */
+    { 0x00003de8u, "fld", 10, 11, 0, 248ll }, /* c.fld fa0, 248(a1) */
+    { 0x00005de8u, "lw", 10, 11, 0, 124ll }, /* c.lw a0, 124(a1) */
+    { 0x00007de8u, "ld", 10, 11, 0, 248ll }, /* c.ld a0, 248(a1) */
+    { 0x0000a590u, "fsd", 0, 11, 12, 8ll }, /* c.fsd fa2, 8(a1) */
+    { 0x0000c1d0u, "sw", 0, 11, 12, 4ll }, /* c.sw a2, 4(a1) */
+    { 0x0000e590u, "sd", 0, 11, 12, 8ll }, /* c.sd a2, 8(a1) */
+    { 0x00000001u, "addi", 32, 0, 0, 0ll }, /* c.nop */
+    { 0x00001501u, "addi", 10, 10, 0, -32ll }, /* c.addi a0, -32 */
+    { 0x0000257du, "addiw", 10, 10, 0, 31ll }, /* c.addiw a0, 31 */
+    { 0x0000557du, "addi", 10, 0, 0, -1ll }, /* c.li a0, -1 */
+    { 0x00007101u, "addi", 2, 2, 0, -512ll }, /* c.addi16sp sp, -512 */
+    { 0x0000617du, "addi", 2, 2, 0, 496ll }, /* c.addi16sp sp, 496 */
+    { 0x00007501u, "lui", 10, 0, 0, -131072ll }, /* c.lui a0, 0xfffe0 */
+    { 0x00006505u, "lui", 10, 0, 0, 4096ll }, /* c.lui a0, 1 */
+    { 0x0000917du, "srli", 10, 10, 0, 63ll }, /* c.srli a0, 63 */
+    { 0x00008505u, "srai", 10, 10, 0, 1ll }, /* c.srai a0, 1 */
+    { 0x0000997du, "andi", 10, 10, 0, -1ll }, /* c.andi a0, -1 */
+    { 0x00008d0du, "sub", 10, 10, 11, 0ll }, /* c.sub a0, a1 */
+    { 0x00008d2du, "xor", 10, 10, 11, 0ll }, /* c.xor a0, a1 */
+    { 0x00008d4du, "or", 10, 10, 11, 0ll }, /* c.or a0, a1 */
+    { 0x00008d6du, "and", 10, 10, 11, 0ll }, /* c.and a0, a1 */
+    { 0x00009d0du, "subw", 10, 10, 11, 0ll }, /* c.subw a0, a1 */
+    { 0x00009d2du, "addw", 10, 10, 11, 0ll }, /* c.addw a0, a1 */
+    { 0x0000b001u, "jal", 32, 0, 0, -2048ll }, /* c.j .-2048 */
+    { 0x0000affdu, "jal", 32, 0, 0, 2046ll }, /* c.j .+2046 */
+    { 0x0000d101u, "beq", 0, 10, 0, -256ll }, /* c.beqz a0, .-256 */
+    { 0x0000ed7du, "bne", 0, 10, 0, 254ll }, /* c.bnez a0, .+254 */
+    { 0x0000157eu, "slli", 10, 10, 0, 63ll }, /* c.slli a0, 63 */
+    { 0x0000357eu, "fld", 10, 2, 0, 504ll }, /* c.fldsp fa0, 504(sp) */
+    { 0x0000557eu, "lw", 10, 2, 0, 252ll }, /* c.lwsp a0, 252(sp) */
+    { 0x0000757eu, "ld", 10, 2, 0, 504ll }, /* c.ldsp a0, 504(sp) */
+    { 0x00008502u, "jalr", 32, 10, 0, 0ll }, /* c.jr a0 */
+    { 0x0000852eu, "add", 10, 0, 11, 0ll }, /* c.mv a0, a1 */
+    { 0x00009002u, "ebreak", 0, 0, 0, 0ll }, /* c.ebreak */
+    { 0x00009502u, "jalr", 1, 10, 0, 0ll }, /* c.jalr a0 */
+    { 0x0000952eu, "add", 10, 10, 11, 0ll }, /* c.add a0, a1 */
+    { 0x0000bfaau, "fsd", 0, 2, 10, 504ll }, /* c.fsdsp fa0, 504(sp) */
+    { 0x0000dfaau, "sw", 0, 2, 10, 252ll }, /* c.swsp a0, 252(sp) */
+    { 0x0000ffaau, "sd", 0, 2, 10, 504ll }, /* c.sdsp a0, 504(sp) */
+};
+
+static void test_golden(void **st)
+{
+    (void)st;
+    for (size_t i = 0; i < sizeof(golden) / sizeof(golden[0]); i++) {
+        const Golden *g = &golden[i];
+        DecodedInsn d;
+        riscv_decode(g->raw, &d);
+        if (strcmp(insn_names[d.op], g->op) != 0 || d.rd != g->rd || d.rs1 != g->rs1 ||
+            d.rs2 != g->rs2 || d.imm != g->imm) {
+            print_error("raw %08x: got %s rd=%d rs1=%d rs2=%d imm=%lld, want %s %d %d %d %lld\n",
+                        g->raw, insn_names[d.op], d.rd, d.rs1, d.rs2, (long long)d.imm,
+                        g->op, g->rd, g->rs1, g->rs2, g->imm);
+            fail();
+        }
+        assert_int_equal(d.len, (g->raw & 3) == 3 ? 4 : 2);
+        assert_int_equal(d.raw, (g->raw & 3) == 3 ? g->raw : (g->raw & 0xffff));
+    }
+}
+
+static void test_fields(void **st)
+{
+    (void)st;
+    DecodedInsn d;
+    riscv_decode(0x68c5f543u, &d);  /* fmadd.s fa0, fa1, fa2, fa3 (dyn rm) */
+    assert_int_equal(d.op, OP_fmadd_s);
+    assert_int_equal(d.rs3, 13);
+    assert_int_equal(d.rm, 7);
+    riscv_decode(0x02c59553u, &d);  /* fadd.d fa0, fa1, fa2, rtz */
+    assert_int_equal(d.op, OP_fadd_d);
+    assert_int_equal(d.rm, 1);
+    /* Block-ending flags. */
+    assert_true(insn_flags[OP_jal] & F_END);
+    assert_true(insn_flags[OP_csrrw] & F_END);
+    assert_false(insn_flags[OP_add] & F_END);
+    assert_false(insn_flags[OP_sd] & F_END);
+}
+
+static void test_illegal(void **st)
+{
+    (void)st;
+    static const uint32_t bad[] = {
+        0x00000000u,    /* all-zero parcel */
+        0xffffffffu,
+        0x0000ffffu,    /* opcode 0x7f (48/64-bit encodings are not supported) */
+        0x00c5d553u,    /* fadd.s with reserved rm 5 */
+        0x00c5e553u,    /* fadd.s with reserved rm 6 */
+        0x4002u,        /* c.lwsp x0 */
+        0x6002u,        /* c.ldsp x0 */
+        0x6101u,        /* c.addi16sp 0 */
+        0x6501u,        /* c.lui a0, 0 */
+        0x8002u,        /* c.jr x0 */
+        0x2001u,        /* c.addiw x0 */
+        0x9c41u,        /* reserved c.subw/c.addw slot (bit12=1, funct2=2) */
+        0x80000033u,    /* OP with funct7 0x40 */
+        0x00004073u,    /* SYSTEM funct3 4 */
+        0x1015a52fu,    /* lr.w with rs2 != 0 */
+        0x04001013u,    /* slli with funct6 != 0 */
+        0x04c5f543u,    /* fmadd with fmt 2 (half, not supported) */
+        0x0000200fu,    /* MISC-MEM funct3 2 */
+        0x00003003u + 0x4000u, /* load funct3 7 */
+        0x00004023u,    /* store funct3 4 */
+        0x00002063u,    /* branch funct3 2 */
+        0x0000105bu,    /* unknown major opcode */
+        0x30300073u,    /* mret-like with a bad funct */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        DecodedInsn d;
+        riscv_decode(bad[i], &d);
+        if (d.op != OP_illegal) {
+            print_error("raw %08x decoded as %s\n", bad[i], insn_names[d.op]);
+            fail();
+        }
+        assert_int_equal(d.raw, (bad[i] & 3) == 3 ? bad[i] : (bad[i] & 0xffff));
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_golden),
+        cmocka_unit_test(test_fields),
+        cmocka_unit_test(test_illegal),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
