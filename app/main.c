@@ -10,6 +10,7 @@
 
 #include "app/cmdline.h"
 #include "hw/machine.h"
+#include "hw/machine_replay.h"
 
 static const char *shutdown_cause_name(ShutdownCause c)
 {
@@ -30,6 +31,7 @@ int main(int argc, char **argv)
     Error *err = NULL;
     int status = 0;
     Machine *m = NULL;
+    MachineReplay *mr = NULL;
 
     /* A console reader that goes away must not kill the simulator mid-write. */
     signal(SIGPIPE, SIG_IGN);
@@ -62,15 +64,28 @@ int main(int argc, char **argv)
         goto out;
     }
 
+    /* -icount rr=record|replay: journal the host inputs, or feed them back. */
+    mr = machine_replay_new(m, &err);
+    if (!mr) {
+        goto fail;
+    }
+
     MachineStop why;
     for (;;) {
         if (!machine_run(m, &why, &err)) {
+            /* Close the journal anyway: a recording of a hang replays it. */
+            machine_replay_finish(mr, NULL);
             goto fail;
         }
         if (why == MACHINE_STOP_SHUTDOWN) {
             break;
         }
         /* No debugger yet: a debug stop has nobody to serve it; keep going. */
+    }
+    /* Writes the journal's end marker, or checks the replay ended as recorded;
+     * a divergence or a truncated journal found during the run is reported here. */
+    if (!machine_replay_finish(mr, &err)) {
+        goto fail;
     }
     status = m->shutdown_cause == SHUTDOWN_GUEST_POWEROFF ? m->exit_code : 0;
     if (c.summary) {
@@ -84,10 +99,13 @@ int main(int argc, char **argv)
 fail:
     status = error_exit_status(err);
     /* Restore the terminal before the message so it prints cleanly. */
+    machine_replay_free(mr);
+    mr = NULL;
     machine_free(m);
     m = NULL;
     error_report_err(err);
 out:
+    machine_replay_free(mr);
     machine_free(m);
     cmdline_free(&c);
     return status;

@@ -534,7 +534,8 @@ bool machine_run(Machine *m, MachineStop *why, Error **errp)
             return true;
         }
         if (exit == HART_EXIT_WFI && !hart_irq_pending(m->hart) && !loop_bhs_pending(m->loop) &&
-            !loop_shutdown_requested(m->loop)) {
+            !loop_shutdown_requested(m->loop) &&
+            !(m->gate && m->gate->input_pending && m->gate->input_pending(m->gate_opaque, m))) {
             /* A deadline already due is served by the next iteration, not warped to. */
             int64_t d = loop_deadline_ns(m->loop, CLOCK_VIRTUAL);
             if (d < 0 || d > icount_virtual_ns(m->icount)) {

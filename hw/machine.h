@@ -86,6 +86,9 @@ typedef struct MachineGateOps {
     uint64_t (*before_slice)(void *r, Machine *m, uint64_t cap);
     /* Whether journal input may still arrive (replay) - for hang detection. */
     bool (*input_possible)(void *r, Machine *m);
+    /* Host input is waiting to be delivered at the next before_slice (record:
+     * queued; replay: journaled for now): the hart must not idle meanwhile. */
+    bool (*input_pending)(void *r, Machine *m);
     /* Replaying: never wait in host time, never read host inputs. */
     bool replaying;
 } MachineGateOps;

@@ -1,0 +1,554 @@
+/* machine_replay: see machine_replay.h. */
+#include "hw/machine_replay.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Queued host input beyond this stops the backend reading until the guest
+ * has taken some (the frontend FIFO is far smaller). */
+#define QUEUE_MAX 4096
+/* rrcorrupt flips this bit of this register: gp is rarely rewritten, so the
+ * damage stays visible until the next digest. */
+#define CORRUPT_REG 3
+#define CORRUPT_BIT 44
+
+typedef struct InputQueue {
+    uint8_t *buf;
+    size_t len, cap;
+    bool throttled;      /* backend input disabled because the queue is full */
+} InputQueue;
+
+struct MachineReplay {
+    Machine *m;
+    Replay *r;
+    ReplayMode mode;
+    MachineGateOps ops;
+    /* record */
+    InputQueue q[MACHINE_MAX_SERIAL];
+    bool shutdown_queued;
+    ShutdownCause shutdown_cause;
+    int shutdown_code;
+    uint64_t cp_interval, next_cp;
+    /* play */
+    bool user_stop;
+    bool corrupt_pending;
+    uint64_t corrupt_at;
+    /* the first error a hook met; reported by machine_replay_finish() */
+    Error *err;
+};
+
+static uint64_t steps_now(MachineReplay *mr)
+{
+    return machine_icount(mr->m);
+}
+
+/* Hooks cannot return errors: keep the first, stop the machine. */
+static void fail(MachineReplay *mr, Error *err)
+{
+    if (mr->err) {
+        error_free(err);
+    } else {
+        mr->err = err;
+    }
+    loop_request_shutdown(mr->m->loop, SHUTDOWN_ERROR, 0);
+}
+
+/* Replay's sticky errors arise inside device callbacks: stop at once. */
+static void replay_failed(void *opaque)
+{
+    MachineReplay *mr = opaque;
+    loop_request_shutdown(mr->m->loop, SHUTDOWN_ERROR, 0);
+}
+
+static bool check_replay(MachineReplay *mr)
+{
+    Error *err = NULL;
+    if (!replay_status(mr->r, &err)) {
+        fail(mr, err);
+        return false;
+    }
+    return true;
+}
+
+/* ---- digests and manifest ---- */
+
+void machine_replay_digest(Machine *m, bool with_ram, JournalDigest *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->pc = hart_get_pc(m->hart);
+    d->vclock_ns = icount_virtual_ns(m->icount);
+    d->has_xregs = true;
+    for (int i = 0; i < 32; i++) {
+        d->xregs[i] = hart_get_xreg(m->hart, i);
+    }
+    /* Hart and devices separately, so a report can say which differs. */
+    void *hs = hart_state_ptr(m->hart);
+    HashState dev;
+    hash_init(&dev);
+    VMBuf b;
+    vmbuf_init(&b);
+    for (size_t i = 0; i < m->vms.n; i++) {
+        const VMStateEntry *e = &m->vms.entries[i];
+        b.len = 0;
+        vmstate_save(e->vmsd, e->opaque, &b);
+        if (e->opaque == hs) {
+            d->hart = hash128(b.data, b.len);
+        } else {
+            hash_update_u64(&dev, b.len);
+            hash_update(&dev, b.data, b.len);
+        }
+    }
+    vmbuf_free(&b);
+    d->devices = hash_final(&dev);
+    hash_free(&dev);
+    if (with_ram) {
+        d->has_ram = true;
+        d->ram = hash128(m->ram, m->ram_size);
+    }
+}
+
+static bool hash_file(const char *path, Hash128 *out, Error **errp)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        error_setg_errno(errp, errno, "cannot read %s for the journal manifest", path);
+        return false;
+    }
+    HashState hs;
+    hash_init(&hs);
+    uint8_t buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+        hash_update(&hs, buf, n);
+    }
+    bool ok = !ferror(f);
+    fclose(f);
+    *out = hash_final(&hs);
+    hash_free(&hs);
+    if (!ok) {
+        error_setc(errp, ERR_IO, "error reading %s for the journal manifest", path);
+    }
+    return ok;
+}
+
+/* The firmware the machine loaded when -bios was not given (same search). */
+static const char *default_bios(void)
+{
+    static const char *const paths[] = MACHINE_DEFAULT_BIOS_PATHS;
+    for (int i = 0; paths[i]; i++) {
+        if (access(paths[i], R_OK) == 0) {
+            return paths[i];
+        }
+    }
+    return NULL;
+}
+
+bool machine_replay_manifest(Machine *m, JournalManifest *out, Error **errp)
+{
+    const MachineOptions *o = &m->opts;
+    /* Only what the guest can see: the serial backend, signals and align=
+     * are host matters and may differ between recording and replay. */
+    char *ic = icount_options_canonical(&o->icount);
+    size_t len = strlen(ic) + (o->append ? strlen(o->append) : 0) + 96;
+    char *machine = malloc(len);
+    if (!machine) {
+        abort();
+    }
+    snprintf(machine, len, "virt,m=%llu,no-reboot=%s,icount=%s,append=%s",
+             (unsigned long long)m->ram_size, o->no_reboot ? "on" : "off", ic,
+             o->append ? o->append : "");
+    free(ic);
+    journal_manifest_init(out, RRSIM_VERSION, machine, icount_shift(m->icount));
+    free(machine);
+
+    const char *bios = o->bios ? o->bios : default_bios();
+    const struct { const char *name, *path; } inputs[] = {
+        { "firmware", bios && strcmp(bios, "none") ? bios : NULL },
+        { "kernel", o->kernel },
+        { "initrd", o->initrd },
+        { "dtb", o->dtb },
+    };
+    for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+        Hash128 h;
+        if (!inputs[i].path) {
+            continue;
+        }
+        if (!hash_file(inputs[i].path, &h, errp)) {
+            journal_manifest_free(out);
+            return false;
+        }
+        journal_manifest_add_input(out, inputs[i].name, h);
+    }
+    return true;
+}
+
+/* ---- hooks shared by both modes ---- */
+
+static int64_t gate_host_clock(void *opaque, Machine *m)
+{
+    MachineReplay *mr = opaque;
+    return replay_clock_read(mr->r, CLOCK_HOST, steps_now(mr));
+}
+
+/* ---- recording ---- */
+
+static void record_char_input(void *opaque, Machine *m, int chr, const uint8_t *buf, size_t len)
+{
+    MachineReplay *mr = opaque;
+    if (chr < 0 || chr >= MACHINE_MAX_SERIAL) {
+        return;
+    }
+    InputQueue *q = &mr->q[chr];
+    if (q->len + len > q->cap) {
+        size_t cap = q->cap ? q->cap : 256;
+        while (cap < q->len + len) {
+            cap *= 2;
+        }
+        q->buf = realloc(q->buf, cap);
+        if (!q->buf) {
+            abort();
+        }
+        q->cap = cap;
+    }
+    memcpy(q->buf + q->len, buf, len);
+    q->len += len;
+    if (q->len >= QUEUE_MAX && !q->throttled) {
+        q->throttled = true;
+        chardev_set_input_enabled(m->serial[chr], false);
+    }
+}
+
+static void record_host_shutdown(void *opaque, Machine *m, ShutdownCause cause, int code)
+{
+    MachineReplay *mr = opaque;
+    if (!mr->shutdown_queued) {
+        mr->shutdown_queued = true;
+        mr->shutdown_cause = cause;
+        mr->shutdown_code = code;
+    }
+}
+
+static int64_t record_sleep_warp(void *opaque, Machine *m, int64_t measured_ns)
+{
+    MachineReplay *mr = opaque;
+    Error *err = NULL;
+    /* Zero warps too: replay then finds one at every idle of the recording. */
+    if (!replay_record_warp(mr->r, steps_now(mr), measured_ns, &err)) {
+        fail(mr, err);
+    }
+    return measured_ns;
+}
+
+static bool record_input_pending(void *opaque, Machine *m)
+{
+    MachineReplay *mr = opaque;
+    if (mr->shutdown_queued) {
+        return true;
+    }
+    for (int i = 0; i < m->nserial && i < MACHINE_MAX_SERIAL; i++) {
+        if (mr->q[i].len && machine_char_can_receive(m, i)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool record_input_possible(void *opaque, Machine *m)
+{
+    MachineReplay *mr = opaque;
+    for (int i = 0; i < MACHINE_MAX_SERIAL; i++) {
+        if (mr->q[i].len) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static uint64_t record_before_slice(void *opaque, Machine *m, uint64_t cap)
+{
+    MachineReplay *mr = opaque;
+    uint64_t steps = steps_now(mr);
+    bool acted = false;
+    Error *err = NULL;
+    if (mr->err || !check_replay(mr)) {
+        return 0;
+    }
+    for (int i = 0; i < m->nserial && i < MACHINE_MAX_SERIAL; i++) {
+        InputQueue *q = &mr->q[i];
+        size_t n = machine_char_can_receive(m, i);
+        n = n < q->len ? n : q->len;
+        if (!n) {
+            continue;
+        }
+        replay_char_input(mr->r, i, q->buf, n, steps);
+        machine_char_deliver(m, i, q->buf, n);
+        memmove(q->buf, q->buf + n, q->len - n);
+        q->len -= n;
+        acted = true;
+        if (q->throttled && q->len < QUEUE_MAX / 2) {
+            q->throttled = false;
+            chardev_set_input_enabled(m->serial[i], true);
+        }
+    }
+    if (mr->shutdown_queued) {
+        mr->shutdown_queued = false;
+        if (!replay_record_shutdown(mr->r, steps, mr->shutdown_cause, &err)) {
+            fail(mr, err);
+            return 0;
+        }
+        loop_request_shutdown(m->loop, mr->shutdown_cause, mr->shutdown_code);
+        acted = true;
+    }
+    if (mr->cp_interval && steps >= mr->next_cp) {
+        JournalDigest d;
+        machine_replay_digest(m, true, &d);
+        if (!replay_record_checkpoint(mr->r, steps, &d, &err)) {
+            fail(mr, err);
+            return 0;
+        }
+        mr->next_cp = (steps / mr->cp_interval + 1) * mr->cp_interval;
+        acted = true;
+    }
+    if (!check_replay(mr)) {
+        return 0;
+    }
+    /* Let what the delivery set in motion (BHs, timers) run before the hart. */
+    if (acted) {
+        return 0;
+    }
+    if (mr->cp_interval && mr->next_cp - steps < cap) {
+        cap = mr->next_cp - steps;
+    }
+    return cap;
+}
+
+/* ---- replaying ---- */
+
+static bool is_host_input(JournalEventKind k)
+{
+    return k == JOURNAL_EV_CHAR_INPUT || k == JOURNAL_EV_SHUTDOWN || k == JOURNAL_EV_RESET ||
+           k == JOURNAL_EV_MONITOR;
+}
+
+static void play_host_shutdown(void *opaque, Machine *m, ShutdownCause cause, int code)
+{
+    MachineReplay *mr = opaque;
+    /* The user stops the replay; the journal is not consulted. */
+    mr->user_stop = true;
+    loop_request_shutdown(m->loop, cause, code);
+}
+
+static int64_t play_sleep_warp(void *opaque, Machine *m, int64_t measured_ns)
+{
+    MachineReplay *mr = opaque;
+    uint64_t steps = steps_now(mr);
+    JournalEvent ev;
+    Error *err = NULL;
+    if (mr->err || !check_replay(mr)) {
+        return 0;
+    }
+    if (replay_peek_event(mr->r, &ev) && ev.steps == steps) {
+        if (ev.kind != JOURNAL_EV_WARP) {
+            return 0;   /* something else is due first; before_slice delivers it */
+        }
+        if (!replay_take_event(mr->r, steps, &ev, &err)) {
+            fail(mr, err);
+            return 0;
+        }
+        return ev.value;
+    }
+    if (!replay_idle(mr->r, steps, &err)) {
+        fail(mr, err);
+    }
+    return 0;
+}
+
+static bool play_input_pending(void *opaque, Machine *m)
+{
+    MachineReplay *mr = opaque;
+    JournalEvent ev;
+    return replay_peek_event(mr->r, &ev) && ev.steps == steps_now(mr) && is_host_input(ev.kind);
+}
+
+/* Asked when the guest idles with no timer armed: only the journal can wake
+ * it, so an event must be due now; anything else is a divergence (reported
+ * here rather than as a guest hang). */
+static bool play_input_possible(void *opaque, Machine *m)
+{
+    MachineReplay *mr = opaque;
+    Error *err = NULL;
+    if (mr->err) {
+        return true;
+    }
+    if (!replay_idle(mr->r, steps_now(mr), &err)) {
+        fail(mr, err);
+    }
+    return true;
+}
+
+static void play_corrupt(MachineReplay *mr)
+{
+    Hart *h = mr->m->hart;
+    hart_set_xreg(h, CORRUPT_REG, hart_get_xreg(h, CORRUPT_REG) ^ (1ull << CORRUPT_BIT));
+    mr->corrupt_pending = false;
+}
+
+static uint64_t play_before_slice(void *opaque, Machine *m, uint64_t cap)
+{
+    MachineReplay *mr = opaque;
+    uint64_t steps = steps_now(mr);
+    bool acted = false;
+    JournalEvent ev;
+    Error *err = NULL;
+    if (mr->err || !check_replay(mr)) {
+        return 0;
+    }
+    if (mr->corrupt_pending && steps >= mr->corrupt_at) {
+        play_corrupt(mr);
+    }
+    /* Every event due now, in journal order; a checkpoint ends the batch,
+     * because the recording took it at the end of its own batch. */
+    bool more = true;
+    while (more && replay_take_event(mr->r, steps, &ev, &err)) {
+        acted = true;
+        switch (ev.kind) {
+        case JOURNAL_EV_CHAR_INPUT:
+            machine_char_deliver(m, ev.arg, ev.data, ev.len);
+            break;
+        case JOURNAL_EV_WARP:
+            icount_warp(m->icount, ev.value);
+            break;
+        case JOURNAL_EV_SHUTDOWN:
+            loop_request_shutdown(m->loop, (ShutdownCause)ev.arg, 0);
+            break;
+        case JOURNAL_EV_RESET:
+            loop_request_reset(m->loop);
+            break;
+        case JOURNAL_EV_MONITOR:
+            break;   /* no monitor actions are journaled yet */
+        case JOURNAL_EV_CHECKPOINT: {
+            JournalDigest d;
+            machine_replay_digest(m, ev.digest.has_ram, &d);
+            if (!replay_checkpoint_check(mr->r, &ev, &d, &err)) {
+                fail(mr, err);
+                return 0;
+            }
+            more = false;
+            break;
+        }
+        case JOURNAL_EV_END:
+            loop_request_shutdown(m->loop, SHUTDOWN_REPLAY_END, 0);
+            more = false;
+            break;
+        default:
+            more = false;
+            break;
+        }
+    }
+    if (err) {
+        fail(mr, err);
+        return 0;
+    }
+    if (!check_replay(mr)) {
+        return 0;
+    }
+    if (acted) {
+        return 0;
+    }
+    uint64_t next = replay_next_event_steps(mr->r);
+    if (next > steps && next - steps < cap) {
+        cap = next - steps;
+    }
+    if (mr->corrupt_pending && mr->corrupt_at - steps < cap) {
+        cap = mr->corrupt_at - steps;
+    }
+    return cap;
+}
+
+/* ---- lifecycle ---- */
+
+MachineReplay *machine_replay_new(Machine *m, Error **errp)
+{
+    const IcountOptions *io = &m->opts.icount;
+    MachineReplay *mr = calloc(1, sizeof(*mr));
+    if (!mr) {
+        abort();
+    }
+    mr->m = m;
+    mr->mode = io->rr == ICOUNT_RR_RECORD ? REPLAY_MODE_RECORD
+             : io->rr == ICOUNT_RR_REPLAY ? REPLAY_MODE_PLAY : REPLAY_MODE_NONE;
+    if (mr->mode == REPLAY_MODE_NONE) {
+        return mr;
+    }
+    JournalManifest man;
+    if (!machine_replay_manifest(m, &man, errp)) {
+        free(mr);
+        return NULL;
+    }
+    mr->r = replay_open(mr->mode, io->rrfile, &man, errp);
+    journal_manifest_free(&man);
+    if (!mr->r) {
+        free(mr);
+        return NULL;
+    }
+    replay_set_fail_hook(mr->r, replay_failed, mr);
+    mr->ops.host_clock_ns = gate_host_clock;
+    if (mr->mode == REPLAY_MODE_RECORD) {
+        mr->cp_interval = io->rrcheckpoint;
+        mr->next_cp = io->rrcheckpoint;
+        mr->ops.char_input = record_char_input;
+        mr->ops.host_shutdown = record_host_shutdown;
+        mr->ops.sleep_warp = record_sleep_warp;
+        mr->ops.before_slice = record_before_slice;
+        mr->ops.input_pending = record_input_pending;
+        mr->ops.input_possible = record_input_possible;
+    } else {
+        mr->corrupt_pending = io->rrcorrupt_set;
+        mr->corrupt_at = io->rrcorrupt;
+        mr->ops.host_shutdown = play_host_shutdown;
+        mr->ops.sleep_warp = play_sleep_warp;
+        mr->ops.before_slice = play_before_slice;
+        mr->ops.input_pending = play_input_pending;
+        mr->ops.input_possible = play_input_possible;
+        mr->ops.replaying = true;
+    }
+    machine_set_gate(m, &mr->ops, mr);
+    return mr;
+}
+
+bool machine_replay_finish(MachineReplay *mr, Error **errp)
+{
+    if (!mr || mr->mode == REPLAY_MODE_NONE) {
+        return true;
+    }
+    if (mr->err) {
+        error_propagate(errp, mr->err);
+        mr->err = NULL;
+        return false;
+    }
+    if (mr->mode == REPLAY_MODE_PLAY && mr->user_stop) {
+        return true;
+    }
+    JournalDigest d;
+    machine_replay_digest(mr->m, true, &d);
+    return replay_finish(mr->r, steps_now(mr), &d, errp);
+}
+
+void machine_replay_free(MachineReplay *mr)
+{
+    if (!mr) {
+        return;
+    }
+    if (mr->mode != REPLAY_MODE_NONE) {
+        machine_set_gate(mr->m, NULL, NULL);
+    }
+    replay_free(mr->r);
+    for (int i = 0; i < MACHINE_MAX_SERIAL; i++) {
+        free(mr->q[i].buf);
+    }
+    error_free(mr->err);
+    free(mr);
+}

@@ -1,0 +1,65 @@
+/*
+ * machine_replay: record and replay for the virt machine. It implements the
+ * machine's gate (MachineGateOps) with sim/replay, so that every host input
+ * is journaled while recording and comes from the journal while replaying,
+ * and it adds the run-loop duties of -icount rr=...: periodic state digests,
+ * the end marker, and the checks that report a divergence where it starts.
+ *
+ * Why inputs are delivered where they are: while recording, bytes a serial
+ * backend reads and host shutdown requests are queued, and delivered (and
+ * journaled) at the start of the next slice, in before_slice. Replay delivers
+ * journaled events at exactly that point too, so both modes take the same
+ * path through the loop and nothing (timers, bottom halves, idle warps) can
+ * be ordered differently. After delivering anything the slice is empty, so
+ * bottom halves and timers the delivery caused run before the hart does.
+ * Idle warps with sleep=on are journaled where the machine idles. Digests
+ * are taken every rrcheckpoint steps (the budget is capped to land exactly
+ * on them) and at the end; replay compares them at the same step counts.
+ *
+ * Replay never reads host input or the host clock: the serial backends'
+ * input is disabled and the clock and warps come from the journal. A signal
+ * during a replay stops it (not an error); during a recording it is
+ * journaled like any host input, and the journal is closed cleanly.
+ */
+#ifndef RRSIM_HW_MACHINE_REPLAY_H
+#define RRSIM_HW_MACHINE_REPLAY_H
+
+#include <stdbool.h>
+
+#include "hw/machine.h"
+#include "sim/base/error.h"
+#include "sim/replay/replay.h"
+
+typedef struct MachineReplay MachineReplay;
+
+/**
+ * Set up record or replay as m->opts.icount says (rr=, rrfile=, rrcheckpoint=,
+ * rrcorrupt=) and install the gate. Without rr= this returns an inert object.
+ * Call right after machine_new(), before machine_run().
+ * @return NULL with errp set: ERR_IO (journal file, input images),
+ *         ERR_JOURNAL_* and ERR_JOURNAL_MISMATCH (naming what differs).
+ */
+MachineReplay *machine_replay_new(Machine *m, Error **errp);
+
+/**
+ * The run is over (machine_run() returned, or failed): while recording,
+ * write the end marker with the final digest and close the journal; while
+ * replaying, check that the journal ends here with the same digest.
+ * Also reports an error a hook met during the run (divergence, truncated
+ * journal, journal I/O), which then decides the exit status.
+ */
+bool machine_replay_finish(MachineReplay *mr, Error **errp);
+
+/* Uninstall the gate and free; an unfinished recording stays readable up to
+ * its last complete frame. NULL is fine. */
+void machine_replay_free(MachineReplay *mr);
+
+/* The machine's state digest now: pc, virtual clock, hart, devices, x
+ * registers, and RAM if with_ram. */
+void machine_replay_digest(Machine *m, bool with_ram, JournalDigest *d);
+
+/* The manifest this machine would record: version, canonical options and
+ * the content hashes of its images. */
+bool machine_replay_manifest(Machine *m, JournalManifest *out, Error **errp);
+
+#endif
