@@ -1,16 +1,15 @@
 /* chardev: see chardev.h. */
 #include "sim/chardev/chardev.h"
+#include "sim/base/sock.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -49,6 +48,7 @@ struct CharBackend {
     BH *mux_bh;
 
     bool input_enabled;
+    bool output_muted;       /* chardev_set_output_muted() */
     bool eof;                /* stdin/pipe reached end of file */
     int watched_fd;          /* fd with our read handler installed, -1 if none */
 
@@ -209,7 +209,7 @@ static void chr_read_cb(void *opaque)
 static void chr_accept_cb(void *opaque)
 {
     CharBackend *be = opaque;
-    int fd = accept(be->listen_fd, NULL, NULL);
+    int fd = accept4(be->listen_fd, NULL, NULL, SOCK_CLOEXEC);
     if (fd < 0) {
         return;
     }
@@ -317,143 +317,47 @@ static bool chr_open_pipe(CharBackend *be, const char *path, Error **errp)
     return true;
 }
 
-/* Socket options after the address: "server", "server=on", "nowait", "wait=off". */
-static bool chr_socket_opts(const char *opts, bool *server, bool *wait, Error **errp)
+/* tcp:HOST:PORT or unix:PATH, as a client or (",server") a listener that
+ * takes one client at a time. As QEMU, a server without "nowait" blocks
+ * here, before the simulation starts, until its first client connects. */
+static bool chr_open_socket(CharBackend *be, Error **errp)
 {
-    *server = false;
-    *wait = true;
-    while (opts && *opts) {
-        const char *end = strchr(opts, ',');
-        size_t len = end ? (size_t)(end - opts) : strlen(opts);
-        if ((len == 6 && !strncmp(opts, "server", 6)) || (len == 9 && !strncmp(opts, "server=on", 9))) {
-            *server = true;
-        } else if (len == 10 && !strncmp(opts, "server=off", 10)) {
-            *server = false;
-        } else if ((len == 6 && !strncmp(opts, "nowait", 6)) || (len == 8 && !strncmp(opts, "wait=off", 8))) {
-            *wait = false;
-        } else if (len == 7 && !strncmp(opts, "wait=on", 7)) {
-            *wait = true;
-        } else {
-            error_setc(errp, ERR_USAGE, "unknown socket option '%.*s'", (int)len, opts);
-            return false;
-        }
-        opts = end ? end + 1 : NULL;
-    }
-    return true;
-}
-
-static bool chr_socket_finish(CharBackend *be, int fd, bool server, bool wait, Error **errp)
-{
-    if (!server) {
-        be->in_fd = be->out_fd = fd;
-        return true;
-    }
-    be->listen_fd = fd;
-    be->is_server = true;
-    if (listen(fd, 1) != 0) {
-        error_setg_errno(errp, errno, "listen on '%s'", be->spec);
+    SockSpec ss;
+    if (!sock_parse(be->spec, SOCK_SPEC_PORT_NAMES, &ss, errp)) {
+        error_prepend(errp, "serial: ");
         return false;
     }
-    if (wait) {
+    if (!ss.server) {
+        be->in_fd = be->out_fd = sock_connect(&ss, errp);
+        if (be->in_fd < 0) {
+            error_prepend(errp, "serial: ");
+            return false;
+        }
+        return true;
+    }
+    be->listen_fd = sock_listen(&ss, false, NULL, errp);
+    if (be->listen_fd < 0) {
+        error_prepend(errp, "serial: ");
+        return false;
+    }
+    be->is_server = true;
+    if (ss.kind == SOCK_KIND_UNIX && !(be->unix_path = strdup(ss.path))) {
+        error_setg(errp, "out of memory");
+        return false;
+    }
+    if (ss.wait) {
         warn_report("waiting for a connection on %s", be->spec);
         int c;
         do {
-            c = accept(fd, NULL, NULL);
+            c = accept4(be->listen_fd, NULL, NULL, SOCK_CLOEXEC);
         } while (c < 0 && errno == EINTR);
         if (c < 0) {
-            error_setg_errno(errp, errno, "accept on '%s'", be->spec);
+            error_setg_errno(errp, errno, "serial: accept on '%s'", be->spec);
             return false;
         }
         be->in_fd = be->out_fd = c;
     }
-    return loop_set_fd_handler(be->loop, fd, chr_accept_cb, NULL, be, errp);
-}
-
-static bool chr_open_tcp(CharBackend *be, const char *arg, Error **errp)
-{
-    const char *comma = strchr(arg, ',');
-    size_t addrlen = comma ? (size_t)(comma - arg) : strlen(arg);
-    char *addr = strndup(arg, addrlen);
-    if (!addr) {
-        error_setg(errp, "out of memory");
-        return false;
-    }
-    char *colon = strrchr(addr, ':');
-    bool server, wait;
-    if (!colon || !colon[1] || !chr_socket_opts(comma ? comma + 1 : NULL, &server, &wait, errp)) {
-        if (!colon || !colon[1]) {
-            error_setc(errp, ERR_USAGE, "tcp serial needs HOST:PORT, got '%s'", arg);
-        }
-        free(addr);
-        return false;
-    }
-    *colon = '\0';
-    const char *host = addr[0] ? addr : NULL;
-    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                              .ai_flags = server ? AI_PASSIVE : 0 };
-    struct addrinfo *res = NULL;
-    int rc = getaddrinfo(host ? host : (server ? NULL : "localhost"), colon + 1, &hints, &res);
-    if (rc != 0) {
-        error_setc(errp, ERR_USAGE, "tcp serial '%s': %s", arg, gai_strerror(rc));
-        free(addr);
-        return false;
-    }
-    free(addr);
-    int fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
-    if (fd < 0) {
-        freeaddrinfo(res);
-        error_setg_errno(errp, errno, "socket for '%s'", arg);
-        return false;
-    }
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    rc = server ? bind(fd, res->ai_addr, res->ai_addrlen) : connect(fd, res->ai_addr, res->ai_addrlen);
-    int err = errno;
-    freeaddrinfo(res);
-    if (rc != 0) {
-        close(fd);
-        error_setg_errno(errp, err, "%s '%s'", server ? "bind" : "connect", arg);
-        return false;
-    }
-    return chr_socket_finish(be, fd, server, wait, errp);
-}
-
-static bool chr_open_unix(CharBackend *be, const char *arg, Error **errp)
-{
-    const char *comma = strchr(arg, ',');
-    size_t len = comma ? (size_t)(comma - arg) : strlen(arg);
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    bool server, wait;
-    if (len == 0 || len >= sizeof(sa.sun_path)) {
-        error_setc(errp, ERR_USAGE, "unix socket path '%.*s' is empty or too long", (int)len, arg);
-        return false;
-    }
-    if (!chr_socket_opts(comma ? comma + 1 : NULL, &server, &wait, errp)) {
-        return false;
-    }
-    memcpy(sa.sun_path, arg, len);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        error_setg_errno(errp, errno, "socket for '%s'", arg);
-        return false;
-    }
-    int rc;
-    if (server) {
-        unlink(sa.sun_path);   /* a stale socket from an earlier run, as QEMU does */
-        rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-        if (rc == 0) {
-            be->unix_path = strdup(sa.sun_path);
-        }
-    } else {
-        rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-    }
-    if (rc != 0) {
-        int err = errno;
-        close(fd);
-        error_setg_errno(errp, err, "%s '%s'", server ? "bind" : "connect", sa.sun_path);
-        return false;
-    }
-    return chr_socket_finish(be, fd, server, wait, errp);
+    return loop_set_fd_handler(be->loop, be->listen_fd, chr_accept_cb, NULL, be, errp);
 }
 
 CharBackend *chardev_new(Loop *loop, const char *spec, Error **errp)
@@ -507,7 +411,7 @@ CharBackend *chardev_new(Loop *loop, const char *spec, Error **errp)
         ok = chr_open_pipe(be, arg, errp);
         break;
     case CHR_SOCKET:
-        ok = spec[0] == 't' ? chr_open_tcp(be, arg, errp) : chr_open_unix(be, arg, errp);
+        ok = chr_open_socket(be, errp);
         break;
     default:
         break;
@@ -640,6 +544,9 @@ static bool chr_write_all(int fd, const uint8_t *buf, size_t len, bool sock)
 
 size_t chardev_write(CharBackend *be, const uint8_t *buf, size_t len)
 {
+    if (be->output_muted) {
+        return len;
+    }
     switch (be->kind) {
     case CHR_CAPTURE:
         if (be->cap_len + len > be->cap_size) {
@@ -700,4 +607,9 @@ void chardev_accept_input(CharBackend *be)
         bh_schedule(be->mux_bh);
     }
     chr_update_watch(be);
+}
+
+void chardev_set_output_muted(CharBackend *be, bool muted)
+{
+    be->output_muted = muted;
 }

@@ -72,6 +72,9 @@ bool chardev_input_possible(const CharBackend *be);
 /* Guest -> host. Returns the bytes accepted (all of them, or dropped ones
  * counted as written for a socket with no client). */
 size_t chardev_write(CharBackend *be, const uint8_t *buf, size_t len);
+/* While muted, output is dropped (counted as written): re-executing history
+ * that was already shown, e.g. during a replay seek. */
+void chardev_set_output_muted(CharBackend *be, bool muted);
 
 /* Frontend capacity now (0 when no frontend). */
 size_t chardev_can_receive(CharBackend *be);

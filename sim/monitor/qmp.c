@@ -3,17 +3,13 @@
  * main-loop fd handlers, with non-blocking writes and a bounded queue.
  */
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
+#include "sim/base/sock.h"
 #include "sim/monitor/qmp.h"
 
 /* A client that stops reading while events keep coming is dropped past this. */
@@ -28,8 +24,7 @@ struct Qmp {
     int port;
     char *unix_path;
     QmpSession *session;
-    char *out;
-    size_t out_len, out_cap;
+    SockOutQueue out;
     bool want_write;
     bool dead;
     bool in_input;
@@ -37,32 +32,12 @@ struct Qmp {
 
 static void client_close(Qmp *q);
 
-static bool flush_out(Qmp *q)
-{
-    size_t done = 0;
-    bool ok = true;
-    while (done < q->out_len) {
-        ssize_t n = send(q->client_fd, q->out + done, q->out_len - done, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            ok = errno == EAGAIN || errno == EWOULDBLOCK;
-            break;
-        }
-        done += (size_t)n;
-    }
-    memmove(q->out, q->out + done, q->out_len - done);
-    q->out_len -= done;
-    return ok;
-}
-
 static void client_read(void *opaque);
 static void client_write(void *opaque);
 
 static void update_handlers(Qmp *q)
 {
-    q->want_write = q->out_len > 0;
+    q->want_write = sock_outq_pending(&q->out) > 0;
     loop_set_fd_handler(q->loop, q->client_fd, client_read, q->want_write ? client_write : NULL,
                         q, NULL);
 }
@@ -73,30 +48,11 @@ static void session_write(void *opaque, const char *buf, size_t len)
     if (q->client_fd < 0 || q->dead) {
         return;
     }
-    if (len > QMP_MAX_QUEUED - q->out_len) {
+    if (!sock_outq_push(&q->out, buf, len) || !sock_outq_flush(&q->out, q->client_fd)) {
         q->dead = true;
         return;
     }
-    if (q->out_len + len > q->out_cap) {
-        size_t cap = q->out_cap ? q->out_cap : 4096;
-        while (cap < q->out_len + len) {
-            cap *= 2;
-        }
-        char *n = realloc(q->out, cap);
-        if (!n) {
-            q->dead = true;
-            return;
-        }
-        q->out = n;
-        q->out_cap = cap;
-    }
-    memcpy(q->out + q->out_len, buf, len);
-    q->out_len += len;
-    if (!flush_out(q)) {
-        q->dead = true;
-        return;
-    }
-    if (q->out_len && !q->want_write) {
+    if (sock_outq_pending(&q->out) && !q->want_write) {
         update_handlers(q);
     }
 }
@@ -124,11 +80,11 @@ static void client_read(void *opaque)
 static void client_write(void *opaque)
 {
     Qmp *q = opaque;
-    if (!flush_out(q)) {
+    if (!sock_outq_flush(&q->out, q->client_fd)) {
         client_close(q);
         return;
     }
-    if (!q->out_len) {
+    if (!sock_outq_pending(&q->out)) {
         update_handlers(q);
     }
 }
@@ -141,7 +97,7 @@ static void client_close(Qmp *q)
     loop_set_fd_handler(q->loop, q->client_fd, NULL, NULL, NULL, NULL);
     close(q->client_fd);
     q->client_fd = -1;
-    q->out_len = 0;
+    sock_outq_clear(&q->out);
     q->dead = false;
     qmp_session_free(q->session);
     q->session = NULL;
@@ -152,12 +108,12 @@ static void client_open(Qmp *q, int fd)
     q->client_fd = fd;
     q->session = qmp_session_new(q->ops, q->target, session_write, q);  /* sends the greeting */
     if (!q->session || q->dead ||
-        !loop_set_fd_handler(q->loop, fd, client_read, q->out_len ? client_write : NULL, q,
-                             NULL)) {
+        !loop_set_fd_handler(q->loop, fd, client_read,
+                             sock_outq_pending(&q->out) ? client_write : NULL, q, NULL)) {
         client_close(q);
         return;
     }
-    q->want_write = q->out_len > 0;
+    q->want_write = sock_outq_pending(&q->out) > 0;
 }
 
 static void listen_accept(void *opaque)
@@ -176,153 +132,32 @@ static void listen_accept(void *opaque)
 
 /* ---- setup ---- */
 
-static int listen_tcp(const char *host, const char *port, int *bound, Error **errp)
+/* "unix:PATH,server[,nowait]" or "tcp:HOST:PORT,server[,nowait]": rrsim
+ * always listens; it never connects out to a QMP client. */
+static bool qmp_listen(Qmp *q, const char *spec, bool *wait, Error **errp)
 {
-    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                              .ai_flags = AI_PASSIVE };
-    struct addrinfo *res;
-    int rc = getaddrinfo(*host ? host : NULL, port, &hints, &res);
-    if (rc != 0) {
-        error_setc(errp, ERR_USAGE, "qmp: cannot resolve '%s:%s': %s", host, port,
-                   gai_strerror(rc));
-        return -1;
-    }
-    int fd = -1, err = 0;
-    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            err = errno;
-            continue;
-        }
-        int one = 1;
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 1) == 0) {
-            break;
-        }
-        err = errno;
-        close(fd);
-        fd = -1;
-    }
-    freeaddrinfo(res);
-    if (fd < 0) {
-        error_setg_errno(errp, err, "qmp: cannot listen on %s:%s", host, port);
-        return -1;
-    }
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof(ss);
-    *bound = -1;
-    if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
-        if (ss.ss_family == AF_INET) {
-            *bound = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-        } else if (ss.ss_family == AF_INET6) {
-            *bound = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-        }
-    }
-    return fd;
-}
-
-static int listen_unix(const char *path, Error **errp)
-{
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    if (!*path || strlen(path) >= sizeof(sa.sun_path)) {
-        error_setc(errp, ERR_USAGE, "qmp: bad unix socket path '%s'", path);
-        return -1;
-    }
-    strcpy(sa.sun_path, path);
-    struct stat st;
-    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
-        unlink(path);  /* a stale socket from an earlier run, never a regular file */
-    }
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        error_setg_errno(errp, errno, "qmp: socket");
-        return -1;
-    }
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
-        error_setg_errno(errp, errno, "qmp: cannot listen on %s", path);
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-static bool all_digits(const char *s)
-{
-    if (!*s) {
+    SockSpec ss;
+    if (!sock_parse(spec, 0, &ss, errp)) {
+        error_prepend(errp, "qmp: ");
         return false;
     }
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9') {
-            return false;
-        }
+    if (!ss.server) {
+        error_setc(errp, ERR_USAGE, "qmp: '%s' needs the 'server' option (rrsim listens, "
+                   "it does not connect)", spec);
+        return false;
     }
-    return true;
-}
-
-/* Split "kind:addr,opt,opt" and open the listening socket. */
-static bool parse_and_listen(Qmp *q, const char *spec, bool *wait, Error **errp)
-{
-    char *copy = strdup(spec);
-    if (!copy) {
+    *wait = ss.wait;
+    q->listen_fd = sock_listen(&ss, true, &q->port, errp);
+    if (q->listen_fd < 0) {
+        error_prepend(errp, "qmp: ");
+        return false;
+    }
+    if (ss.kind == SOCK_KIND_UNIX && !(q->unix_path = strdup(ss.path))) {
+        unlink(ss.path);
         error_setg(errp, "qmp: out of memory");
         return false;
     }
-    bool server = false;
-    *wait = true;
-    bool ok = false;
-    char *opts = strchr(copy, ',');
-    if (opts) {
-        *opts++ = 0;
-    }
-    for (char *o = opts; o && *o;) {
-        char *next = strchr(o, ',');
-        if (next) {
-            *next++ = 0;
-        }
-        if (!strcmp(o, "server") || !strcmp(o, "server=on")) {
-            server = true;
-        } else if (!strcmp(o, "nowait") || !strcmp(o, "wait=off")) {
-            *wait = false;
-        } else if (!strcmp(o, "wait") || !strcmp(o, "wait=on")) {
-            *wait = true;
-        } else {
-            error_setc(errp, ERR_USAGE, "qmp: unknown option '%s' in '%s'", o, spec);
-            goto out;
-        }
-        o = next;
-    }
-    if (!server) {
-        error_setc(errp, ERR_USAGE, "qmp: '%s' needs the 'server' option (rrsim listens, "
-                   "it does not connect)", spec);
-        goto out;
-    }
-    if (!strncmp(copy, "unix:", 5)) {
-        q->listen_fd = listen_unix(copy + 5, errp);
-        if (q->listen_fd >= 0) {
-            q->unix_path = strdup(copy + 5);
-        }
-    } else if (!strncmp(copy, "tcp:", 4)) {
-        char *host = copy + 4;
-        char *colon = strrchr(host, ':');
-        if (!colon || !all_digits(colon + 1) || atoi(colon + 1) > 65535) {
-            error_setc(errp, ERR_USAGE, "qmp: bad address in '%s' (want tcp:HOST:PORT)", spec);
-            goto out;
-        }
-        *colon = 0;
-        if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-            host[strlen(host) - 1] = 0;
-            host++;
-        }
-        q->listen_fd = listen_tcp(host, colon + 1, &q->port, errp);
-    } else {
-        error_setc(errp, ERR_USAGE, "qmp: bad spec '%s' (want unix:PATH,server,nowait or "
-                   "tcp:HOST:PORT,server,nowait)", spec);
-        goto out;
-    }
-    ok = q->listen_fd >= 0;
-out:
-    free(copy);
-    return ok;
+    return true;
 }
 
 Qmp *qmp_new(Loop *loop, const char *spec, const QmpOps *ops, void *target, Error **errp)
@@ -340,8 +175,9 @@ Qmp *qmp_new(Loop *loop, const char *spec, const QmpOps *ops, void *target, Erro
     q->ops = ops;
     q->target = target;
     q->listen_fd = q->client_fd = q->port = -1;
+    sock_outq_init(&q->out, QMP_MAX_QUEUED);
     bool wait;
-    if (!parse_and_listen(q, spec, &wait, errp) ||
+    if (!qmp_listen(q, spec, &wait, errp) ||
         !loop_set_fd_handler(loop, q->listen_fd, listen_accept, NULL, q, errp)) {
         qmp_free(q);
         return NULL;
@@ -376,7 +212,7 @@ void qmp_free(Qmp *q)
         unlink(q->unix_path);
         free(q->unix_path);
     }
-    free(q->out);
+    sock_outq_free(&q->out);
     free(q);
 }
 
