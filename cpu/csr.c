@@ -297,6 +297,15 @@ bool csr_write(Hart *h, const Insn *in, unsigned csr, uint64_t val)
     return csr_set(h, csr, val);
 }
 
+uint64_t csr_rmw_base(const Hart *h, unsigned csr, uint64_t read_value)
+{
+    /* 3.1.9: reads of mip.SEIP see the software bit OR the PLIC line, but a
+     * CSRRS/CSRRC must not latch the line into the software bit. */
+    if (csr == CSR_MIP)
+        return (read_value & ~MIP_SEIP) | (h->s.mip_sw & MIP_SEIP);
+    return read_value;
+}
+
 bool csr_debug_read(Hart *h, unsigned csr, uint64_t *val)
 {
     return csr_get(h, csr, val);

@@ -379,7 +379,8 @@ static int do_csr(Hart *h, const Insn *in, int kind, uint64_t src, bool src_is_z
     if (!(kind == CSR_RW && rd_x0) && !csr_read(h, in, csr, &old))
         return illegal(h, in);
     if (kind == CSR_RW || !src_is_zero) {
-        uint64_t nv = kind == CSR_RW ? src : kind == CSR_RS ? old | src : old & ~src;
+        uint64_t base = csr_rmw_base(h, csr, old);
+        uint64_t nv = kind == CSR_RW ? src : kind == CSR_RS ? base | src : base & ~src;
         if (!csr_write(h, in, csr, nv))
             return illegal(h, in);
     }

@@ -107,4 +107,9 @@ void *hart_state_ptr(Hart *h);
 /* Flush every translation cache (TBs and TLB); used after loads and by tests. */
 void hart_flush_caches(Hart *h);
 
+/* Guest RAM [paddr, paddr+len) was written behind the hart's back (device
+ * DMA, loaders after start): drop translated code from those pages. Stores
+ * by the hart itself and hart_debug_write() need no call. */
+void hart_invalidate_phys(Hart *h, uint64_t paddr, uint64_t len);
+
 #endif

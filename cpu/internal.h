@@ -295,6 +295,9 @@ static inline int hart_end_block(Hart *h, const Insn *in)
 /* csr.c: return false for an illegal access (caller raises). */
 bool csr_read(Hart *h, const Insn *in, unsigned csr, uint64_t *val);
 bool csr_write(Hart *h, const Insn *in, unsigned csr, uint64_t val);
+/* The value CSRRS/CSRRC modify: for mip, SEIP without the external line
+ * (privileged spec 3.1.9); otherwise the value read. */
+uint64_t csr_rmw_base(const Hart *h, unsigned csr, uint64_t read_value);
 /* Debugger access: no privilege checks, no side effects beyond the write. */
 bool csr_debug_read(Hart *h, unsigned csr, uint64_t *val);
 bool csr_debug_write(Hart *h, unsigned csr, uint64_t val);

@@ -223,11 +223,8 @@ bool mmu_translate(Hart *h, uint64_t va, Access acc, int priv, uint64_t *pa,
         }
         uint64_t ppn = (pte >> PTE_PPN_SHIFT) & PTE_PPN_MASK;
         if (!(pte & (PTE_R | PTE_X))) {
-            if (pte & (PTE_A | PTE_D | PTE_U)) {
-                /* Non-leaf PTEs keep these bits zero (4.3.1). */
-                *cause = page_fault_cause(acc);
-                return false;
-            }
+            /* Non-leaf: A/D/U are reserved for software to clear (4.3.1);
+             * like QEMU, the walker does not fault on them. */
             base = ppn << MEM_PAGE_BITS;
             continue;
         }
@@ -431,7 +428,13 @@ bool mmu_fetch_page(Hart *h, uint64_t va, const uint8_t **host, uint64_t *ppage,
 {
     uint64_t pa;
     int ri;
+    const TLBEntry *e = &h->tlb[mmu_idx((int)h->s.priv)][(va >> MEM_PAGE_BITS) & (TLB_SIZE - 1)];
 
+    if (e->tag_x == (va & PAGE_MASK)) {
+        *host = (const uint8_t *)(uintptr_t)((va & PAGE_MASK) + e->addend);
+        *ppage = e->ppage;
+        return true;
+    }
     if (!mmu_translate(h, va, ACC_EXEC, (int)h->s.priv, &pa, cause, false))
         return false;
     ri = hart_ram_region(h, pa & PAGE_MASK, MEM_PAGE_SIZE);
@@ -445,6 +448,7 @@ bool mmu_fetch_page(Hart *h, uint64_t va, const uint8_t **host, uint64_t *ppage,
     const MemRegion *r = &h->as->regions[ri];
     *host = r->host + ((pa & PAGE_MASK) - r->base);
     *ppage = pa & PAGE_MASK;
+    tlb_fill(h, (int)h->s.priv, va, pa, ri, ACC_EXEC);
     return true;
 }
 

@@ -25,6 +25,7 @@ typedef struct TestMachine {
     uint64_t dev_value, dev_icount;
     int dev_writes;
     uint64_t time;
+    int slot;               /* scratch for tests placing code snippets */
 } TestMachine;
 
 TestMachine *tm_new(void);
@@ -89,6 +90,7 @@ static inline uint32_t enc_j(int32_t off, unsigned rd)
 #define JALR(rd, rs1, imm) enc_i((imm), (rs1), 0, (rd), 0x67)
 #define CSRRW(rd, csr, rs1) enc_i((int32_t)(csr), (rs1), 1, (rd), 0x73)
 #define CSRRS(rd, csr, rs1) enc_i((int32_t)(csr), (rs1), 2, (rd), 0x73)
+#define CSRRC(rd, csr, rs1) enc_i((int32_t)(csr), (rs1), 3, (rd), 0x73)
 #define ECALL  0x00000073u
 #define EBREAK 0x00100073u
 #define MRET   0x30200073u

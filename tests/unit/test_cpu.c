@@ -477,6 +477,12 @@ static void test_self_modifying(void **st)
     hart_set_pc(m->h, PROG + 0x800);
     run(m, 3, &ex);
     assert_int_equal(hart_get_xreg(m->h, 1), 8);
+    /* Written behind the hart's back (DMA): stale until invalidated. */
+    tm_w32(m, PROG + 0x800, ADDI(1, 0, 9));
+    hart_invalidate_phys(m->h, PROG + 0x800, 4);
+    hart_set_pc(m->h, PROG + 0x800);
+    run(m, 3, &ex);
+    assert_int_equal(hart_get_xreg(m->h, 1), 9);
     tm_free(m);
 }
 
