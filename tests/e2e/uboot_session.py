@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""OpenSBI (fw_jump) + U-Boot (S-mode) on the virt board, driven by hand.
+
+The session of uboot_session.txt (stop the autoboot, type version, printenv
+and echo with host-timed gaps between the keys, power off) runs on rrsim and
+on QEMU, and the two consoles must agree line for line except for the masks
+below; or (--mode replay / replay-load) a session is recorded on rrsim and
+replayed with no input.  Exit status 77 means skipped (firmware not
+installed, or no record/replay in this rrsim).
+
+    uboot_session.py --rrsim BUILD/rrsim [--mode compare|replay|replay-load]
+                     [--runs N] [--workdir DIR]
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import console  # noqa: E402
+
+FW = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin"
+UBOOT = "/usr/lib/u-boot/qemu-riscv64_smode/uboot.elf"
+SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "uboot_session.txt")
+
+MASKS = [
+    # Host time: the countdown shows the digits printed before the key
+    # arrived, and the key is sent when the host sees the line.
+    (r"Hit any key to stop autoboot:.*", "Hit any key to stop autoboot: <countdown>",
+     "host time: how far the countdown got before the key arrived"),
+    # The board: QEMU's virt also has CFI flash, virtio-mmio, PCIe, fw_cfg
+    # and a platform bus, which rrsim does not model.  U-Boot counts the
+    # devices it binds, reports the flash, and relocates the device tree,
+    # whose size differs, to a different address.
+    (r"Core: +\d+ devices, \d+ uclasses, (.*)", r"Core:  <n> devices, <n> uclasses, \1",
+     "board: QEMU has flash, virtio-mmio, PCIe, fw_cfg nodes rrsim lacks"),
+    (r"Flash: .*", None, "board: QEMU's CFI flash (rrsim has none)"),
+    (r"Working FDT set to [0-9a-f]+", "Working FDT set to <addr>",
+     "board: device tree size, hence its relocated address"),
+    (r"(fdt_addr|fdtaddr|fdtcontroladdr)=[0-9a-f]+", r"\1=<addr>",
+     "board: device tree address (see above)"),
+]
+
+
+def build_argv(opts):
+    boot = ["-M", "virt", "-bios", FW, "-kernel", UBOOT]
+    cpu = ["-cpu", opts.qemu_cpu] if opts.qemu_cpu else []
+    return [opts.rrsim] + boot, [opts.qemu] + boot[:2] + cpu + boot[2:]
+
+
+if __name__ == "__main__":
+    sys.exit(console.guest_test_main(
+        "uboot_session", __doc__.splitlines()[0], build_argv, MASKS, SCRIPT, {},
+        required=(FW, UBOOT)))
