@@ -341,6 +341,7 @@ Machine *machine_new(const MachineOptions *o, Error **errp)
     m->opts = *o;
     m->ram_size = o->ram_size ? o->ram_size : MACHINE_DEFAULT_RAM;
     m->signal_fd = -1;
+    m->stop_at = UINT64_MAX;
     if (m->ram_size & (MEM_PAGE_SIZE - 1) || m->ram_size > (uint64_t)0x80000000ull * 32) {
         free(m);
         error_setc(errp, ERR_USAGE, "invalid RAM size %llu bytes (must be a multiple of 4 KiB)",
@@ -505,10 +506,21 @@ bool machine_run(Machine *m, MachineStop *why, Error **errp)
             *why = MACHINE_STOP_DEBUG;
             return true;
         }
+        uint64_t steps = hart_icount(m->hart);
+        if (steps == m->stop_at) {
+            *why = MACHINE_STOP_DEBUG;
+            return true;
+        }
+        if (m->slice_hook) {
+            m->slice_hook(m->slice_hook_opaque, m);
+        }
 
         uint64_t cap = MACHINE_MAX_SLICE;
         if (m->gate && m->gate->before_slice) {
             cap = m->gate->before_slice(m->gate_opaque, m, cap);
+        }
+        if (m->stop_at > steps && m->stop_at - steps < cap) {
+            cap = m->stop_at - steps;
         }
         int64_t deadline = loop_deadline_ns(m->loop, CLOCK_VIRTUAL);
         uint64_t budget = icount_budget(m->icount, deadline, cap);
@@ -568,6 +580,25 @@ Hash128 machine_state_hash(Machine *m)
     hash_free(&hs);
     vmbuf_free(&b);
     return h;
+}
+
+void machine_set_stop_at(Machine *m, uint64_t steps)
+{
+    m->stop_at = steps;
+}
+
+void machine_set_output_muted(Machine *m, bool muted)
+{
+    m->output_muted = muted;
+    for (int i = 0; i < m->nserial; i++) {
+        chardev_set_output_muted(m->serial[i], muted);
+    }
+}
+
+void machine_set_slice_hook(Machine *m, MachineSliceHook *fn, void *opaque)
+{
+    m->slice_hook = fn;
+    m->slice_hook_opaque = opaque;
 }
 
 int64_t machine_virtual_ns(Machine *m)

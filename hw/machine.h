@@ -101,6 +101,10 @@ typedef struct MachineClockState {
     Machine *m;                 /* not saved */
 } MachineClockState;
 
+/* Called by machine_run() at the top of every iteration, between taking
+ * host requests and the gate's before_slice; see machine_set_slice_hook(). */
+typedef void MachineSliceHook(void *opaque, Machine *m);
+
 struct Machine {
     MachineOptions opts;
     Loop *loop;
@@ -135,6 +139,13 @@ struct Machine {
 
     int signal_fd;              /* signalfd for SIGINT/SIGTERM/SIGHUP, or -1 */
 
+    /* Debugging and snapshots (machine_set_stop_at(), machine_set_output_muted(),
+     * machine_set_slice_hook()). */
+    uint64_t stop_at;           /* UINT64_MAX: off */
+    bool output_muted;
+    MachineSliceHook *slice_hook;
+    void *slice_hook_opaque;
+
     /* Result of the last machine_run(). */
     ShutdownCause shutdown_cause;
     int exit_code;
@@ -165,6 +176,23 @@ bool machine_dump_dtb(Machine *m, const char *path, Error **errp);
 /* Digest of the whole guest-visible state: every registered VMState
  * instance (machine clock state, hart, devices), RAM and the step count. */
 Hash128 machine_state_hash(Machine *m);
+
+/* Make machine_run() return MACHINE_STOP_DEBUG as soon as the step count
+ * equals `steps` (UINT64_MAX = off). The budget is capped so the hart stops
+ * exactly there; a run that starts at that count returns at once. The stop
+ * is taken at the top of the loop iteration, after host requests (shutdown,
+ * reset, debug stop) have been handled and before the gate delivers the
+ * events due at that count: the same point machine_snap saves snapshots at,
+ * so resuming from a stop or from a snapshot continues identically. */
+void machine_set_stop_at(Machine *m, uint64_t steps);
+/* Suppress guest console output to host backends (used while re-executing
+ * already-seen history during seeks); input handling is unaffected. */
+void machine_set_output_muted(Machine *m, bool muted);
+/* One hook (NULL to remove) called at the top of every run-loop iteration
+ * after requests and the stop_at check, before the gate's before_slice.
+ * machine_snap uses it for periodic snapshots. The hook may save the
+ * machine's state but must not change it. */
+void machine_set_slice_hook(Machine *m, MachineSliceHook *fn, void *opaque);
 
 int64_t machine_virtual_ns(Machine *m);
 uint64_t machine_icount(Machine *m);

@@ -552,3 +552,37 @@ void machine_replay_free(MachineReplay *mr)
     error_free(mr->err);
     free(mr);
 }
+
+/* ---- snapshot support ---- */
+
+ReplayMode machine_replay_mode(const MachineReplay *mr)
+{
+    return mr ? mr->mode : REPLAY_MODE_NONE;
+}
+
+ReplayPosition machine_replay_position(MachineReplay *mr)
+{
+    ReplayPosition p = { 0, 0 };
+    if (mr && mr->r) {
+        p = replay_get_position(mr->r);
+    }
+    return p;
+}
+
+bool machine_replay_set_position(MachineReplay *mr, ReplayPosition pos, Error **errp)
+{
+    if (!mr || mr->mode != REPLAY_MODE_PLAY) {
+        error_setc(errp, ERR_USAGE, "only a replay can be repositioned");
+        return false;
+    }
+    if (!replay_set_position(mr->r, pos, errp)) {
+        return false;
+    }
+    mr->user_stop = false;
+    return true;
+}
+
+bool machine_replay_failed(const MachineReplay *mr)
+{
+    return mr && mr->err;
+}

@@ -62,4 +62,18 @@ void machine_replay_digest(Machine *m, bool with_ram, JournalDigest *d);
  * the content hashes of its images. */
 bool machine_replay_manifest(Machine *m, JournalManifest *out, Error **errp);
 
+/* ---- snapshot support (hw/machine_snap) ---- */
+
+/* REPLAY_MODE_NONE, RECORD or PLAY (NONE for mr == NULL). */
+ReplayMode machine_replay_mode(const MachineReplay *mr);
+/* Where the journal is now: the next event ordinals of both streams (PLAY),
+ * the events written so far (RECORD), zeros otherwise. */
+ReplayPosition machine_replay_position(MachineReplay *mr);
+/* PLAY: continue from a restored snapshot at this journal position. Also
+ * forgets a user stop of the replay (it belonged to the abandoned future).
+ * Errors: ERR_USAGE when not playing, journal errors from sim/replay. */
+bool machine_replay_set_position(MachineReplay *mr, ReplayPosition pos, Error **errp);
+/* Whether a hook met an error (kept for machine_replay_finish()). */
+bool machine_replay_failed(const MachineReplay *mr);
+
 #endif
