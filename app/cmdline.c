@@ -29,7 +29,18 @@ void cmdline_usage(FILE *out)
           "  -display none             accepted; rrsim has no display\n"
           "Time and recording:\n"
           "  -icount shift=N|auto[,sleep=on|off][,align=on|off][,rr=record|replay,rrfile=PATH]\n"
+          "  -icount ...,rrsnapshot=NAME  record: take snapshot NAME at the start;\n"
+          "                            replay: start from it\n"
           "Debugging:\n"
+          "  -gdb DEV                  wait for gdb on tcp::PORT, tcp:HOST:PORT or unix:PATH\n"
+          "  -s                        shorthand for -gdb tcp::1234\n"
+          "  -S                        do not start the guest until gdb or QMP says continue\n"
+          "  -qmp DEV                  QMP monitor on unix:PATH,server,nowait or\n"
+          "                            tcp:HOST:PORT,server,nowait\n"
+          "  -loadvm NAME              start from snapshot NAME\n"
+          "  -snapshot-store PATH      the snapshot store (an LMDB file)\n"
+          "                            In replay, gdb can go backwards (reverse-stepi,\n"
+          "                            reverse-continue) and QMP can seek (replay-seek).\n"
           "  -d summary                one line with steps, virtual time and exit cause on stderr at exit\n"
           "Other:\n"
           "  -h, --help                this text\n"
@@ -178,13 +189,18 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
             c->mo.no_reboot = true;
             continue;
         }
-        if (!strcmp(opt, "-s") || !strcmp(opt, "-S")) {
-            error_setc(errp, ERR_USAGE, "%s: the gdbstub is not yet supported", opt);
-            return false;
+        if (!strcmp(opt, "-s")) {
+            c->debug.gdb = "tcp::1234";
+            continue;
+        }
+        if (!strcmp(opt, "-S")) {
+            c->debug.start_stopped = true;
+            continue;
         }
         static const char *const with_arg[] = {
             "-M", "-machine", "-m", "-bios", "-kernel", "-initrd", "-append", "-dtb", "-serial",
-            "-display", "-icount", "-smp", "-gdb", "-qmp", "-d", NULL };
+            "-display", "-icount", "-smp", "-gdb", "-qmp", "-d", "-loadvm", "-snapshot-store",
+            NULL };
         bool known = false;
         for (int k = 0; with_arg[k]; k++) {
             known |= !strcmp(opt, with_arg[k]);
@@ -236,9 +252,30 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
             if (!parse_smp(arg, errp)) {
                 return false;
             }
-        } else if (!strcmp(opt, "-gdb") || !strcmp(opt, "-qmp")) {
-            error_setc(errp, ERR_USAGE, "%s: not yet supported", opt);
-            return false;
+        } else if (!strcmp(opt, "-gdb")) {
+            if (!*arg || !strcmp(arg, "none")) {
+                c->debug.gdb = NULL;
+            } else {
+                c->debug.gdb = arg;
+            }
+        } else if (!strcmp(opt, "-qmp")) {
+            if (!*arg) {
+                error_setc(errp, ERR_USAGE, "-qmp needs a socket (unix:PATH,server,nowait)");
+                return false;
+            }
+            c->debug.qmp = arg;
+        } else if (!strcmp(opt, "-loadvm")) {
+            if (!*arg) {
+                error_setc(errp, ERR_USAGE, "-loadvm needs a snapshot name");
+                return false;
+            }
+            c->debug.loadvm = arg;
+        } else if (!strcmp(opt, "-snapshot-store")) {
+            if (!*arg) {
+                error_setc(errp, ERR_USAGE, "-snapshot-store needs a path");
+                return false;
+            }
+            c->debug.snapshot_store = arg;
         } else if (!strcmp(opt, "-d")) {
             if (strcmp(arg, "summary")) {
                 error_setc(errp, ERR_USAGE, "-d %s: unknown log item (available: summary)", arg);
@@ -253,6 +290,13 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
         c->mo.serial = nographic ? "mon:stdio" : "stdio";
     }
     return true;
+}
+
+bool cmdline_wants_debug(const Cmdline *c)
+{
+    const DebugOptions *d = &c->debug;
+    return d->gdb || d->qmp || d->start_stopped || d->loadvm || d->snapshot_store ||
+           c->mo.icount.rrsnapshot;
 }
 
 void cmdline_free(Cmdline *c)

@@ -1,6 +1,7 @@
 /*
  * cmdline: rrsim's QEMU-style command line, parsed into MachineOptions plus
- * the few things only main() acts on (dumpdtb, --help, --version, -d).
+ * the few things only main() acts on (dumpdtb, --help, --version, -d) and the
+ * debugging front ends (-gdb/-s, -S, -qmp, -loadvm, -snapshot-store).
  */
 #ifndef RRSIM_APP_CMDLINE_H
 #define RRSIM_APP_CMDLINE_H
@@ -8,6 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "app/debug.h"
 #include "hw/machine.h"
 #include "sim/base/error.h"
 
@@ -16,11 +18,14 @@ typedef struct Cmdline {
     const char *dumpdtb;
     bool help, version;
     bool summary;               /* -d summary: one line on stderr at exit */
+    DebugOptions debug;         /* -gdb, -s, -S, -qmp, -loadvm, -snapshot-store */
     char *owned[4];             /* strings cmdline_parse allocated (freed by cmdline_free) */
     int nowned;
 } Cmdline;
 
 /* Errors are ERR_USAGE with the offending option named. */
+/* Whether any option needs the debug session's sockets, stop or snapshots. */
+bool cmdline_wants_debug(const Cmdline *c);
 bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp);
 void cmdline_free(Cmdline *c);
 void cmdline_usage(FILE *out);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "app/cmdline.h"
+#include "app/debug.h"
 #include "hw/machine.h"
 #include "hw/machine_replay.h"
 
@@ -32,6 +33,7 @@ int main(int argc, char **argv)
     int status = 0;
     Machine *m = NULL;
     MachineReplay *mr = NULL;
+    DebugSession *dbg = NULL;
 
     /* A console reader that goes away must not kill the simulator mid-write. */
     signal(SIGPIPE, SIG_IGN);
@@ -70,17 +72,26 @@ int main(int argc, char **argv)
         goto fail;
     }
 
-    MachineStop why;
-    for (;;) {
-        if (!machine_run(m, &why, &err)) {
-            /* Close the journal anyway: a recording of a hang replays it. */
+    if (cmdline_wants_debug(&c)) {
+        /* gdb, QMP, -S or snapshots: the session owns the run state. */
+        dbg = debug_new(m, mr, &c.debug, &err);
+        if (!dbg || !debug_run(dbg, &err)) {
             machine_replay_finish(mr, NULL);
             goto fail;
         }
-        if (why == MACHINE_STOP_SHUTDOWN) {
-            break;
+    } else {
+        MachineStop why;
+        for (;;) {
+            if (!machine_run(m, &why, &err)) {
+                /* Close the journal anyway: a recording of a hang replays it. */
+                machine_replay_finish(mr, NULL);
+                goto fail;
+            }
+            if (why == MACHINE_STOP_SHUTDOWN) {
+                break;
+            }
+            /* Nobody to serve a debug stop without a debugger: keep going. */
         }
-        /* No debugger yet: a debug stop has nobody to serve it; keep going. */
     }
     /* Writes the journal's end marker, or checks the replay ended as recorded;
      * a divergence or a truncated journal found during the run is reported here. */
@@ -99,12 +110,15 @@ int main(int argc, char **argv)
 fail:
     status = error_exit_status(err);
     /* Restore the terminal before the message so it prints cleanly. */
+    debug_free(dbg);
+    dbg = NULL;
     machine_replay_free(mr);
     mr = NULL;
     machine_free(m);
     m = NULL;
     error_report_err(err);
 out:
+    debug_free(dbg);
     machine_replay_free(mr);
     machine_free(m);
     cmdline_free(&c);

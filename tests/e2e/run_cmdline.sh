@@ -28,7 +28,10 @@ expect 65 "unknown option"        -- -frobnicate
 expect 65 "-smp 2 refused"        -- -smp 2
 expect 65 "bad -m"                -- -m 12Q
 expect 65 "other machine"         -- -M sifive_u
-expect 65 "-gdb not yet"          -- -gdb tcp::1234
+expect 65 "-gdb bad spec"         -- -bios none -serial null -gdb tcp:host:notaport
+expect 65 "-qmp bad spec"         -- -bios none -serial null -qmp bogus:x,server,nowait
+expect 65 "-loadvm needs a name"  -- -loadvm
+"$RRSIM" --help | grep -q -- '-qmp' || { echo "FAIL: --help lacks -qmp"; fail=1; }
 expect 65 "-display gtk"          -- -display gtk
 expect 65 "missing argument"      -- -kernel
 expect 65 "-append without -kernel" -- -bios none -append x -serial null

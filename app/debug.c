@@ -1,0 +1,1155 @@
+/* debug: see debug.h. */
+#include "app/debug.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw/machine_snap.h"
+#include "sim/gdbstub/gdbstub.h"
+#include "sim/monitor/qmp.h"
+
+#define DEBUG_MAX_POINTS 64
+/* First interval reverse-continue re-runs; doubled for each earlier one, so
+ * a hit far back costs O(log distance) seeks. */
+#define DEBUG_RC_FIRST_SPAN (1ull << 20)
+#define DEBUG_NO_STOP UINT64_MAX
+/* Automatic snapshot period while replaying under a debugger or monitor:
+ * about 0.1 s of re-execution at most for a step back. */
+#define DEBUG_SNAP_PERIOD 2000000ull
+
+typedef struct DebugPoint {
+    GdbPointType type;
+    uint64_t addr;
+    uint64_t len;
+} DebugPoint;
+
+/* What a resume request asked for; carried out by debug_run(). */
+typedef enum DebugAction {
+    ACT_NONE = 0,
+    ACT_CONT,
+    ACT_STEP,
+    ACT_REVERSE_CONT,
+    ACT_REVERSE_STEP,
+} DebugAction;
+
+struct DebugSession {
+    Machine *m;
+    MachineReplay *mr;
+    DebugOptions o;
+    GdbStub *gdb;
+    Qmp *qmp;
+    MachineSnap *snap;
+    bool recording, replaying;
+
+    bool running;
+    const char *status;        /* QMP run-state name while paused */
+    DebugAction action;        /* requested, not yet carried out */
+    bool interrupt_req;        /* Ctrl-C, QMP stop, debugger attach */
+    bool quit_req;             /* QMP quit, gdb kill */
+    bool at_end;               /* the replay reached its end marker */
+    bool ended;                /* ... and nobody is attached any more: done */
+    uint64_t step_target;      /* forward single step ends here */
+    uint64_t break_at;         /* QMP replay-break */
+    uint64_t high_water;       /* furthest step a replay ran to (console shown) */
+
+    DebugPoint pts[DEBUG_MAX_POINTS];
+    int npts;
+};
+
+/* ---- helpers ---- */
+
+static bool debug_have_snap(const DebugSession *d)
+{
+    return d->snap != NULL;
+}
+
+static uint64_t debug_now(const DebugSession *d)
+{
+    return machine_icount(d->m);
+}
+
+static void debug_set_stop_at(DebugSession *d, uint64_t steps)
+{
+    machine_set_stop_at(d->m, steps);
+}
+
+static void debug_mute(DebugSession *d, bool muted)
+{
+    machine_set_output_muted(d->m, muted);
+}
+
+static bool debug_need_replay(const DebugSession *d, const char *what, Error **errp)
+{
+    if (!d->replaying) {
+        error_setc(errp, ERR_USAGE, "%s needs a replay (-icount ...,rr=replay,rrfile=FILE)", what);
+        return false;
+    }
+    if (!debug_have_snap(d)) {
+        error_setc(errp, ERR_USAGE, "%s: snapshot support is off", what);
+        return false;
+    }
+    return true;
+}
+
+/* Move the replay to exactly `steps` (backwards or forwards). */
+static bool debug_seek(DebugSession *d, uint64_t steps, Error **errp)
+{
+    if (!machine_seek(d->snap, steps, errp)) {
+        return false;
+    }
+    /* Stop requests and the end marker belong to the timeline we left. */
+    loop_take_debug_stop(d->m->loop);
+    d->at_end = false;
+    return true;
+}
+
+static JsonValue *debug_shutdown_data(bool guest, const char *reason)
+{
+    JsonValue *v = json_object();
+    json_object_set(v, "guest", json_bool(guest));
+    json_object_set(v, "reason", json_string(reason));
+    return v;
+}
+
+static void debug_event(DebugSession *d, const char *name, JsonValue *data)
+{
+    if (d->qmp) {
+        qmp_emit_event(d->qmp, name, data);
+    } else {
+        json_free(data);
+    }
+}
+
+static void debug_notify(DebugSession *d, GdbStopReason r)
+{
+    if (d->gdb) {
+        gdbstub_notify_stop(d->gdb, r);
+    }
+}
+
+/* The machine is now paused for reason r: tell both front ends. */
+static void debug_stopped(DebugSession *d, GdbStopReason r)
+{
+    bool was_running = d->running;
+    d->running = false;
+    d->interrupt_req = false;
+    d->step_target = DEBUG_NO_STOP;
+    debug_set_stop_at(d, DEBUG_NO_STOP);
+    /* A request that raced with this stop must not end the next run at once. */
+    loop_take_debug_stop(d->m->loop);
+    d->status = r.kind == GDB_STOP_INTERRUPT ? "paused" : "debug";
+    debug_notify(d, r);
+    if (was_running) {
+        debug_event(d, "STOP", NULL);
+    }
+}
+
+static void debug_start_running(DebugSession *d)
+{
+    d->running = true;
+    d->status = "running";
+    debug_event(d, "RESUME", NULL);
+}
+
+static GdbStopReason stop_reason(GdbStopKind kind)
+{
+    return (GdbStopReason){ .kind = kind };
+}
+
+/* ---- break/watchpoints ---- */
+
+static WatchKind watch_kind(GdbPointType t)
+{
+    return t == GDB_POINT_WATCH_WRITE ? WATCH_WRITE
+         : t == GDB_POINT_WATCH_READ ? WATCH_READ : WATCH_ACCESS;
+}
+
+static bool point_is_break(GdbPointType t)
+{
+    return t == GDB_POINT_SW_BREAK || t == GDB_POINT_HW_BREAK;
+}
+
+static int point_find(const DebugSession *d, GdbPointType type, uint64_t addr, uint64_t len)
+{
+    for (int i = 0; i < d->npts; i++) {
+        const DebugPoint *p = &d->pts[i];
+        if (p->type == type && p->addr == addr && (point_is_break(type) || p->len == len)) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Why the hart stopped at a debug stop that was neither the stop_at target
+ * nor a requested interrupt: a breakpoint at the pc (the hart stops before
+ * executing it), else a watchpoint (it stops after the access). */
+static GdbStopReason classify_hit(const DebugSession *d)
+{
+    uint64_t pc = hart_get_pc(d->m->hart);
+    bool any_watch = false;
+    for (int i = 0; i < d->npts; i++) {
+        const DebugPoint *p = &d->pts[i];
+        if (point_is_break(p->type) && p->addr == pc) {
+            return stop_reason(p->type == GDB_POINT_SW_BREAK ? GDB_STOP_SW_BREAK
+                                                             : GDB_STOP_HW_BREAK);
+        }
+        any_watch |= !point_is_break(p->type);
+    }
+    if (!any_watch) {
+        return stop_reason(GDB_STOP_INTERRUPT);
+    }
+    uint64_t a = hart_watch_hit_addr(d->m->hart);
+    GdbStopReason r = { .kind = GDB_STOP_WATCH_WRITE, .addr = a };
+    for (int i = 0; i < d->npts; i++) {
+        const DebugPoint *p = &d->pts[i];
+        if (!point_is_break(p->type) && a < p->addr + p->len && p->addr <= a) {
+            r.kind = p->type == GDB_POINT_WATCH_WRITE ? GDB_STOP_WATCH_WRITE
+                   : p->type == GDB_POINT_WATCH_READ ? GDB_STOP_WATCH_READ
+                                                     : GDB_STOP_WATCH_ACCESS;
+            break;
+        }
+    }
+    return r;
+}
+
+static bool pc_is_breakpoint(const DebugSession *d, GdbStopReason *r)
+{
+    uint64_t pc = hart_get_pc(d->m->hart);
+    for (int i = 0; i < d->npts; i++) {
+        if (point_is_break(d->pts[i].type) && d->pts[i].addr == pc) {
+            *r = stop_reason(d->pts[i].type == GDB_POINT_SW_BREAK ? GDB_STOP_SW_BREAK
+                                                                  : GDB_STOP_HW_BREAK);
+            return true;
+        }
+    }
+    return false;
+}
+
+static void points_remove_all(DebugSession *d)
+{
+    for (int i = 0; i < d->npts; i++) {
+        DebugPoint *p = &d->pts[i];
+        if (point_is_break(p->type)) {
+            hart_breakpoint_remove(d->m->hart, p->addr);
+        } else {
+            hart_watchpoint_remove(d->m->hart, p->addr, p->len, watch_kind(p->type));
+        }
+    }
+    d->npts = 0;
+}
+
+/* ---- reverse execution ---- */
+
+typedef struct ScanHit {
+    bool found;
+    uint64_t steps;
+    GdbStopReason reason;
+} ScanHit;
+
+/*
+ * Re-run [from, stop) with the break/watchpoints armed and keep the last hit
+ * strictly before stop. A breakpoint hit is the step count at which the pc
+ * reached it (before executing), a watchpoint hit the one right after the
+ * access: where a forward run would have stopped.
+ */
+static bool reverse_scan(DebugSession *d, uint64_t from, uint64_t stop, ScanHit *hit, Error **errp)
+{
+    Machine *m = d->m;
+    if (!debug_seek(d, from, errp)) {
+        return false;
+    }
+    GdbStopReason r;
+    /* The hart does not stop at a breakpoint on the first instruction of a run. */
+    if (from < stop && pc_is_breakpoint(d, &r)) {
+        *hit = (ScanHit){ true, from, r };
+    }
+    debug_set_stop_at(d, stop);
+    bool ok = true;
+    while (debug_now(d) < stop) {
+        MachineStop why;
+        if (!machine_run(m, &why, errp)) {
+            ok = false;
+            break;
+        }
+        uint64_t now = debug_now(d);
+        if (why == MACHINE_STOP_SHUTDOWN || now >= stop) {
+            break;
+        }
+        if (d->interrupt_req) {
+            /* Ctrl-C or QMP stop: the scan finishes first (it is bounded);
+             * only a breakpoint that stopped the hart at the same time counts. */
+            d->interrupt_req = false;
+            if (pc_is_breakpoint(d, &r)) {
+                *hit = (ScanHit){ true, now, r };
+            }
+            continue;
+        }
+        r = classify_hit(d);
+        if (r.kind != GDB_STOP_INTERRUPT) {
+            *hit = (ScanHit){ true, now, r };
+        }
+    }
+    debug_set_stop_at(d, DEBUG_NO_STOP);
+    /* A Ctrl-C during the scan is answered by the stop that ends it. */
+    loop_take_debug_stop(m->loop);
+    return ok;
+}
+
+/* Find the last hit before now, newest interval first, and go there. */
+static bool reverse_continue(DebugSession *d, GdbStopReason *out, Error **errp)
+{
+    uint64_t end = debug_now(d);
+    uint64_t span = DEBUG_RC_FIRST_SPAN;
+    bool ok = true;
+    debug_mute(d, true);
+    for (bool top = true; ; top = false) {
+        if (end == 0) {
+            ok = debug_seek(d, 0, errp);
+            *out = stop_reason(GDB_STOP_REPLAY_BEGIN);
+            break;
+        }
+        uint64_t lo = end > span ? end - span : 0;
+        ScanHit hit = { 0 };
+        /* Below the first interval, a watchpoint hit reported exactly at
+         * `end` (an access by the instruction just before it) was not seen
+         * by the later interval, which starts executing at `end`. */
+        if (!reverse_scan(d, lo, top ? end : end + 1, &hit, errp)) {
+            ok = false;
+            break;
+        }
+        if (hit.found) {
+            ok = debug_seek(d, hit.steps, errp);
+            *out = hit.reason;
+            break;
+        }
+        end = lo;
+        if (span < (1ull << 62)) {
+            span *= 2;
+        }
+    }
+    debug_mute(d, false);
+    return ok;
+}
+
+static bool debug_attached(const DebugSession *d)
+{
+    return (d->gdb && gdbstub_connected(d->gdb)) || (d->qmp && qmp_connected(d->qmp));
+}
+
+/* Carry out a resume the debugger or the monitor asked for. */
+static void debug_perform(DebugSession *d, DebugAction a)
+{
+    Error *err = NULL;
+    GdbStopReason r = stop_reason(GDB_STOP_STEP_DONE);
+    switch (a) {
+    case ACT_NONE:
+        return;
+    case ACT_CONT:
+    case ACT_STEP:
+        if (d->at_end) {
+            /* Nobody left to look at the end (gdb detached): it is over. */
+            if (!debug_attached(d)) {
+                d->ended = true;
+                return;
+            }
+            debug_stopped(d, stop_reason(GDB_STOP_REPLAY_END));
+            return;
+        }
+        if (a == ACT_STEP) {
+            d->step_target = debug_now(d) + 1;
+        }
+        debug_start_running(d);
+        return;
+    case ACT_REVERSE_STEP: {
+        /* Busy from here on: requests that arrive meanwhile (Ctrl-C, QMP)
+         * are treated as arriving while the machine runs. */
+        debug_start_running(d);
+        uint64_t now = debug_now(d);
+        if (now == 0) {
+            r = stop_reason(GDB_STOP_REPLAY_BEGIN);
+        } else if (!debug_seek(d, now - 1, &err)) {
+            r = stop_reason(GDB_STOP_INTERRUPT);
+        }
+        break;
+    }
+    case ACT_REVERSE_CONT:
+        debug_start_running(d);
+        if (!reverse_continue(d, &r, &err)) {
+            r = stop_reason(GDB_STOP_INTERRUPT);
+        }
+        break;
+    }
+    if (err) {
+        error_prepend(&err, "reverse execution: ");
+        warn_report("%s", error_get_message(err));
+        error_free(err);
+    }
+    debug_stopped(d, r);
+}
+
+/* ---- text monitor (gdb "monitor CMD", QMP human-monitor-command) ---- */
+
+static char *text_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *text_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = malloc(n > 0 ? (size_t)n + 1 : 1);
+    if (!s) {
+        abort();
+    }
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+static bool snap_save(DebugSession *d, const char *name, Error **errp);
+static bool snap_load(DebugSession *d, const char *name, Error **errp);
+static bool snap_delete(DebugSession *d, const char *name, Error **errp);
+static bool seek_cmd(DebugSession *d, uint64_t steps, Error **errp);
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    if (!s || !*s || *s == '-') {
+        return false;
+    }
+    unsigned long long v = strtoull(s, &end, 0);
+    *out = v;
+    return *end == '\0';
+}
+
+static char *info_registers(DebugSession *d)
+{
+    static const char *const abi[32] = {
+        "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2",
+        "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9",
+        "s10", "s11", "t3", "t4", "t5", "t6" };
+    Hart *h = d->m->hart;
+    size_t cap = 2048, len = 0;
+    char *s = malloc(cap);
+    if (!s) {
+        abort();
+    }
+    len += (size_t)snprintf(s + len, cap - len, " pc       %016" PRIx64 "  priv %d  icount %" PRIu64 "\n",
+                            hart_get_pc(h), hart_priv(h), hart_icount(h));
+    for (int i = 0; i < 32; i++) {
+        len += (size_t)snprintf(s + len, cap - len, " x%-2d/%-4s %016" PRIx64 "%s", i, abi[i],
+                                hart_get_xreg(h, i), i % 4 == 3 ? "\n" : " ");
+    }
+    return s;
+}
+
+static char *debug_monitor_text(DebugSession *d, const char *cmdline, Error **errp)
+{
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s", cmdline);
+    char *save = NULL;
+    char *cmd = strtok_r(buf, " \t", &save);
+    char *arg = strtok_r(NULL, " \t", &save);
+    if (!cmd || !strcmp(cmd, "help")) {
+        return strdup("commands: icount, info registers, info snapshots, savevm NAME,\n"
+                      "          loadvm NAME, delvm NAME, seek ICOUNT (replay only)\n");
+    }
+    if (!strcmp(cmd, "icount")) {
+        return text_printf("%" PRIu64 "\n", debug_now(d));
+    }
+    if (!strcmp(cmd, "info") && arg && !strcmp(arg, "registers")) {
+        return info_registers(d);
+    }
+    if (!strcmp(cmd, "info") && arg && !strcmp(arg, "snapshots")) {
+        if (!d->snap) {
+            error_setc(errp, ERR_USAGE, "snapshots are not enabled");
+            return NULL;
+        }
+        char **names;
+        uint64_t *steps;
+        size_t n;
+        if (!machine_snap_list(d->snap, &names, &steps, &n, errp)) {
+            return NULL;
+        }
+        char *out = strdup("");
+        for (size_t i = 0; i < n && out; i++) {
+            char *o2 = text_printf("%s%-20s icount %" PRIu64 "\n", out, names[i], steps[i]);
+            free(out);
+            out = o2;
+        }
+        machine_snap_list_free(names, steps, n);
+        return out;
+    }
+    bool ok;
+    if (!strcmp(cmd, "savevm") && arg) {
+        ok = snap_save(d, arg, errp);
+    } else if (!strcmp(cmd, "loadvm") && arg) {
+        ok = snap_load(d, arg, errp);
+    } else if (!strcmp(cmd, "delvm") && arg) {
+        ok = snap_delete(d, arg, errp);
+    } else if (!strcmp(cmd, "seek") && arg) {
+        uint64_t n;
+        if (!parse_u64(arg, &n)) {
+            error_setc(errp, ERR_USAGE, "seek: '%s' is not an instruction count", arg);
+            return NULL;
+        }
+        ok = seek_cmd(d, n, errp);
+        if (ok) {
+            return text_printf("at icount %" PRIu64 "\n", debug_now(d));
+        }
+    } else {
+        error_setc(errp, ERR_USAGE, "unknown command '%s' (try 'help')", cmdline);
+        return NULL;
+    }
+    return ok ? strdup("") : NULL;
+}
+
+/* ---- actions shared by QMP, the text monitor and -loadvm ---- */
+
+static bool snap_available(DebugSession *d, Error **errp)
+{
+    if (!debug_have_snap(d)) {
+        error_setc(errp, ERR_USAGE, "snapshots are not available (no snapshot support)");
+        return false;
+    }
+    return true;
+}
+
+static bool snap_save(DebugSession *d, const char *name, Error **errp)
+{
+    if (!snap_available(d, errp)) {
+        return false;
+    }
+    return machine_snap_save(d->snap, name, errp);
+}
+
+static bool require_paused(DebugSession *d, const char *what, Error **errp)
+{
+    if (d->running) {
+        error_setc(errp, ERR_USAGE, "%s: the machine is running; stop it first", what);
+        return false;
+    }
+    return true;
+}
+
+static bool snap_load(DebugSession *d, const char *name, Error **errp)
+{
+    if (!snap_available(d, errp) || !require_paused(d, "loading a snapshot", errp)) {
+        return false;
+    }
+    if (!machine_snap_load(d->snap, name, errp)) {
+        return false;
+    }
+    loop_take_debug_stop(d->m->loop);
+    d->at_end = false;
+    return true;
+}
+
+static bool snap_delete(DebugSession *d, const char *name, Error **errp)
+{
+    if (!snap_available(d, errp)) {
+        return false;
+    }
+    return machine_snap_delete(d->snap, name, errp);
+}
+
+static bool seek_cmd(DebugSession *d, uint64_t steps, Error **errp)
+{
+    if (!debug_need_replay(d, "replay-seek", errp) || !require_paused(d, "replay-seek", errp)) {
+        return false;
+    }
+    if (!debug_seek(d, steps, errp)) {
+        return false;
+    }
+    /* The debugger's idea of where it stopped follows the seek. */
+    if (d->gdb) {
+        gdbstub_notify_stop(d->gdb, stop_reason(GDB_STOP_STEP_DONE));
+    }
+    d->status = "debug";
+    return true;
+}
+
+/* ---- GdbTargetOps ---- */
+
+static void gdb_attach(void *t)
+{
+    DebugSession *d = t;
+    if (d->running) {
+        d->interrupt_req = true;
+        loop_request_debug_stop(d->m->loop);
+    }
+}
+
+static bool gdb_read_reg(void *t, int regno, uint64_t *value)
+{
+    DebugSession *d = t;
+    if (regno == GDB_REGNO_PRIV) {
+        *value = (uint64_t)hart_priv(d->m->hart);
+        return true;
+    }
+    return hart_read_reg(d->m->hart, regno, value);
+}
+
+static bool gdb_read_core_regs(void *t, uint64_t regs[33])
+{
+    DebugSession *d = t;
+    for (int i = 0; i < 32; i++) {
+        regs[i] = hart_get_xreg(d->m->hart, i);
+    }
+    regs[32] = hart_get_pc(d->m->hart);
+    return true;
+}
+
+static bool refuse_write(DebugSession *d, const char *what, Error **errp)
+{
+    if (d->replaying) {
+        error_setg(errp, "%s are read-only during replay", what);
+        return true;
+    }
+    if (d->recording) {
+        error_setg(errp, "%s are read-only while recording (the change would not be journaled)",
+                   what);
+        return true;
+    }
+    return false;
+}
+
+static bool gdb_write_reg(void *t, int regno, uint64_t value, Error **errp)
+{
+    DebugSession *d = t;
+    if (refuse_write(d, "registers", errp)) {
+        return false;
+    }
+    if (regno == GDB_REGNO_PRIV || !hart_write_reg(d->m->hart, regno, value)) {
+        error_setg(errp, "register %d cannot be written", regno);
+        return false;
+    }
+    return true;
+}
+
+static bool gdb_read_mem(void *t, uint64_t addr, void *buf, size_t len)
+{
+    DebugSession *d = t;
+    return hart_debug_read(d->m->hart, addr, buf, len);
+}
+
+static bool gdb_write_mem(void *t, uint64_t addr, const void *buf, size_t len, Error **errp)
+{
+    DebugSession *d = t;
+    if (refuse_write(d, "memory contents", errp)) {
+        return false;
+    }
+    if (!hart_debug_write(d->m->hart, addr, buf, len)) {
+        error_setg(errp, "cannot write %zu bytes at 0x%" PRIx64, len, addr);
+        return false;
+    }
+    return true;
+}
+
+static bool gdb_insert_point(void *t, GdbPointType type, uint64_t addr, uint64_t len,
+                             Error **errp)
+{
+    DebugSession *d = t;
+    if (point_find(d, type, addr, len) >= 0) {
+        return true;
+    }
+    if (d->npts == DEBUG_MAX_POINTS) {
+        error_setg(errp, "too many break/watchpoints (at most %d)", DEBUG_MAX_POINTS);
+        return false;
+    }
+    bool ok = point_is_break(type) ? hart_breakpoint_insert(d->m->hart, addr)
+                                   : hart_watchpoint_insert(d->m->hart, addr, len, watch_kind(type));
+    if (!ok) {
+        error_setg(errp, "the hart cannot take another %s", point_is_break(type) ? "breakpoint"
+                                                                               : "watchpoint");
+        return false;
+    }
+    d->pts[d->npts++] = (DebugPoint){ type, addr, len };
+    return true;
+}
+
+static bool gdb_remove_point(void *t, GdbPointType type, uint64_t addr, uint64_t len,
+                             Error **errp)
+{
+    DebugSession *d = t;
+    int i = point_find(d, type, addr, len);
+    if (i < 0) {
+        error_setg(errp, "no such break/watchpoint");
+        return false;
+    }
+    if (point_is_break(type)) {
+        hart_breakpoint_remove(d->m->hart, addr);
+    } else {
+        hart_watchpoint_remove(d->m->hart, addr, len, watch_kind(type));
+    }
+    d->pts[i] = d->pts[--d->npts];
+    return true;
+}
+
+static bool gdb_can_reverse(void *t)
+{
+    DebugSession *d = t;
+    return d->replaying && debug_have_snap(d);
+}
+
+static bool gdb_resume(void *t, GdbResumeKind kind, Error **errp)
+{
+    DebugSession *d = t;
+    switch (kind) {
+    case GDB_RESUME_CONTINUE:
+        d->action = ACT_CONT;
+        return true;
+    case GDB_RESUME_STEP:
+        d->action = ACT_STEP;
+        return true;
+    case GDB_RESUME_REVERSE_CONTINUE:
+    case GDB_RESUME_REVERSE_STEP:
+        if (!debug_need_replay(d, "reverse execution", errp)) {
+            return false;
+        }
+        d->action = kind == GDB_RESUME_REVERSE_STEP ? ACT_REVERSE_STEP : ACT_REVERSE_CONT;
+        return true;
+    }
+    error_setg(errp, "unknown resume kind");
+    return false;
+}
+
+static void gdb_interrupt(void *t)
+{
+    DebugSession *d = t;
+    if (d->running) {
+        d->interrupt_req = true;
+        loop_request_debug_stop(d->m->loop);
+        return;
+    }
+    /* Not started yet (or already stopped): answer at once. */
+    d->action = ACT_NONE;
+    debug_notify(d, stop_reason(GDB_STOP_INTERRUPT));
+}
+
+static void gdb_detach(void *t)
+{
+    DebugSession *d = t;
+    points_remove_all(d);
+    if (!d->running && !d->quit_req) {
+        d->action = ACT_CONT;
+    }
+}
+
+static void gdb_kill(void *t)
+{
+    DebugSession *d = t;
+    d->quit_req = true;
+    if (d->running) {
+        loop_request_debug_stop(d->m->loop);
+    }
+}
+
+static char *gdb_monitor(void *t, const char *cmd, Error **errp)
+{
+    return debug_monitor_text(t, cmd, errp);
+}
+
+static const GdbTargetOps debug_gdb_ops = {
+    .attach = gdb_attach,
+    .read_reg = gdb_read_reg,
+    .read_core_regs = gdb_read_core_regs,
+    .write_reg = gdb_write_reg,
+    .read_mem = gdb_read_mem,
+    .write_mem = gdb_write_mem,
+    .insert_point = gdb_insert_point,
+    .remove_point = gdb_remove_point,
+    .resume = gdb_resume,
+    .can_reverse = gdb_can_reverse,
+    .interrupt = gdb_interrupt,
+    .detach = gdb_detach,
+    .kill = gdb_kill,
+    .monitor = gdb_monitor,
+};
+
+/* ---- QmpOps ---- */
+
+static void qmp_query_status(void *t, QmpStatus *st)
+{
+    DebugSession *d = t;
+    st->running = d->running;
+    st->status = d->running ? "running" : d->status;
+}
+
+static bool qmp_stop(void *t, Error **errp)
+{
+    DebugSession *d = t;
+    (void)errp;
+    if (d->running) {
+        d->interrupt_req = true;
+        loop_request_debug_stop(d->m->loop);
+    } else {
+        d->action = ACT_NONE;
+    }
+    return true;
+}
+
+static bool qmp_cont(void *t, Error **errp)
+{
+    DebugSession *d = t;
+    if (d->at_end) {
+        error_setg(errp, "the replay has reached its end; seek backwards first");
+        return false;
+    }
+    if (!d->running) {
+        d->action = ACT_CONT;
+    }
+    return true;
+}
+
+static bool qmp_system_reset(void *t, Error **errp)
+{
+    DebugSession *d = t;
+    if (d->replaying || d->recording) {
+        error_setg(errp, "system_reset is not available while recording or replaying "
+                         "(it would not be journaled)");
+        return false;
+    }
+    if (d->running) {
+        loop_request_reset(d->m->loop);
+    } else {
+        machine_reset(d->m);
+    }
+    debug_event(d, "RESET", debug_shutdown_data(false, "host-qmp-system-reset"));
+    return true;
+}
+
+static bool qmp_quit(void *t, Error **errp)
+{
+    (void)errp;
+    gdb_kill(t);
+    return true;
+}
+
+static bool qmp_query_replay(void *t, QmpReplayInfo *info, Error **errp)
+{
+    DebugSession *d = t;
+    (void)errp;
+    info->mode = d->replaying ? "play" : d->recording ? "record" : "none";
+    info->filename = (d->replaying || d->recording) ? d->m->opts.icount.rrfile : NULL;
+    info->icount = debug_now(d);
+    return true;
+}
+
+static bool qmp_replay_break(void *t, uint64_t icount, Error **errp)
+{
+    DebugSession *d = t;
+    if (!d->replaying) {
+        error_setg(errp, "replay-break is only valid while replaying");
+        return false;
+    }
+    if (icount <= debug_now(d)) {
+        error_setg(errp, "cannot set a replay break at icount %" PRIu64 ": the replay is at %" PRIu64,
+                   icount, debug_now(d));
+        return false;
+    }
+    d->break_at = icount;
+    return true;
+}
+
+static bool qmp_replay_delete_break(void *t, Error **errp)
+{
+    DebugSession *d = t;
+    (void)errp;
+    d->break_at = DEBUG_NO_STOP;
+    return true;
+}
+
+static bool qmp_replay_seek(void *t, uint64_t icount, Error **errp)
+{
+    return seek_cmd(t, icount, errp);
+}
+
+static bool qmp_snapshot_save(void *t, const char *name, Error **errp)
+{
+    return snap_save(t, name, errp);
+}
+
+static bool qmp_snapshot_load(void *t, const char *name, Error **errp)
+{
+    return snap_load(t, name, errp);
+}
+
+static bool qmp_snapshot_delete(void *t, const char *name, Error **errp)
+{
+    return snap_delete(t, name, errp);
+}
+
+static bool qmp_snapshot_list(void *t, QmpSnapshotInfo **list, size_t *count, Error **errp)
+{
+    DebugSession *d = t;
+    if (!snap_available(d, errp)) {
+        return false;
+    }
+    char **names;
+    uint64_t *steps;
+    size_t n;
+    if (!machine_snap_list(d->snap, &names, &steps, &n, errp)) {
+        return false;
+    }
+    *list = n ? calloc(n, sizeof(**list)) : NULL;
+    if (n && !*list) {
+        abort();
+    }
+    for (size_t i = 0; i < n; i++) {
+        (*list)[i].name = strdup(names[i]);
+        (*list)[i].icount = steps[i];
+    }
+    *count = n;
+    machine_snap_list_free(names, steps, n);
+    return true;
+}
+
+static char *qmp_hmp(void *t, const char *cmdline, Error **errp)
+{
+    return debug_monitor_text(t, cmdline, errp);
+}
+
+static const QmpOps debug_qmp_ops = {
+    .query_status = qmp_query_status,
+    .stop = qmp_stop,
+    .cont = qmp_cont,
+    .system_reset = qmp_system_reset,
+    .quit = qmp_quit,
+    .query_replay = qmp_query_replay,
+    .replay_break = qmp_replay_break,
+    .replay_delete_break = qmp_replay_delete_break,
+    .replay_seek = qmp_replay_seek,
+    .snapshot_save = qmp_snapshot_save,
+    .snapshot_load = qmp_snapshot_load,
+    .snapshot_delete = qmp_snapshot_delete,
+    .snapshot_list = qmp_snapshot_list,
+    .human_monitor_command = qmp_hmp,
+};
+
+/* ---- running ---- */
+
+static const char *shutdown_reason(ShutdownCause c)
+{
+    switch (c) {
+    case SHUTDOWN_GUEST_POWEROFF: return "guest-shutdown";
+    case SHUTDOWN_GUEST_RESET:    return "guest-reset";
+    case SHUTDOWN_HOST_SIGNAL:    return "host-signal";
+    case SHUTDOWN_HOST_MONITOR:   return "host-qmp-quit";
+    case SHUTDOWN_REPLAY_END:     return "replay-end";
+    default:                      return "host-error";
+    }
+}
+
+/* The run ended with a shutdown. Returns true when the session is over; a
+ * replay that reaches its end with a debugger attached stays paused there
+ * instead, so the debugger can look around and go back. */
+static bool debug_shutdown(DebugSession *d)
+{
+    Machine *m = d->m;
+    ShutdownCause c = m->shutdown_cause;
+    if (c == SHUTDOWN_REPLAY_END && !d->quit_req && debug_attached(d)) {
+        d->at_end = true;
+        debug_stopped(d, stop_reason(GDB_STOP_REPLAY_END));
+        return false;
+    }
+    bool guest = c == SHUTDOWN_GUEST_POWEROFF || c == SHUTDOWN_GUEST_RESET;
+    GdbStopReason r = { .kind = GDB_STOP_EXITED,
+                        .exit_code = c == SHUTDOWN_GUEST_POWEROFF ? m->exit_code : 0 };
+    debug_notify(d, r);
+    debug_event(d, "SHUTDOWN", debug_shutdown_data(guest, shutdown_reason(c)));
+    d->running = false;
+    d->status = "shutdown";
+    return true;
+}
+
+/* A debug stop ended machine_run(): say why. */
+static void debug_stop_reached(DebugSession *d)
+{
+    uint64_t now = debug_now(d);
+    GdbStopReason r;
+    if (now == d->step_target) {
+        r = stop_reason(GDB_STOP_STEP_DONE);
+    } else if (now == d->break_at) {
+        d->break_at = DEBUG_NO_STOP;
+        r = stop_reason(GDB_STOP_STEP_DONE);
+    } else if (d->interrupt_req) {
+        r = stop_reason(GDB_STOP_INTERRUPT);
+    } else {
+        r = classify_hit(d);
+    }
+    /* gdb treats riscv watchpoints as triggering before the access commits
+     * (gdbarch have_nonsteppable_watchpoint) and steps over the access
+     * itself; the hart stops after it. In a replay, go back one step so gdb
+     * sees the stop where it expects it. */
+    bool watch = r.kind == GDB_STOP_WATCH_WRITE || r.kind == GDB_STOP_WATCH_READ ||
+                 r.kind == GDB_STOP_WATCH_ACCESS;
+    if (watch && d->replaying && debug_have_snap(d) && now > 0) {
+        Error *err = NULL;
+        if (!debug_seek(d, now - 1, &err)) {
+            warn_report("%s", error_get_message(err));
+            error_free(err);
+        }
+    }
+    debug_stopped(d, r);
+}
+
+/* QMP quit / gdb kill: end the run through the gate, so a recording
+ * journals it and a replay knows the user stopped it. */
+static bool debug_quit(DebugSession *d, Error **errp)
+{
+    Machine *m = d->m;
+    points_remove_all(d);
+    debug_set_stop_at(d, DEBUG_NO_STOP);
+    loop_take_debug_stop(m->loop);
+    machine_host_shutdown(m, SHUTDOWN_HOST_MONITOR, 0);
+    for (int i = 0; i < 16; i++) {
+        MachineStop why;
+        if (!machine_run(m, &why, errp)) {
+            return false;
+        }
+        if (why == MACHINE_STOP_SHUTDOWN) {
+            debug_shutdown(d);
+            return true;
+        }
+    }
+    error_setg(errp, "the machine did not stop after quit");
+    return false;
+}
+
+bool debug_run(DebugSession *d, Error **errp)
+{
+    Machine *m = d->m;
+    for (;;) {
+        if (d->quit_req) {
+            return debug_quit(d, errp);
+        }
+        DebugAction a = d->action;
+        d->action = ACT_NONE;
+        debug_perform(d, a);
+        if (d->ended) {
+            return true;
+        }
+        if (d->running) {
+            /* After going back, the console does not show again what it
+             * showed before: output stays muted up to the furthest step
+             * reached so far, where the run pauses for a moment to unmute. */
+            bool behind = d->replaying && debug_now(d) < d->high_water;
+            uint64_t stop = d->step_target < d->break_at ? d->step_target : d->break_at;
+            if (behind && d->high_water < stop) {
+                stop = d->high_water;
+            }
+            debug_mute(d, behind);
+            debug_set_stop_at(d, stop);
+            MachineStop why;
+            if (!machine_run(m, &why, errp)) {
+                return false;
+            }
+            uint64_t now = debug_now(d);
+            if (now > d->high_water) {
+                d->high_water = now;
+            }
+            GdbStopReason bp;
+            if (why == MACHINE_STOP_DEBUG && behind && now == d->high_water &&
+                now != d->step_target && now != d->break_at && !d->interrupt_req &&
+                !d->quit_req && !pc_is_breakpoint(d, &bp)) {
+                continue;
+            }
+            debug_mute(d, false);
+            if (why == MACHINE_STOP_SHUTDOWN) {
+                if (debug_shutdown(d)) {
+                    return true;
+                }
+            } else if (!d->quit_req && (d->gdb || d->qmp || d->step_target != DEBUG_NO_STOP)) {
+                debug_stop_reached(d);
+            }
+            continue;
+        }
+        Error *local = NULL;
+        main_loop_wait(m->loop, false, &local);
+        if (local) {
+            error_propagate(errp, local);
+            return false;
+        }
+        /* A signal while paused ends the session like it would a run. */
+        if (loop_shutdown_requested(m->loop) && d->action == ACT_NONE) {
+            d->running = true;
+        }
+    }
+}
+
+/* ---- lifecycle ---- */
+
+DebugSession *debug_new(Machine *m, MachineReplay *mr, const DebugOptions *o, Error **errp)
+{
+    DebugSession *d = calloc(1, sizeof(*d));
+    if (!d) {
+        abort();
+    }
+    d->m = m;
+    d->mr = mr;
+    d->o = *o;
+    d->recording = m->opts.icount.rr == ICOUNT_RR_RECORD;
+    d->replaying = m->opts.icount.rr == ICOUNT_RR_REPLAY;
+    d->step_target = DEBUG_NO_STOP;
+    d->break_at = DEBUG_NO_STOP;
+    d->running = !o->start_stopped;
+    d->status = o->start_stopped ? "prelaunch" : "running";
+
+    bool want_snap = o->gdb || o->qmp || o->loadvm || o->snapshot_store ||
+                     m->opts.icount.rrsnapshot;
+    if (want_snap) {
+        MachineSnapOptions so;
+        machine_snap_options_init(&so);
+        if (o->snapshot_store) {
+            so.store_path = o->snapshot_store;
+        }
+        /* A seek replays from the latest snapshot before its target, so the
+         * period bounds the cost of a reverse-stepi. */
+        if (d->replaying && so.period_steps > DEBUG_SNAP_PERIOD) {
+            so.period_steps = DEBUG_SNAP_PERIOD;
+        }
+        so.rrsnapshot = m->opts.icount.rrsnapshot;
+        d->snap = machine_snap_new(m, mr, &so, errp);
+        if (!d->snap) {
+            goto fail;
+        }
+    }
+    if (o->loadvm && !snap_load(d, o->loadvm, errp)) {
+        error_prepend(errp, "-loadvm %s: ", o->loadvm);
+        goto fail;
+    }
+    if (o->qmp) {
+        d->qmp = qmp_new(m->loop, o->qmp, &debug_qmp_ops, d, errp);
+        if (!d->qmp) {
+            error_prepend(errp, "-qmp %s: ", o->qmp);
+            goto fail;
+        }
+    }
+    if (o->gdb) {
+        d->gdb = gdbstub_new(m->loop, o->gdb, &debug_gdb_ops, d, errp);
+        if (!d->gdb) {
+            error_prepend(errp, "-gdb %s: ", o->gdb);
+            goto fail;
+        }
+    }
+    return d;
+
+fail:
+    debug_free(d);
+    return NULL;
+}
+
+void debug_free(DebugSession *d)
+{
+    if (!d) {
+        return;
+    }
+    gdbstub_free(d->gdb);
+    qmp_free(d->qmp);
+    machine_snap_free(d->snap);
+    free(d);
+}

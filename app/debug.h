@@ -1,0 +1,62 @@
+/*
+ * debug: the run state of rrsim under a debugger or a monitor.
+ *
+ * A DebugSession owns the gdbstub (-gdb/-s), the QMP monitor (-qmp), the
+ * machine's snapshot and seek support, and the run state: running or paused.
+ * It implements the stub's GdbTargetOps and the monitor's QmpOps on top of
+ * the machine, including reverse execution over a replay (reverse-stepi =
+ * seek one step back; reverse-continue = re-run earlier intervals with the
+ * break/watchpoints armed and seek to the last hit).
+ *
+ * Contract:
+ *  - While paused the main loop still serves the gdb and QMP sockets, but the
+ *    hart does not run and virtual time does not move.
+ *  - Resume requests from the sockets are only noted by the fd handlers; the
+ *    session acts on them from debug_run(), never from inside a handler, so a
+ *    seek or a re-run never nests in the socket code that asked for it.
+ *  - Nothing the debugger does may change what a recording or a replay
+ *    contains: register and memory writes, and system_reset, are refused
+ *    while recording or replaying.
+ *  - Without -gdb, -qmp, -S and snapshot options the session just runs the
+ *    machine to its end, as rrsim always did.
+ */
+#ifndef RRSIM_APP_DEBUG_H
+#define RRSIM_APP_DEBUG_H
+
+#include <stdbool.h>
+
+#include "hw/machine.h"
+#include "hw/machine_replay.h"
+#include "sim/base/error.h"
+
+typedef struct DebugOptions {
+    const char *gdb;            /* -gdb spec (-s: "tcp::1234"), NULL = none */
+    const char *qmp;            /* -qmp spec, NULL = none */
+    bool start_stopped;         /* -S */
+    const char *loadvm;         /* -loadvm NAME */
+    const char *snapshot_store; /* -snapshot-store PATH */
+} DebugOptions;
+
+typedef struct DebugSession DebugSession;
+
+/**
+ * Open the sockets and the snapshot support, and apply -loadvm.
+ * @param m   the machine, reset and ready to run
+ * @param mr  its record/replay state (machine_replay_new()); may be inert
+ * @return NULL with errp set: ERR_USAGE (bad socket spec, reverse options
+ *         without replay), ERR_IO (sockets), ERR_SNAPSHOT (store, -loadvm).
+ */
+DebugSession *debug_new(Machine *m, MachineReplay *mr, const DebugOptions *o, Error **errp);
+
+/**
+ * Run until the machine shuts down (guest poweroff, end of replay with no
+ * debugger attached, signal, QMP quit or gdb kill). m->shutdown_cause and
+ * m->exit_code then say why. Returns false with errp set on a fatal
+ * condition from machine_run() or a failing main loop.
+ */
+bool debug_run(DebugSession *d, Error **errp);
+
+/* Close the sockets and the snapshot support. NULL is fine. */
+void debug_free(DebugSession *d);
+
+#endif

@@ -1,0 +1,70 @@
+#!/bin/sh
+# Reverse debugging end to end: record tests/guest/debugme.elf, replay it
+# under gdb-multiarch (batch, gdb_reverse.gdb) and check what gdb saw:
+# breakpoints, stepi and reverse-stepi (pc and registers restored),
+# reverse-continue to an earlier breakpoint hit, a watchpoint found backwards,
+# and the forward run to the guest's exit. The replay must still produce the
+# recorded console output and exit status.
+# usage: gdb_reverse.sh RRSIM DEBUGME.elf
+set -u
+RRSIM=$1
+ELF=$2
+[ -r "$ELF" ] || { echo "$ELF not built (no RISC-V cross compiler?): skipped"; exit 77; }
+command -v gdb-multiarch >/dev/null || { echo "gdb-multiarch not installed: skipped"; exit 77; }
+here=$(dirname "$0")
+tmp=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+fail=0
+FAIL() { echo "FAIL: $*"; fail=1; }
+
+"$RRSIM" -bios none -kernel "$ELF" -serial file:"$tmp/rec.out" \
+    -icount shift=0,rr=record,rrfile="$tmp/j.rr" </dev/null 2>"$tmp/rec.err" ||
+    { cat "$tmp/rec.err"; FAIL "recording failed"; exit 1; }
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$RRSIM" -bios none -kernel "$ELF" -serial file:"$tmp/play.out" -S \
+    -gdb tcp:127.0.0.1:"$port" -icount shift=0,rr=replay,rrfile="$tmp/j.rr" \
+    </dev/null 2>"$tmp/play.err" &
+pid=$!
+# Wait for the stub to listen (without connecting: a client that leaves
+# detaches the debugger, which lets the machine run).
+hexport=$(printf '%04X' "$port")
+for i in $(seq 100); do
+    grep -q ":$hexport 00000000:0000 0A" /proc/net/tcp 2>/dev/null && break
+    sleep 0.1
+done
+{
+    echo "set architecture riscv:rv64"
+    echo "set pagination off"
+    echo "set confirm off"
+    echo "target remote 127.0.0.1:$port"
+    cat "$here/gdb_reverse.gdb"
+} >"$tmp/cmds.gdb"
+timeout 60 gdb-multiarch -batch -nx -x "$tmp/cmds.gdb" "$ELF" >"$tmp/gdb.out" 2>&1
+wait $pid
+status=$?
+pid=
+
+expect() {
+    grep -qx "$1" "$tmp/gdb.out" || FAIL "gdb did not print '$1'"
+}
+expect "CHECK first-hit counter=0 by=1"
+expect "CHECK second-hit counter=1 by=2"
+expect "CHECK stepi moved=1"
+expect "CHECK reverse-stepi pc_same=1 regs_differing=0 counter_same=1"
+expect "CHECK reverse-continue counter=0 by=1"
+expect "CHECK fifth-hit counter=10 by=5"
+# Backwards, gdb stops before the store that changed the value.
+expect "CHECK reverse-watch counter=6 by=4"
+expect "CHECK reverse-watch2 counter=3 by=3"
+expect "CHECK forward-watch counter=6 by=3"
+grep -q "=> 0x[0-9a-f]* <bump+[0-9]*>:.*sd" "$tmp/gdb.out" || FAIL "reverse watch did not stop at a store"
+grep -q "exited normally" "$tmp/gdb.out" || FAIL "gdb did not see the guest exit"
+[ "$status" = 0 ] || FAIL "replay under gdb exited with $status: $(cat "$tmp/play.err")"
+cmp -s "$tmp/play.out" "$tmp/rec.out" || FAIL "console output under gdb differs from the recording"
+if [ $fail != 0 ]; then
+    echo "---- gdb output"; cat "$tmp/gdb.out"; echo "---- rrsim stderr"; cat "$tmp/play.err"
+    exit 1
+fi
+echo "gdb reverse debugging: ok"
