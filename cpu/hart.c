@@ -281,15 +281,7 @@ void hart_flush_caches(Hart *h)
 
 void hart_invalidate_phys(Hart *h, uint64_t paddr, uint64_t len)
 {
-    if (!len)
-        return;
-    uint64_t last = (paddr + len - 1) & PAGE_MASK;
-    for (uint64_t p = paddr & PAGE_MASK;; p += MEM_PAGE_SIZE) {
-        if (tb_page_has_code(h, p))
-            tb_invalidate_page(h, p);
-        if (p == last)
-            break;
-    }
+    tb_invalidate_phys(h, paddr, len);
 }
 
 /* ---- registers ---------------------------------------------------------------------- */

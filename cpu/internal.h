@@ -170,10 +170,26 @@ typedef struct TB {
     uint64_t ppc;
     uint64_t ppage2;         /* second physical page for a straddling last insn, or ~0 */
     struct TB *hash_next;
+    struct TB *page_next[2]; /* links in the code lists of page ppc and page ppage2 */
     Insn *insns;             /* n instructions, then a sentinel */
     uint32_t n;
+    uint32_t size;           /* bytes of guest code, from vpc */
     uint32_t valid;
+    uint32_t pad;
 } TB;
+
+/* Translated code on one physical page: its blocks and which halfwords they
+ * were decoded from, so stores that miss the code need not invalidate
+ * anything. Allocated on the first block of a page, kept until the hart is
+ * freed (a flush only empties it), so TLB entries may point at it. */
+#define CP_WORDS (MEM_PAGE_SIZE / 2 / 64)
+typedef struct CodePage {
+    TB *tbs;                 /* blocks with code on this page (through page_next) */
+    uint32_t ntbs;
+    uint32_t pad;
+    uint64_t ppage;
+    uint64_t bits[CP_WORDS]; /* bit i: halfword i of the page holds translated code */
+} CodePage;
 
 #define TB_POOL_SIZE  (1u << 15)
 #define INSN_POOL_SIZE (1u << 18)
@@ -195,14 +211,19 @@ typedef struct JCEntry {
 
 /* One entry caches a 4 KiB virtual page mapped to RAM/ROM. A tag equals the
  * page's virtual address when that kind of access may use the host pointer;
- * ROM and code pages leave tag_w invalid so stores take the slow path. */
+ * ROM leaves tag_w invalid so stores take the slow path. A RAM page holding
+ * translated code gets tag_w = page | TLB_CODE: the inline fast path misses
+ * (stores must be checked against the code bitmap), and the slow path's
+ * first step recognises the entry and stores directly when the bytes hold
+ * no code, without walking page tables or PMP again. */
+#define TLB_CODE 0x800ull    /* never set in an (aligned) address compared to a tag */
 typedef struct TLBEntry {
     uint64_t tag_r, tag_w, tag_x;
     uintptr_t addend;        /* host pointer = vaddr + addend */
     uint64_t ppage;
     uint64_t *dirty_word;    /* RAM dirty bitmap word and bit for the page */
     uint64_t dirty_bit;
-    uint64_t pad;
+    CodePage *code;          /* the page's code record when tag_w has TLB_CODE */
 } TLBEntry;
 
 /* TLB sets: one per effective privilege (U, S, M). */
@@ -247,9 +268,11 @@ struct Hart {
     Insn *insn_pool;
     uint32_t insn_used;
     TB *tb_hash[1u << TB_HASH_BITS];
-    /* Per RAM/ROM region, one byte per page: 1 when a valid TB holds code there. */
-    uint8_t *codemap[MEM_MAX_REGIONS];
-    uint64_t codemap_pages[MEM_MAX_REGIONS];
+    /* Per RAM/ROM region, one pointer per page to its code record (or NULL). */
+    CodePage **codemap[MEM_MAX_REGIONS];
+    CodePage **cp_all;       /* every code record allocated, for flushes */
+    uint32_t cp_count, cp_cap;
+    uint64_t tb_translations; /* blocks translated since creation (statistics, tests) */
 
     /* Debugger. */
     uint64_t bp[MAX_BREAKPOINTS];
@@ -326,8 +349,9 @@ int mmu_amo_prepare(Hart *h, const Insn *in, uint64_t va, unsigned size, bool is
  * (read-only use) and its physical page. Returns false with *cause set. */
 bool mmu_fetch_page(Hart *h, uint64_t vaddr, const uint8_t **host, uint64_t *ppage,
                     uint64_t *cause);
-/* The translator made ppage a code page: drop TLB write tags for it. */
-void mmu_code_page_added(Hart *h, uint64_t ppage);
+/* The first block on page cp->ppage was translated: stores to it must be
+ * checked against cp from now on. */
+void mmu_code_page_added(Hart *h, CodePage *cp);
 /* Debug access through current translation. */
 bool mmu_debug_access(Hart *h, uint64_t vaddr, void *buf, size_t len, bool write);
 
@@ -351,10 +375,26 @@ static inline TB *tb_lookup(Hart *h)
         return j->tb;
     return tb_find(h);
 }
-/* Is this physical page holding translated code? */
-bool tb_page_has_code(Hart *h, uint64_t ppage);
-/* Invalidate all blocks on a physical page (stores into code). */
-void tb_invalidate_page(Hart *h, uint64_t ppage);
+/* The code record of a physical page, or NULL if it never held code. */
+CodePage *tb_code_page(Hart *h, uint64_t ppage);
+/* Does [off, off+len) of the page (within the page) hold translated code? */
+static inline bool tb_code_overlaps(const CodePage *cp, uint32_t off, uint32_t len)
+{
+    uint32_t first = off >> 1, last = (off + len - 1) >> 1;
+    for (uint32_t w = first >> 6; w <= last >> 6; w++) {
+        uint64_t m = ~0ull;
+        if (w == first >> 6)
+            m &= ~0ull << (first & 63);
+        if (w == last >> 6)
+            m &= ~0ull >> (63 - (last & 63));
+        if (cp->bits[w] & m)
+            return true;
+    }
+    return false;
+}
+/* Invalidate the blocks holding code in [paddr, paddr+len) (any length).
+ * Returns true when a block was invalidated. */
+bool tb_invalidate_phys(Hart *h, uint64_t paddr, uint64_t len);
 
 /* Region lookup helper (RAM/ROM only); returns the region index or -1. */
 static inline int hart_ram_region(const Hart *h, uint64_t paddr, uint64_t len)

@@ -6,8 +6,9 @@
  * The TLB caches, per effective privilege (U, S, M) and per 4 KiB virtual
  * page, a host pointer into RAM/ROM. An entry is only filled when the whole
  * page has uniform PMP permissions, so a hit never skips a PMP decision.
- * Stores into pages that hold translated code never get a write tag, so
- * they come here and invalidate the blocks first.
+ * Stores into pages that hold translated code get a flagged write tag
+ * (TLB_CODE) so they come here: stores to data bytes of such a page go
+ * straight to RAM; stores overlapping code invalidate those blocks first.
  *
  * A/D bits are set by the walker with an atomic compare-and-swap on the PTE
  * in RAM, as QEMU does (the "Svadu" behaviour); a PTE outside RAM gives an
@@ -27,15 +28,6 @@ static int mmu_idx(int priv)
     return priv == PRV_M ? MMU_M : priv == PRV_S ? MMU_S : MMU_U;
 }
 
-/* Remove write tags for a physical page (it now holds code). */
-static void tlb_drop_write_ppage(Hart *h, uint64_t ppage)
-{
-    for (int m = 0; m < MMU_COUNT; m++)
-        for (unsigned i = 0; i < TLB_SIZE; i++)
-            if (h->tlb[m][i].ppage == ppage)
-                h->tlb[m][i].tag_w = TLB_INVALID;
-}
-
 static void tlb_fill(Hart *h, int priv, uint64_t va, uint64_t pa, int ri, Access acc)
 {
     const MemRegion *r = &h->as->regions[ri];
@@ -46,10 +38,11 @@ static void tlb_fill(Hart *h, int priv, uint64_t va, uint64_t pa, int ri, Access
     if (h->nwp)
         return;     /* watchpoints: every access must take the slow path */
     if (e->ppage != ppage || e->addend != addend ||
-        (e->tag_r != vpage && e->tag_w != vpage && e->tag_x != vpage)) {
+        (e->tag_r != vpage && (e->tag_w & ~TLB_CODE) != vpage && e->tag_x != vpage)) {
         e->tag_r = e->tag_w = e->tag_x = TLB_INVALID;
         e->ppage = ppage;
         e->addend = addend;
+        e->code = NULL;
         if (r->dirty) {
             uint64_t pg = (ppage - r->base) >> MEM_PAGE_BITS;
             e->dirty_word = &r->dirty[pg >> 6];
@@ -63,8 +56,11 @@ static void tlb_fill(Hart *h, int priv, uint64_t va, uint64_t pa, int ri, Access
     case ACC_READ: e->tag_r = vpage; break;
     case ACC_EXEC: e->tag_x = vpage; break;
     case ACC_WRITE:
-        if (r->kind == MEM_RAM && !tb_page_has_code(h, ppage))
-            e->tag_w = vpage;
+        if (r->kind == MEM_RAM) {
+            CodePage *cp = tb_code_page(h, ppage);
+            e->code = cp;
+            e->tag_w = cp && cp->ntbs ? vpage | TLB_CODE : vpage;
+        }
         break;
     }
 }
@@ -265,8 +261,7 @@ bool mmu_translate(Hart *h, uint64_t va, Access acc, int priv, uint64_t *pa,
                 __atomic_compare_exchange_n(ptep, &pte, want, false,
                                             __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
                 mem_ram_mark_dirty(r, pte_addr - r->base);
-                if (tb_page_has_code(h, pte_addr & PAGE_MASK))
-                    tb_invalidate_page(h, pte_addr & PAGE_MASK);
+                tb_invalidate_phys(h, pte_addr, 8);
             }
         }
         uint64_t vpn_low = (va >> 12) & lowmask;
@@ -348,10 +343,7 @@ static bool ram_store(Hart *h, int ri, uint64_t pa, unsigned size, uint64_t val)
     bool inval = false;
     if (r->kind != MEM_RAM)
         return false;   /* ROM ignores writes, as QEMU's ROM regions do */
-    if (tb_page_has_code(h, pa & PAGE_MASK)) {
-        tb_invalidate_page(h, pa & PAGE_MASK);
-        inval = true;
-    }
+    inval = tb_invalidate_phys(h, pa, size);
     host_store(r->host + (pa - r->base), size, val);
     mem_ram_mark_dirty(r, pa - r->base);
     return inval;
@@ -361,7 +353,24 @@ int mmu_store_slow(Hart *h, const Insn *in, uint64_t va, unsigned size, uint64_t
 {
     uint64_t pa, cause;
     int ri;
+    TLBEntry *e = &h->dtlb[(va >> MEM_PAGE_BITS) & (TLB_SIZE - 1)];
 
+    /* A RAM page that also holds code: the entry's translation and PMP
+     * decision are as good as a plain write tag's; only the code bytes need
+     * the full path below. */
+    if (e->tag_w == ((va & (PAGE_MASK | (size - 1))) | TLB_CODE)) {
+        CodePage *cp = e->code;
+        uint32_t off = (uint32_t)(va & (MEM_PAGE_SIZE - 1));
+        if (!cp->ntbs) {
+            e->tag_w = va & PAGE_MASK;      /* the code is gone: plain RAM again */
+        } else if (tb_code_overlaps(cp, off, size)) {
+            goto full;
+        }
+        host_store((uint8_t *)(uintptr_t)(va + e->addend), size, val);
+        *e->dirty_word |= e->dirty_bit;
+        return 0;
+    }
+full:
     if (va & (size - 1))
         return hart_raise(h, in, EXC_STORE_MISALIGNED, va);
     if (!mmu_translate(h, va, ACC_WRITE, h->dpriv, &pa, &cause, false))
@@ -405,10 +414,8 @@ int mmu_amo_prepare(Hart *h, const Insn *in, uint64_t va, unsigned size, bool is
         t->host = r->host + (pa - r->base);
         t->mmio = false;
         if (!is_lr) {
-            if (tb_page_has_code(h, pa & PAGE_MASK)) {
-                tb_invalidate_page(h, pa & PAGE_MASK);
+            if (tb_invalidate_phys(h, pa, size))
                 h->stop = true;
-            }
             mem_ram_mark_dirty(r, pa - r->base);
         }
     } else if (ri >= 0) {
@@ -452,10 +459,19 @@ bool mmu_fetch_page(Hart *h, uint64_t va, const uint8_t **host, uint64_t *ppage,
     return true;
 }
 
-/* The translator made ppage a code page: stores to it must come here. */
-void mmu_code_page_added(Hart *h, uint64_t ppage)
+/* The translator put the first block on page cp->ppage: stores to it must
+ * come here to be checked against the code bitmap. */
+void mmu_code_page_added(Hart *h, CodePage *cp)
 {
-    tlb_drop_write_ppage(h, ppage);
+    for (int m = 0; m < MMU_COUNT; m++) {
+        for (unsigned i = 0; i < TLB_SIZE; i++) {
+            TLBEntry *e = &h->tlb[m][i];
+            if (e->ppage == cp->ppage && e->tag_w != TLB_INVALID) {
+                e->tag_w |= TLB_CODE;
+                e->code = cp;
+            }
+        }
+    }
 }
 
 bool mmu_debug_access(Hart *h, uint64_t va, void *buf, size_t len, bool write)
@@ -471,8 +487,7 @@ bool mmu_debug_access(Hart *h, uint64_t va, void *buf, size_t len, bool write)
         if (write) {
             if (!mem_copy_to(h->as, pa, p, chunk, false))
                 return false;
-            if (tb_page_has_code(h, pa & PAGE_MASK))
-                tb_invalidate_page(h, pa & PAGE_MASK);
+            tb_invalidate_phys(h, pa, chunk);
         } else if (!mem_copy_from(h->as, pa, p, chunk)) {
             return false;
         }

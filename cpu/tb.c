@@ -9,11 +9,15 @@
  * under another translation. Blocks end at a control transfer or system
  * instruction, at a page end, or after TB_MAX_INSNS.
  *
- * Pages holding code are marked per physical page; stores into them
- * invalidate the page's blocks (mmu.c routes such stores through its slow
- * path). Blocks are allocated from pools that are reset all at once when
- * full, so an invalidated block's memory stays valid until the next flush —
- * which only happens between blocks.
+ * Each physical page holding code has a CodePage: the list of its blocks
+ * (a block is linked into the list of each page it was decoded from) and a
+ * bitmap of the halfwords those blocks cover. A store into such a page
+ * invalidates only the blocks whose bytes it overlaps, and costs nothing
+ * more than a bitmap test when it hits data sharing the page with code
+ * (mmu.c routes stores to code pages through its slow path for that test).
+ * Blocks are allocated from pools that are reset all at once when full, so
+ * an invalidated block's memory stays valid until the next flush — which
+ * only happens between blocks.
  */
 #include <stdlib.h>
 
@@ -30,6 +34,9 @@ void tb_free_all(Hart *h)
 {
     free(h->tb_pool);
     free(h->insn_pool);
+    for (uint32_t i = 0; i < h->cp_count; i++)
+        free(h->cp_all[i]);
+    free(h->cp_all);
     for (int i = 0; i < MEM_MAX_REGIONS; i++)
         free(h->codemap[i]);
 }
@@ -45,14 +52,21 @@ void tb_flush(Hart *h)
     h->insn_used = 0;
     memset(h->tb_hash, 0, sizeof(h->tb_hash));
     tb_jc_flush(h);
-    for (int i = 0; i < MEM_MAX_REGIONS; i++)
-        if (h->codemap[i])
-            memset(h->codemap[i], 0, h->codemap_pages[i]);
+    /* Records stay allocated (TLB entries point at them); emptied, they let
+     * stores through until code is translated there again. */
+    for (uint32_t i = 0; i < h->cp_count; i++) {
+        CodePage *cp = h->cp_all[i];
+        if (cp->ntbs) {
+            cp->tbs = NULL;
+            cp->ntbs = 0;
+            memset(cp->bits, 0, sizeof(cp->bits));
+        }
+    }
 }
 
-/* Code-map byte for a physical page, allocating the region's map on demand
- * when create is set. NULL when the page is not RAM/ROM. */
-static uint8_t *codemap_entry(Hart *h, uint64_t ppage, bool create)
+/* Slot in the code-record map of a physical page, allocating the region's
+ * map on demand when create is set. NULL when the page is not RAM/ROM. */
+static CodePage **codemap_slot(Hart *h, uint64_t ppage, bool create)
 {
     int ri = hart_ram_region(h, ppage, 1);
     if (ri < 0)
@@ -62,26 +76,102 @@ static uint8_t *codemap_entry(Hart *h, uint64_t ppage, bool create)
         if (!create)
             return NULL;
         uint64_t pages = r->size >> MEM_PAGE_BITS;
-        h->codemap[ri] = calloc(pages ? pages : 1, 1);
+        h->codemap[ri] = calloc(pages ? pages : 1, sizeof(CodePage *));
         if (!h->codemap[ri])
             return NULL;
-        h->codemap_pages[ri] = pages;
     }
     return &h->codemap[ri][(ppage - r->base) >> MEM_PAGE_BITS];
 }
 
-bool tb_page_has_code(Hart *h, uint64_t ppage)
+CodePage *tb_code_page(Hart *h, uint64_t ppage)
 {
-    uint8_t *m = codemap_entry(h, ppage, false);
-    return m && *m;
+    CodePage **slot = codemap_slot(h, ppage, false);
+    return slot ? *slot : NULL;
 }
 
-static void mark_code(Hart *h, uint64_t ppage)
+static CodePage *code_page_get(Hart *h, uint64_t ppage)
 {
-    uint8_t *m = codemap_entry(h, ppage, true);
-    if (m && !*m) {
-        *m = 1;
-        mmu_code_page_added(h, ppage);
+    CodePage **slot = codemap_slot(h, ppage, true);
+    if (!slot)
+        return NULL;
+    if (!*slot) {
+        if (h->cp_count == h->cp_cap) {
+            uint32_t cap = h->cp_cap ? 2 * h->cp_cap : 64;
+            CodePage **all = realloc(h->cp_all, cap * sizeof(*all));
+            if (!all)
+                return NULL;
+            h->cp_all = all;
+            h->cp_cap = cap;
+        }
+        CodePage *cp = calloc(1, sizeof(*cp));
+        if (!cp)
+            return NULL;
+        cp->ppage = ppage;
+        h->cp_all[h->cp_count++] = cp;
+        *slot = cp;
+    }
+    return *slot;
+}
+
+/* Byte range [*lo, *hi) of the page that tb was decoded from (slot 0: the
+ * page of its first instruction; slot 1: the page its last one reaches into). */
+static void tb_page_range(const TB *tb, int slot, uint32_t *lo, uint32_t *hi)
+{
+    uint32_t off = (uint32_t)(tb->ppc & (MEM_PAGE_SIZE - 1));
+    if (slot == 0) {
+        *lo = off;
+        *hi = off + tb->size < MEM_PAGE_SIZE ? off + tb->size : MEM_PAGE_SIZE;
+    } else {
+        *lo = 0;
+        *hi = off + tb->size - MEM_PAGE_SIZE;
+    }
+}
+
+static void bits_set(uint64_t *bits, uint32_t lo, uint32_t hi)
+{
+    for (uint32_t hw = lo >> 1; hw <= (hi - 1) >> 1; hw++)
+        bits[hw >> 6] |= 1ull << (hw & 63);
+}
+
+static inline int tb_slot(const TB *tb, uint64_t ppage)
+{
+    return (tb->ppc & PAGE_MASK) == ppage ? 0 : 1;
+}
+
+static void code_page_link(Hart *h, uint64_t ppage, TB *tb)
+{
+    CodePage *cp = code_page_get(h, ppage);
+    int slot = tb_slot(tb, ppage);
+    uint32_t lo, hi;
+    if (!cp)
+        return;     /* not RAM/ROM: cannot happen for a fetched page */
+    tb->page_next[slot] = cp->tbs;
+    cp->tbs = tb;
+    tb_page_range(tb, slot, &lo, &hi);
+    bits_set(cp->bits, lo, hi);
+    if (cp->ntbs++ == 0)
+        mmu_code_page_added(h, cp);
+}
+
+/* Recompute a page's bitmap from the blocks still listed. */
+static void code_page_rebuild(CodePage *cp)
+{
+    memset(cp->bits, 0, sizeof(cp->bits));
+    for (TB *tb = cp->tbs; tb; tb = tb->page_next[tb_slot(tb, cp->ppage)]) {
+        uint32_t lo, hi;
+        tb_page_range(tb, tb_slot(tb, cp->ppage), &lo, &hi);
+        bits_set(cp->bits, lo, hi);
+    }
+}
+
+static void code_page_unlink(CodePage *cp, TB *tb)
+{
+    TB **pp = &cp->tbs;
+    while (*pp && *pp != tb)
+        pp = &(*pp)->page_next[tb_slot(*pp, cp->ppage)];
+    if (*pp) {
+        *pp = tb->page_next[tb_slot(tb, cp->ppage)];
+        cp->ntbs--;
     }
 }
 
@@ -91,26 +181,65 @@ static inline uint32_t tb_hash_idx(uint64_t vpc, uint64_t ppc)
     return (uint32_t)((k ^ (k >> TB_HASH_BITS)) & ((1u << TB_HASH_BITS) - 1));
 }
 
-
-void tb_invalidate_page(Hart *h, uint64_t ppage)
+/* Make tb unreachable: hash table, jump cache. Page lists are the caller's. */
+static void tb_unhash(Hart *h, TB *tb)
 {
-    for (uint32_t i = 0; i < h->tb_used; i++) {
-        TB *tb = &h->tb_pool[i];
-        if (!tb->valid || ((tb->ppc & PAGE_MASK) != ppage && tb->ppage2 != ppage))
+    tb->valid = 0;
+    TB **pp = &h->tb_hash[tb_hash_idx(tb->vpc, tb->ppc)];
+    while (*pp && *pp != tb)
+        pp = &(*pp)->hash_next;
+    if (*pp)
+        *pp = tb->hash_next;
+    JCEntry *j = &h->jc[tb_jc_idx(tb->vpc)];
+    if (j->tb == tb)
+        j->tb = NULL;
+}
+
+/* Invalidate the blocks of one page overlapping [lo, hi). */
+static bool invalidate_in_page(Hart *h, uint64_t ppage, uint32_t lo, uint32_t hi)
+{
+    CodePage *cp = tb_code_page(h, ppage);
+    bool any = false;
+    if (!cp || !cp->ntbs || !tb_code_overlaps(cp, lo, hi - lo))
+        return false;
+    TB **pp = &cp->tbs;
+    while (*pp) {
+        TB *tb = *pp;
+        int slot = tb_slot(tb, ppage);
+        uint32_t tlo, thi;
+        tb_page_range(tb, slot, &tlo, &thi);
+        if (tlo >= hi || lo >= thi) {
+            pp = &tb->page_next[slot];
             continue;
-        tb->valid = 0;
-        TB **pp = &h->tb_hash[tb_hash_idx(tb->vpc, tb->ppc)];
-        while (*pp && *pp != tb)
-            pp = &(*pp)->hash_next;
-        if (*pp)
-            *pp = tb->hash_next;
-        JCEntry *j = &h->jc[tb_jc_idx(tb->vpc)];
-        if (j->tb == tb)
-            j->tb = NULL;
+        }
+        *pp = tb->page_next[slot];
+        cp->ntbs--;
+        tb_unhash(h, tb);
+        if (tb->ppage2 != ~0ull) {
+            uint64_t other = slot == 0 ? tb->ppage2 : tb->ppc & PAGE_MASK;
+            CodePage *ocp = tb_code_page(h, other);
+            if (ocp) {
+                code_page_unlink(ocp, tb);
+                code_page_rebuild(ocp);
+            }
+        }
+        any = true;
     }
-    uint8_t *m = codemap_entry(h, ppage, false);
-    if (m)
-        *m = 0;
+    code_page_rebuild(cp);
+    return any;
+}
+
+bool tb_invalidate_phys(Hart *h, uint64_t paddr, uint64_t len)
+{
+    bool any = false;
+    while (len) {
+        uint32_t off = (uint32_t)(paddr & (MEM_PAGE_SIZE - 1));
+        uint64_t chunk = MEM_PAGE_SIZE - off < len ? MEM_PAGE_SIZE - off : len;
+        any |= invalidate_in_page(h, paddr & PAGE_MASK, off, off + (uint32_t)chunk);
+        paddr += chunk;
+        len -= chunk;
+    }
+    return any;
 }
 
 /* Decode a block at vpc whose first page is already translated. Returns NULL
@@ -183,13 +312,16 @@ static TB *tb_translate(Hart *h, uint64_t vpc, const uint8_t *host, uint64_t ppa
     tb->ppage2 = ppage2;
     tb->insns = insns;
     tb->n = n;
+    tb->size = (uint32_t)(va - vpc);
     tb->valid = 1;
+    tb->page_next[0] = tb->page_next[1] = NULL;
     uint32_t hi = tb_hash_idx(tb->vpc, tb->ppc);
     tb->hash_next = h->tb_hash[hi];
     h->tb_hash[hi] = tb;
-    mark_code(h, ppage);
+    code_page_link(h, ppage, tb);
     if (ppage2 != ~0ull)
-        mark_code(h, ppage2);
+        code_page_link(h, ppage2, tb);
+    h->tb_translations++;
     return tb;
 }
 

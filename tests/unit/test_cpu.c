@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "cpu_test_util.h"
+#include "cpu/internal.h"      /* translation statistics */
 #include "snapshots/vmstate.h"
 
 #define PROG TM_RAM_BASE
@@ -486,6 +487,111 @@ static void test_self_modifying(void **st)
     tm_free(m);
 }
 
+/* Data sharing a 4 KiB page with code (small bare-metal programs, kernels'
+ * .data next to .text): stores to it must not invalidate the page's blocks,
+ * including stores to the bytes right after the last instruction. */
+static void test_smc_data_on_code_page(void **st)
+{
+    (void)st;
+    TestMachine *m = setup();
+    uint64_t P = PROG + 0x1000;
+    Asm a = { m, P };
+    asm_li(&a, 6, P + 0x800);       /* a word in the page's data part */
+    emit(&a, ADDI(3, 0, 100));
+    uint64_t loop = a.pc;
+    emit(&a, ADDI(2, 2, 1));
+    emit(&a, SW(2, 6, 0));
+    emit(&a, SD(2, 6, 8));
+    emit(&a, enc_s(0, 2, 7, 1, 0x23));     /* sh x2, 0(x7) */
+    emit(&a, SB(2, 7, 2));
+    emit(&a, BEQ(2, 3, 8));
+    emit(&a, JAL(0, (int32_t)(loop - a.pc)));
+    emit(&a, EBREAK);
+    uint64_t after = a.pc;          /* first byte after the code */
+    hart_set_xreg(m->h, 7, after);
+    hart_set_pc(m->h, P);
+    uint64_t ex, t0 = m->h->tb_translations;
+    run(m, 2000, &ex);
+    assert_int_equal(tm_csr(m, MCAUSE), 3);
+    assert_int_equal(tm_csr(m, MEPC), after - 4);
+    assert_int_equal(tm_r32(m, P + 0x800), 100);
+    assert_int_equal(tm_r64(m, P + 0x808), 100);
+    assert_int_equal(tm_r32(m, after) & 0xffffff, 0x640064);
+    /* Blocks: li/addi, loop body, jal, ebreak and the trap handler; each
+     * translated once, not once per iteration. */
+    uint64_t n = m->h->tb_translations - t0;
+    assert_true(n <= 6);
+
+    /* Code untouched since: running it again translates nothing. */
+    hart_set_xreg(m->h, 2, 0);
+    hart_set_pc(m->h, loop);
+    t0 = m->h->tb_translations;
+    run(m, 2000, &ex);
+    assert_int_equal(tm_csr(m, MCAUSE), 3);
+    assert_int_equal(m->h->tb_translations - t0, 0);
+    tm_free(m);
+}
+
+/* Stores overlapping code on a page invalidate the blocks they hit (and only
+ * those): the rewritten instruction executes the next time round. */
+static void test_smc_store_into_code(void **st)
+{
+    (void)st;
+    TestMachine *m = setup();
+    uint64_t P = PROG + 0x2000;
+    Asm a = { m, P };
+    asm_li(&a, 6, 0);               /* patched below: address of T */
+    uint64_t li_end = a.pc;
+    asm_li(&a, 5, ADDI(1, 1, 1));
+    emit(&a, LUI(8, 0x100));        /* x8 = 1 << 20: +1 in the I immediate */
+    emit(&a, ADDI(3, 0, 10));
+    uint64_t loop = a.pc;
+    emit(&a, SW(5, 6, 0));          /* T = addi x1, x1, i */
+    emit(&a, ADD(5, 5, 8));
+    emit(&a, ADDI(2, 2, 1));
+    emit(&a, BEQ(2, 3, 16));        /* -> done */
+    emit(&a, JAL(0, 4));            /* a block of its own, left alone */
+    uint64_t T = a.pc;
+    emit(&a, ADDI(1, 1, 0));
+    emit(&a, JAL(0, (int32_t)(loop - a.pc)));
+    emit(&a, EBREAK);               /* done */
+    Asm fix = { m, P };
+    asm_li(&fix, 6, T);
+    assert_true(fix.pc <= li_end);
+    while (fix.pc < li_end)
+        emit(&fix, NOP);
+    hart_set_pc(m->h, P);
+    uint64_t ex, t0 = m->h->tb_translations;
+    run(m, 2000, &ex);
+    assert_int_equal(tm_csr(m, MCAUSE), 3);
+    assert_int_equal(hart_get_xreg(m->h, 1), 45);      /* 1 + 2 + ... + 9 */
+    /* The T block is retranslated each of the 9 times; the loop body, the
+     * jal block and the setup are not (one extra per block at most). */
+    uint64_t n = m->h->tb_translations - t0;
+    assert_true(n >= 9);
+    assert_true(n <= 9 + 7);
+
+    /* A byte store into the upper half of an instruction (halfword
+     * granularity of the code map): addi x1, x0, 1 becomes addi x1, x0, 17. */
+    Asm b = { m, PROG + 0x3800 };
+    uint64_t U = b.pc;
+    emit(&b, ADDI(1, 0, 1));
+    emit(&b, EBREAK);
+    hart_set_pc(m->h, U);
+    run(m, 2, &ex);
+    assert_int_equal(hart_get_xreg(m->h, 1), 1);
+    Asm c = { m, PROG + 0x3900 };
+    hart_set_pc(m->h, c.pc);
+    asm_li(&c, 7, U + 3);
+    emit(&c, ADDI(9, 0, 1));
+    emit(&c, SB(9, 7, 0));
+    emit(&c, JAL(0, (int32_t)(U - c.pc)));
+    run(m, 100, &ex);
+    assert_int_equal(tm_csr(m, MCAUSE), 3);
+    assert_int_equal(hart_get_xreg(m->h, 1), 17);
+    tm_free(m);
+}
+
 static void test_breakpoint_watchpoint(void **st)
 {
     (void)st;
@@ -640,6 +746,8 @@ int main(void)
         cmocka_unit_test(test_mmio_icount_and_kick),
         cmocka_unit_test(test_lr_sc_amo),
         cmocka_unit_test(test_self_modifying),
+        cmocka_unit_test(test_smc_data_on_code_page),
+        cmocka_unit_test(test_smc_store_into_code),
         cmocka_unit_test(test_breakpoint_watchpoint),
         cmocka_unit_test(test_compressed_exec),
         cmocka_unit_test(test_vmstate_roundtrip),
