@@ -295,8 +295,9 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
 bool cmdline_wants_debug(const Cmdline *c)
 {
     const DebugOptions *d = &c->debug;
+    /* Record and replay take periodic snapshots, which the session owns. */
     return d->gdb || d->qmp || d->start_stopped || d->loadvm || d->snapshot_store ||
-           c->mo.icount.rrsnapshot;
+           c->mo.icount.rrsnapshot || c->mo.icount.rr != ICOUNT_RR_NONE;
 }
 
 void cmdline_free(Cmdline *c)

@@ -1100,7 +1100,7 @@ DebugSession *debug_new(Machine *m, MachineReplay *mr, const DebugOptions *o, Er
     d->status = o->start_stopped ? "prelaunch" : "running";
 
     bool want_snap = o->gdb || o->qmp || o->loadvm || o->snapshot_store ||
-                     m->opts.icount.rrsnapshot;
+                     m->opts.icount.rrsnapshot || d->recording || d->replaying;
     if (want_snap) {
         MachineSnapOptions so;
         machine_snap_options_init(&so);

@@ -17,8 +17,9 @@
  *  - Nothing the debugger does may change what a recording or a replay
  *    contains: register and memory writes, and system_reset, are refused
  *    while recording or replaying.
- *  - Without -gdb, -qmp, -S and snapshot options the session just runs the
- *    machine to its end, as rrsim always did.
+ *  - Without -gdb, -qmp and -S the session just runs the machine to its
+ *    end; while recording or replaying it still takes the periodic
+ *    snapshots that later seeks and reverse debugging start from.
  */
 #ifndef RRSIM_APP_DEBUG_H
 #define RRSIM_APP_DEBUG_H
