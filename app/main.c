@@ -100,10 +100,12 @@ int main(int argc, char **argv)
     }
     status = m->shutdown_cause == SHUTDOWN_GUEST_POWEROFF ? m->exit_code : 0;
     if (c.summary) {
-        fprintf(stderr, "rrsim: %s exit=%d steps=%llu virtual_ns=%lld resets=%llu\n",
+        char state[33];
+        hash_to_hex(machine_state_hash(m), state);
+        fprintf(stderr, "rrsim: %s exit=%d steps=%llu virtual_ns=%lld resets=%llu state=%s\n",
                 shutdown_cause_name(m->shutdown_cause), status,
                 (unsigned long long)machine_icount(m), (long long)machine_virtual_ns(m),
-                (unsigned long long)m->resets);
+                (unsigned long long)m->resets, state);
     }
     goto out;
 
