@@ -94,10 +94,18 @@ static bool debug_need_replay(const DebugSession *d, const char *what, Error **e
     return true;
 }
 
+static void points_arm(DebugSession *d, bool armed);
+
 /* Move the replay to exactly `steps` (backwards or forwards). */
 static bool debug_seek(DebugSession *d, uint64_t steps, Error **errp)
 {
-    if (!machine_seek(d->snap, steps, errp)) {
+    /* A seek re-executes history the debugger is not looking at: the hart
+     * must neither stop at the break/watchpoints on the way (a run stops
+     * at a breakpoint until told to skip it) nor single-step for them. */
+    points_arm(d, false);
+    bool ok = machine_seek(d->snap, steps, errp);
+    points_arm(d, true);
+    if (!ok) {
         return false;
     }
     /* Stop requests and the end marker belong to the timeline we left. */
@@ -141,6 +149,14 @@ static void debug_stopped(DebugSession *d, GdbStopReason r)
     /* A request that raced with this stop must not end the next run at once. */
     loop_take_debug_stop(d->m->loop);
     d->status = r.kind == GDB_STOP_INTERRUPT ? "paused" : "debug";
+    if (r.kind == GDB_STOP_SW_BREAK || r.kind == GDB_STOP_HW_BREAK) {
+        /* Resuming from here (continue, step) executes the breakpointed
+         * instruction. Armed now rather than at the resume, so whatever
+         * moves the hart in between (a seek, a snapshot load, a pc write,
+         * a reset) cancels it, as gdb only steps over a breakpoint when
+         * it resumes at the pc it stopped at. */
+        hart_breakpoint_skip_once(d->m->hart);
+    }
     debug_notify(d, r);
     if (was_running) {
         debug_event(d, "STOP", NULL);
@@ -183,23 +199,15 @@ static int point_find(const DebugSession *d, GdbPointType type, uint64_t addr, u
     return -1;
 }
 
-/* Why the hart stopped at a debug stop that was neither the stop_at target
- * nor a requested interrupt: a breakpoint at the pc (the hart stops before
- * executing it), else a watchpoint (it stops after the access). */
-static GdbStopReason classify_hit(const DebugSession *d)
+/* The stop reason for a machine stop at a breakpoint (the pc, not yet
+ * executed) or a watchpoint (the hart stopped right after the access). */
+static GdbStopReason hit_reason(const DebugSession *d, MachineDebugExit e)
 {
-    uint64_t pc = hart_get_pc(d->m->hart);
-    bool any_watch = false;
-    for (int i = 0; i < d->npts; i++) {
-        const DebugPoint *p = &d->pts[i];
-        if (point_is_break(p->type) && p->addr == pc) {
-            return stop_reason(p->type == GDB_POINT_SW_BREAK ? GDB_STOP_SW_BREAK
-                                                             : GDB_STOP_HW_BREAK);
-        }
-        any_watch |= !point_is_break(p->type);
-    }
-    if (!any_watch) {
-        return stop_reason(GDB_STOP_INTERRUPT);
+    if (e == MACHINE_DEBUG_BREAKPOINT) {
+        uint64_t pc = hart_get_pc(d->m->hart);
+        bool hw = point_find(d, GDB_POINT_HW_BREAK, pc, 0) >= 0 &&
+                  point_find(d, GDB_POINT_SW_BREAK, pc, 0) < 0;
+        return stop_reason(hw ? GDB_STOP_HW_BREAK : GDB_STOP_SW_BREAK);
     }
     uint64_t a = hart_watch_hit_addr(d->m->hart);
     GdbStopReason r = { .kind = GDB_STOP_WATCH_WRITE, .addr = a };
@@ -215,29 +223,34 @@ static GdbStopReason classify_hit(const DebugSession *d)
     return r;
 }
 
-static bool pc_is_breakpoint(const DebugSession *d, GdbStopReason *r)
+static bool exit_is_hit(MachineDebugExit e)
 {
-    uint64_t pc = hart_get_pc(d->m->hart);
-    for (int i = 0; i < d->npts; i++) {
-        if (point_is_break(d->pts[i].type) && d->pts[i].addr == pc) {
-            *r = stop_reason(d->pts[i].type == GDB_POINT_SW_BREAK ? GDB_STOP_SW_BREAK
-                                                                  : GDB_STOP_HW_BREAK);
-            return true;
-        }
-    }
-    return false;
+    return e == MACHINE_DEBUG_BREAKPOINT || e == MACHINE_DEBUG_WATCHPOINT;
 }
 
-static void points_remove_all(DebugSession *d)
+/* Put the session's break/watchpoints into the hart or take them out
+ * (the session's list stays as it is). */
+static void points_arm(DebugSession *d, bool armed)
 {
     for (int i = 0; i < d->npts; i++) {
-        DebugPoint *p = &d->pts[i];
+        const DebugPoint *p = &d->pts[i];
         if (point_is_break(p->type)) {
-            hart_breakpoint_remove(d->m->hart, p->addr);
+            if (armed) {
+                hart_breakpoint_insert(d->m->hart, p->addr);
+            } else {
+                hart_breakpoint_remove(d->m->hart, p->addr);
+            }
+        } else if (armed) {
+            hart_watchpoint_insert(d->m->hart, p->addr, p->len, watch_kind(p->type));
         } else {
             hart_watchpoint_remove(d->m->hart, p->addr, p->len, watch_kind(p->type));
         }
     }
+}
+
+static void points_remove_all(DebugSession *d)
+{
+    points_arm(d, false);
     d->npts = 0;
 }
 
@@ -261,11 +274,9 @@ static bool reverse_scan(DebugSession *d, uint64_t from, uint64_t stop, ScanHit 
     if (!debug_seek(d, from, errp)) {
         return false;
     }
-    GdbStopReason r;
-    /* The hart does not stop at a breakpoint on the first instruction of a run. */
-    if (from < stop && pc_is_breakpoint(d, &r)) {
-        *hit = (ScanHit){ true, from, r };
-    }
+    /* `from` is behind the current step, so the seek restored a snapshot,
+     * which cancels any breakpoint skip: a breakpoint at `from` itself
+     * stops the first run with nothing executed, like any other. */
     debug_set_stop_at(d, stop);
     bool ok = true;
     while (debug_now(d) < stop) {
@@ -278,18 +289,15 @@ static bool reverse_scan(DebugSession *d, uint64_t from, uint64_t stop, ScanHit 
         if (why == MACHINE_STOP_SHUTDOWN || now >= stop) {
             break;
         }
-        if (d->interrupt_req) {
-            /* Ctrl-C or QMP stop: the scan finishes first (it is bounded);
-             * only a breakpoint that stopped the hart at the same time counts. */
-            d->interrupt_req = false;
-            if (pc_is_breakpoint(d, &r)) {
-                *hit = (ScanHit){ true, now, r };
+        MachineDebugExit e = machine_last_debug_exit(m);
+        if (exit_is_hit(e)) {
+            *hit = (ScanHit){ true, now, hit_reason(d, e) };
+            if (e == MACHINE_DEBUG_BREAKPOINT) {
+                hart_breakpoint_skip_once(m->hart);
             }
-            continue;
-        }
-        r = classify_hit(d);
-        if (r.kind != GDB_STOP_INTERRUPT) {
-            *hit = (ScanHit){ true, now, r };
+        } else if (e == MACHINE_DEBUG_REQUEST) {
+            /* Ctrl-C or QMP stop: the scan finishes first (it is bounded). */
+            d->interrupt_req = false;
         }
     }
     debug_set_stop_at(d, DEBUG_NO_STOP);
@@ -680,12 +688,14 @@ static bool gdb_remove_point(void *t, GdbPointType type, uint64_t addr, uint64_t
         error_setg(errp, "no such break/watchpoint");
         return false;
     }
-    if (point_is_break(type)) {
-        hart_breakpoint_remove(d->m->hart, addr);
-    } else {
-        hart_watchpoint_remove(d->m->hart, addr, len, watch_kind(type));
-    }
     d->pts[i] = d->pts[--d->npts];
+    if (!point_is_break(type)) {
+        hart_watchpoint_remove(d->m->hart, addr, len, watch_kind(type));
+    } else if (point_find(d, type == GDB_POINT_SW_BREAK ? GDB_POINT_HW_BREAK
+                                                        : GDB_POINT_SW_BREAK, addr, 0) < 0) {
+        /* The hart holds one breakpoint per pc, shared by Z0 and Z1. */
+        hart_breakpoint_remove(d->m->hart, addr);
+    }
     return true;
 }
 
@@ -970,16 +980,20 @@ static bool debug_shutdown(DebugSession *d)
 static void debug_stop_reached(DebugSession *d)
 {
     uint64_t now = debug_now(d);
+    MachineDebugExit e = machine_last_debug_exit(d->m);
     GdbStopReason r;
     if (now == d->step_target) {
         r = stop_reason(GDB_STOP_STEP_DONE);
     } else if (now == d->break_at) {
         d->break_at = DEBUG_NO_STOP;
         r = stop_reason(GDB_STOP_STEP_DONE);
-    } else if (d->interrupt_req) {
+    } else if (exit_is_hit(e)) {
+        /* Also when a Ctrl-C raced with it: this stop answers both. */
+        r = hit_reason(d, e);
+    } else if (e == MACHINE_DEBUG_REQUEST || d->interrupt_req) {
         r = stop_reason(GDB_STOP_INTERRUPT);
     } else {
-        r = classify_hit(d);
+        r = stop_reason(GDB_STOP_STEP_DONE);
     }
     /* gdb treats riscv watchpoints as triggering before the access commits
      * (gdbarch have_nonsteppable_watchpoint) and steps over the access
@@ -1052,10 +1066,13 @@ bool debug_run(DebugSession *d, Error **errp)
             if (now > d->high_water) {
                 d->high_water = now;
             }
-            GdbStopReason bp;
-            if (why == MACHINE_STOP_DEBUG && behind && now == d->high_water &&
+            /* Only the pause at high_water itself is passed over; a
+             * breakpoint there is reported by the next run, which stops on
+             * it before executing anything. */
+            if (why == MACHINE_STOP_DEBUG && behind &&
+                machine_last_debug_exit(m) == MACHINE_DEBUG_STOP_AT && now == d->high_water &&
                 now != d->step_target && now != d->break_at && !d->interrupt_req &&
-                !d->quit_req && !pc_is_breakpoint(d, &bp)) {
+                !d->quit_req) {
                 continue;
             }
             debug_mute(d, false);

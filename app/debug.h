@@ -14,6 +14,10 @@
  *  - Resume requests from the sockets are only noted by the fd handlers; the
  *    session acts on them from debug_run(), never from inside a handler, so a
  *    seek or a re-run never nests in the socket code that asked for it.
+ *  - A breakpoint stops the run wherever it is reached, also at the very
+ *    first instruction of a run; continuing or stepping from a breakpoint
+ *    stop executes that instruction (hart_breakpoint_skip_once()). Stops are
+ *    told apart by machine_last_debug_exit(), not guessed from the pc.
  *  - Nothing the debugger does may change what a recording or a replay
  *    contains: register and memory writes, and system_reset, are refused
  *    while recording or replaying.

@@ -120,8 +120,6 @@ HartExit hart_run(Hart *h, uint64_t budget, uint64_t *executed)
 {
     HartState *s = &h->s;
     const uint64_t start = s->icount;
-    const uint64_t entry_pc = s->pc;
-    bool first = true;
     HartExit why = HART_EXIT_BUDGET;
 
     h->running = true;
@@ -141,16 +139,18 @@ HartExit hart_run(Hart *h, uint64_t budget, uint64_t *executed)
     while (s->icount - start < budget) {
         if (unlikely((s->mip_sw | s->irq_lines) & s->mie)) {
             int irq = pending_irq(h);
-            if (irq >= 0) {
+            if (irq >= 0)
                 hart_trap(h, (uint64_t)irq, 0, s->pc, true);
-                first = false;
+        }
+        if (unlikely(h->nbp) && bp_hit(h, s->pc)) {
+            /* Every instruction boundary is checked, the first of a run
+             * included: runs start wherever the board sliced execution. */
+            if (!(h->bp_skip && s->pc == h->bp_skip_pc && s->icount == h->bp_skip_icount)) {
+                why = HART_EXIT_BREAKPOINT;
+                break;
             }
+            h->bp_skip = false;
         }
-        if (unlikely(h->nbp) && !(first && s->pc == entry_pc) && bp_hit(h, s->pc)) {
-            why = HART_EXIT_BREAKPOINT;
-            break;
-        }
-        first = false;
 
         TB *tb = tb_lookup(h);
         if (unlikely(!tb)) {
@@ -201,6 +201,11 @@ ended:
 out:
     h->running = false;
     h->blk_first = NULL;
+    /* A skip is for the hart standing where it was armed; once it has moved
+     * on (the breakpoint was executed, or an interrupt led elsewhere and
+     * the code ran on), it must not apply to a later visit. */
+    if (s->icount != h->bp_skip_icount)
+        h->bp_skip = false;
     if (executed)
         *executed = s->icount - start;
     return why;
@@ -269,6 +274,7 @@ void hart_reset(Hart *h)
     s->cycle_bias = 0 - icount;
     s->priv = PRV_M;
     s->pc = h->cfg.reset_pc;
+    h->bp_skip = false;
     hart_update_mode(h);
     hart_flush_caches(h);
 }
@@ -327,7 +333,12 @@ bool hart_write_reg(Hart *h, int regno, uint64_t value)
 }
 
 uint64_t hart_get_pc(const Hart *h) { return h->s.pc; }
-void hart_set_pc(Hart *h, uint64_t pc) { h->s.pc = pc & ~1ull; }
+void hart_set_pc(Hart *h, uint64_t pc)
+{
+    h->s.pc = pc & ~1ull;
+    h->bp_skip = false;     /* the skip was for the instruction the hart stood on */
+}
+
 uint64_t hart_get_xreg(const Hart *h, int r) { return (r > 0 && r < 32) ? h->s.x[r] : 0; }
 
 void hart_set_xreg(Hart *h, int r, uint64_t v)
@@ -396,6 +407,13 @@ uint64_t hart_watch_hit_addr(const Hart *h)
     return h->watch_hit_addr;
 }
 
+void hart_breakpoint_skip_once(Hart *h)
+{
+    h->bp_skip = true;
+    h->bp_skip_pc = h->s.pc;
+    h->bp_skip_icount = h->s.icount;
+}
+
 /* ---- state description -------------------------------------------------------------------- */
 
 static bool hart_post_load(void *opaque, int version_id, Error **errp)
@@ -423,6 +441,9 @@ static bool hart_post_load(void *opaque, int version_id, Error **errp)
     }
     s->pc &= ~1ull;
     s->x[0] = 0;
+    /* Debugger state, not guest state: a skip armed on the timeline that
+     * was left must not apply to the restored one. */
+    h->bp_skip = false;
     hart_update_mode(h);
     hart_flush_caches(h);
     return true;

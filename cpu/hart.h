@@ -20,6 +20,14 @@
  *    pages holding translated code invalidate those blocks.
  *  - Guest mistakes raise architectural exceptions; nothing the guest
  *    executes crashes or hangs the simulator.
+ *  - Debugger breakpoints are checked at every instruction boundary, the
+ *    first one of a run included: the board starts runs wherever it slices
+ *    execution (timer deadlines, journal events, stop points), and a
+ *    breakpoint reached exactly there must still stop the hart. A run that
+ *    starts on a breakpoint therefore returns HART_EXIT_BREAKPOINT with
+ *    nothing executed; to resume from a breakpoint, the debugger calls
+ *    hart_breakpoint_skip_once() first. The skip is debugger state, not
+ *    guest state: it is not in hart_vmsd and loading state clears it.
  *  - All architectural state is in HartState and described by hart_vmsd;
  *    caches (TBs, TLB) are rebuilt after a load.
  */
@@ -47,7 +55,8 @@ typedef enum HartExit {
     HART_EXIT_BUDGET = 0,  /* budget used up */
     HART_EXIT_KICK,        /* hart_kick() or an interrupt line change needing the loop */
     HART_EXIT_WFI,         /* waiting for an interrupt; nothing pending */
-    HART_EXIT_BREAKPOINT,  /* reached a debugger breakpoint (before executing it) */
+    HART_EXIT_BREAKPOINT,  /* reached a debugger breakpoint (before executing it;
+                            * possibly with nothing executed, see above) */
     HART_EXIT_WATCHPOINT,  /* a debugger watchpoint was hit (after the access) */
 } HartExit;
 
@@ -98,6 +107,13 @@ bool hart_watchpoint_insert(Hart *h, uint64_t addr, uint64_t len, WatchKind kind
 bool hart_watchpoint_remove(Hart *h, uint64_t addr, uint64_t len, WatchKind kind);
 /* After HART_EXIT_WATCHPOINT: the address that triggered. */
 uint64_t hart_watch_hit_addr(const Hart *h);
+/* Resume from a breakpoint: the breakpoint at the current pc is passed over
+ * once, by the first run that reaches it while the step count is still the
+ * current one. Runs that end before executing it (zero budget, WFI, a kick)
+ * keep the skip; once the hart has moved on it lapses, so a later visit to
+ * the same pc (a loop, or an interrupt handler that returns there) stops
+ * again. hart_set_pc(), hart_reset() and loading state cancel it. */
+void hart_breakpoint_skip_once(Hart *h);
 
 /* The state description (registered by the board as "hart0"), and the
  * address of the state it describes. */

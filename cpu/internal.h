@@ -279,6 +279,11 @@ struct Hart {
     int nbp;
     Watchpoint wp[MAX_WATCHPOINTS];
     int nwp;
+    /* hart_breakpoint_skip_once(): the breakpoint at bp_skip_pc is passed
+     * over once, while the step count is still bp_skip_icount. Not saved. */
+    bool bp_skip;
+    uint64_t bp_skip_pc;
+    uint64_t bp_skip_icount;
 };
 
 /* ---- cross-file functions ------------------------------------------- */

@@ -503,11 +503,13 @@ bool machine_run(Machine *m, MachineStop *why, Error **errp)
             machine_reset(m);
         }
         if (loop_take_debug_stop(m->loop)) {
+            m->debug_exit = MACHINE_DEBUG_REQUEST;
             *why = MACHINE_STOP_DEBUG;
             return true;
         }
         uint64_t steps = hart_icount(m->hart);
         if (steps == m->stop_at) {
+            m->debug_exit = MACHINE_DEBUG_STOP_AT;
             *why = MACHINE_STOP_DEBUG;
             return true;
         }
@@ -542,6 +544,8 @@ bool machine_run(Machine *m, MachineStop *why, Error **errp)
             return false;
         }
         if (exit == HART_EXIT_BREAKPOINT || exit == HART_EXIT_WATCHPOINT) {
+            m->debug_exit = exit == HART_EXIT_BREAKPOINT ? MACHINE_DEBUG_BREAKPOINT
+                                                         : MACHINE_DEBUG_WATCHPOINT;
             *why = MACHINE_STOP_DEBUG;
             return true;
         }
@@ -580,6 +584,11 @@ Hash128 machine_state_hash(Machine *m)
     hash_free(&hs);
     vmbuf_free(&b);
     return h;
+}
+
+MachineDebugExit machine_last_debug_exit(const Machine *m)
+{
+    return m->debug_exit;
 }
 
 void machine_set_stop_at(Machine *m, uint64_t steps)

@@ -70,6 +70,17 @@ void machine_options_init(MachineOptions *o);
 
 typedef struct Machine Machine;
 
+/* What ended the last machine_run() that returned MACHINE_STOP_DEBUG
+ * (machine_last_debug_exit()). */
+typedef enum MachineDebugExit {
+    MACHINE_DEBUG_NONE = 0,     /* no debug stop yet */
+    MACHINE_DEBUG_REQUEST,      /* loop_request_debug_stop() (Ctrl-C, QMP stop, attach) */
+    MACHINE_DEBUG_STOP_AT,      /* the step count reached machine_set_stop_at() */
+    MACHINE_DEBUG_BREAKPOINT,   /* the pc reached a breakpoint (not executed yet) */
+    MACHINE_DEBUG_WATCHPOINT,   /* an access hit a watchpoint; the address is
+                                 * hart_watch_hit_addr(), the pc is past the access */
+} MachineDebugExit;
+
 /* Hooks sim/replay installs; any may be NULL (pass-through). r is the
  * opaque given to machine_set_gate(). */
 typedef struct MachineGateOps {
@@ -147,6 +158,7 @@ struct Machine {
     void *slice_hook_opaque;
 
     /* Result of the last machine_run(). */
+    MachineDebugExit debug_exit;
     ShutdownCause shutdown_cause;
     int exit_code;
     uint64_t resets;
@@ -163,12 +175,18 @@ void machine_reset(Machine *m);
 
 typedef enum MachineStop {
     MACHINE_STOP_SHUTDOWN,      /* m->shutdown_cause / m->exit_code say why */
-    MACHINE_STOP_DEBUG,         /* debug stop request, breakpoint or watchpoint */
+    MACHINE_STOP_DEBUG,         /* see machine_last_debug_exit() */
 } MachineStop;
 
 /* Run until shutdown or a debug stop. Returns false with errp set on a fatal
- * condition (a guest hang with no possible wakeup is ERR_GUEST). */
+ * condition (a guest hang with no possible wakeup is ERR_GUEST). A run that
+ * starts with the pc on a breakpoint stops at once (MACHINE_DEBUG_BREAKPOINT,
+ * nothing executed) unless hart_breakpoint_skip_once() was called. */
 bool machine_run(Machine *m, MachineStop *why, Error **errp);
+/* Why the last MACHINE_STOP_DEBUG happened; one reason only: a pending
+ * request wins over stop_at, which wins over a breakpoint reached at the
+ * same step count (the breakpoint is then reported by the next run). */
+MachineDebugExit machine_last_debug_exit(const Machine *m);
 
 /* Write the device tree the guest gets (-machine dumpdtb=FILE). */
 bool machine_dump_dtb(Machine *m, const char *path, Error **errp);

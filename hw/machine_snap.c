@@ -694,7 +694,11 @@ static bool snap_run_to(MachineSnap *s, uint64_t target, Error **errp)
             ok = false;
         }
         /* Other debug stops (breakpoints, watchpoints) are passed over: stopping
-         * and resuming never changes what the guest does. */
+         * and resuming never changes what the guest does. A breakpoint stops
+         * before its instruction, so let the next run execute it. */
+        if (why == MACHINE_STOP_DEBUG && machine_last_debug_exit(m) == MACHINE_DEBUG_BREAKPOINT) {
+            hart_breakpoint_skip_once(m->hart);
+        }
     }
     machine_set_stop_at(m, UINT64_MAX);
     machine_set_output_muted(m, muted);

@@ -609,7 +609,11 @@ static void test_breakpoint_watchpoint(void **st)
     assert_int_equal(ex, 9);
     assert_int_equal(hart_get_pc(m->h), PROG + 36);
     assert_int_equal(hart_get_xreg(m->h, 1), 1);
+    /* Resuming without a skip stops again at once. */
+    assert_int_equal(run(m, 100, &ex), HART_EXIT_BREAKPOINT);
+    assert_int_equal(ex, 0);
     assert_true(hart_watchpoint_insert(m->h, DATA, 8, WATCH_WRITE));
+    hart_breakpoint_skip_once(m->h);
     assert_int_equal(run(m, 100, &ex), HART_EXIT_WATCHPOINT);
     assert_int_equal(ex, 2);
     assert_int_equal(hart_watch_hit_addr(m->h), DATA);
@@ -622,6 +626,97 @@ static void test_breakpoint_watchpoint(void **st)
     uint64_t v = 0;
     assert_true(hart_debug_read(m->h, DATA, &v, 8));
     assert_int_equal(v, 2);
+    tm_free(m);
+}
+
+/* A breakpoint on the first instruction of a run stops it: runs start
+ * wherever the board sliced execution. Resuming from it takes
+ * hart_breakpoint_skip_once(), which is good for one pass only. */
+static void test_breakpoint_at_run_start(void **st)
+{
+    (void)st;
+    TestMachine *m = setup();
+    const uint64_t bp = PROG + 4;
+    Asm a = { m, PROG };
+    emit(&a, ADDI(1, 0, 0));
+    emit(&a, ADDI(1, 1, 1));        /* bp: the loop body */
+    emit(&a, JAL(0, -4));
+    uint64_t ex;
+    assert_true(hart_breakpoint_insert(m->h, bp));
+
+    /* The budget ends exactly before the breakpoint. */
+    assert_int_equal(run(m, 1, &ex), HART_EXIT_BUDGET);
+    assert_int_equal(ex, 1);
+    assert_int_equal(hart_get_pc(m->h), bp);
+    assert_int_equal(run(m, 100, &ex), HART_EXIT_BREAKPOINT);
+    assert_int_equal(ex, 0);
+    assert_int_equal(hart_get_pc(m->h), bp);
+    assert_int_equal(hart_get_xreg(m->h, 1), 0);
+
+    /* The skip executes it once; the next pass round the loop stops. */
+    hart_breakpoint_skip_once(m->h);
+    assert_int_equal(run(m, 100, &ex), HART_EXIT_BREAKPOINT);
+    assert_int_equal(ex, 2);
+    assert_int_equal(hart_get_xreg(m->h, 1), 1);
+
+    /* A run that executes nothing keeps the skip. */
+    hart_breakpoint_skip_once(m->h);
+    assert_int_equal(run(m, 0, &ex), HART_EXIT_BUDGET);
+    assert_int_equal(ex, 0);
+    assert_int_equal(run(m, 100, &ex), HART_EXIT_BREAKPOINT);
+    assert_int_equal(ex, 2);
+    assert_int_equal(hart_get_xreg(m->h, 1), 2);
+
+    /* Once the hart moved on, the skip has lapsed, even when a slice
+     * boundary brings it back to the breakpoint. */
+    hart_breakpoint_skip_once(m->h);
+    assert_int_equal(run(m, 1, &ex), HART_EXIT_BUDGET);
+    assert_int_equal(run(m, 1, &ex), HART_EXIT_BUDGET);
+    assert_int_equal(hart_get_pc(m->h), bp);
+    assert_int_equal(run(m, 100, &ex), HART_EXIT_BREAKPOINT);
+    assert_int_equal(ex, 0);
+    assert_int_equal(hart_get_xreg(m->h, 1), 3);
+
+    /* Moving the pc cancels it. */
+    hart_breakpoint_skip_once(m->h);
+    hart_set_pc(m->h, bp);
+    assert_int_equal(run(m, 100, &ex), HART_EXIT_BREAKPOINT);
+    assert_int_equal(ex, 0);
+
+    /* So does loading state: the skip is debugger state, not guest state. */
+    VMBuf b;
+    vmbuf_init(&b);
+    vmstate_save(&hart_vmsd, hart_state_ptr(m->h), &b);
+    hart_breakpoint_skip_once(m->h);
+    size_t used = 0;
+    Error *err = NULL;
+    assert_true(vmstate_load(&hart_vmsd, hart_state_ptr(m->h), b.data, b.len, &used, &err));
+    vmbuf_free(&b);
+    assert_int_equal(run(m, 100, &ex), HART_EXIT_BREAKPOINT);
+    assert_int_equal(ex, 0);
+
+    /* An interrupt taken at the start of the run leads elsewhere; when the
+     * handler returns, the breakpoint is reached anew and stops the hart. */
+    const uint64_t handler = PROG + 0x100;
+    Asm h = { m, handler };
+    emit(&h, ADDI(5, 0, (int32_t)MIP_SSIP));
+    emit(&h, CSRRC(0, MIP, 5));
+    emit(&h, MRET);
+    tm_set_csr(m, MTVEC, handler);
+    tm_set_csr(m, MIE, MIP_SSIP);
+    tm_set_csr(m, MSTATUS, tm_csr(m, MSTATUS) | 8);     /* MIE */
+    tm_set_csr(m, MIP, MIP_SSIP);
+    hart_breakpoint_skip_once(m->h);
+    assert_int_equal(run(m, 100, &ex), HART_EXIT_BREAKPOINT);
+    assert_int_equal(ex, 3);
+    assert_int_equal(hart_get_pc(m->h), bp);
+    assert_int_equal(hart_get_xreg(m->h, 1), 3);
+    assert_int_equal(tm_csr(m, MCAUSE), (1ull << 63) | 1);
+
+    /* Without breakpoints the skip is inert. */
+    assert_true(hart_breakpoint_remove(m->h, bp));
+    assert_int_equal(run(m, 4, &ex), HART_EXIT_BUDGET);
+    assert_int_equal(hart_get_xreg(m->h, 1), 5);
     tm_free(m);
 }
 
@@ -749,6 +844,7 @@ int main(void)
         cmocka_unit_test(test_smc_data_on_code_page),
         cmocka_unit_test(test_smc_store_into_code),
         cmocka_unit_test(test_breakpoint_watchpoint),
+        cmocka_unit_test(test_breakpoint_at_run_start),
         cmocka_unit_test(test_compressed_exec),
         cmocka_unit_test(test_vmstate_roundtrip),
         cmocka_unit_test(test_garbage_code),
