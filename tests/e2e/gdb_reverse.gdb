@@ -39,5 +39,16 @@ printf "CHECK reverse-watch2 counter=%d by=%d\n", counter, by
 continue
 printf "CHECK forward-watch counter=%d by=%d\n", counter, by
 delete
+# reverse-finish: out of bump(3) back to its call in main, before the call.
+reverse-finish
+printf "CHECK reverse-finish counter=%d in_main=%d\n", counter, $pc >= (long)&main && $pc < (long)&main + 256
+# reverse-next over the previous call, bump(2), without stopping inside it
+# (the first may only finish the source line reverse-finish landed in).
+set $n = 0
+while counter == 3 && $n < 3
+  reverse-next
+  set $n = $n + 1
+end
+printf "CHECK reverse-next counter=%d in_main=%d\n", counter, $pc >= (long)&main && $pc < (long)&main + 256
 monitor icount
 continue

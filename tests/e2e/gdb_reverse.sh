@@ -3,7 +3,8 @@
 # under gdb-multiarch (batch, gdb_reverse.gdb) and check what gdb saw:
 # breakpoints, stepi and reverse-stepi (pc and registers restored),
 # reverse-continue to an earlier breakpoint hit, a watchpoint found backwards,
-# and the forward run to the guest's exit. The replay must still produce the
+# reverse-finish and reverse-next as gdb builds them from those, and the
+# forward run to the guest's exit. The replay must still produce the
 # recorded console output and exit status.
 # usage: gdb_reverse.sh RRSIM DEBUGME.elf
 set -u
@@ -59,6 +60,8 @@ expect "CHECK fifth-hit counter=10 by=5"
 expect "CHECK reverse-watch counter=6 by=4"
 expect "CHECK reverse-watch2 counter=3 by=3"
 expect "CHECK forward-watch counter=6 by=3"
+expect "CHECK reverse-finish counter=3 in_main=1"
+expect "CHECK reverse-next counter=1 in_main=1"
 grep -q "=> 0x[0-9a-f]* <bump+[0-9]*>:.*sd" "$tmp/gdb.out" || FAIL "reverse watch did not stop at a store"
 grep -q "exited normally" "$tmp/gdb.out" || FAIL "gdb did not see the guest exit"
 [ "$status" = 0 ] || FAIL "replay under gdb exited with $status: $(cat "$tmp/play.err")"
