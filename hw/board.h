@@ -33,10 +33,32 @@ typedef struct Board {
 #define VIRT_PLIC_SIZE      0x600000ull
 #define VIRT_UART0_BASE     0x10000000ull
 #define VIRT_UART0_SIZE     0x100ull
+#define VIRT_VIRTIO_BASE    0x10001000ull   /* + n * VIRT_VIRTIO_SIZE */
+#define VIRT_VIRTIO_SIZE    0x1000ull
+#define VIRT_VIRTIO_COUNT   8
+#define VIRT_FW_CFG_BASE    0x10100000ull
+#define VIRT_FW_CFG_SIZE    0x18ull
+#define VIRT_FLASH_BASE     0x20000000ull   /* two banks, back to back */
+#define VIRT_FLASH_SIZE     0x2000000ull    /* per bank */
+#define VIRT_FLASH_SECTOR   0x40000ull
+#define VIRT_PLATFORM_BUS_BASE 0x4000000ull
+#define VIRT_PLATFORM_BUS_SIZE 0x2000000ull
+#define VIRT_PCIE_PIO_BASE  0x3000000ull
+#define VIRT_PCIE_PIO_SIZE  0x10000ull
+#define VIRT_PCIE_ECAM_BASE 0x30000000ull
+#define VIRT_PCIE_ECAM_SIZE 0x10000000ull
+#define VIRT_PCIE_MMIO_BASE 0x40000000ull
+#define VIRT_PCIE_MMIO_SIZE 0x40000000ull
+#define VIRT_PCIE_HIGH_MMIO_BASE 0x400000000ull   /* with up to 14 GiB of RAM */
+#define VIRT_PCIE_HIGH_MMIO_SIZE 0x400000000ull
 #define VIRT_DRAM_BASE      0x80000000ull
+
+#define VIRT_VIRTIO_IRQ     1   /* slot n uses VIRT_VIRTIO_IRQ + n */
 
 #define VIRT_UART0_IRQ      10
 #define VIRT_RTC_IRQ        11
+#define VIRT_PCIE_IRQ       0x20   /* INTA..INTD: 0x20..0x23 */
+#define VIRT_PCIE_NUM_IRQS  4
 
 #define VIRT_TIMEBASE_FREQ  10000000u   /* CLINT mtime ticks per second */
 #define VIRT_UART_CLOCK     3686400u    /* 0x384000, as QEMU advertises */

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -247,6 +248,40 @@ static bool machine_load_images(Machine *m, Error **errp)
 
 /* ---- lifecycle ---- */
 
+/* The devices of QEMU's virt board that firmware finds and sizes but that
+ * carry nothing here: empty virtio-mmio slots, a PCIe bus with only its host
+ * bridge, unbacked flash, a bare fw_cfg. They make the board, and the device
+ * tree, the one guests see on QEMU. */
+static bool machine_build_empty_devices(Machine *m, Error **errp)
+{
+    /* Region and VMState names are kept by reference: string constants. */
+    static const char *const virtio_names[VIRT_VIRTIO_COUNT] = {
+        "virtio-mmio0", "virtio-mmio1", "virtio-mmio2", "virtio-mmio3",
+        "virtio-mmio4", "virtio-mmio5", "virtio-mmio6", "virtio-mmio7",
+    };
+    static const char *const flash_names[2] = { "flash0", "flash1" };
+    for (int i = 0; i < VIRT_VIRTIO_COUNT; i++) {
+        m->virtio[i] = virtio_mmio_create(&m->board, virtio_names[i],
+                                          VIRT_VIRTIO_BASE + (uint64_t)i * VIRT_VIRTIO_SIZE, errp);
+        if (!m->virtio[i]) {
+            return false;
+        }
+    }
+    m->pcie = pcie_host_create(&m->board, "pcie", errp);
+    if (!m->pcie) {
+        return false;
+    }
+    for (int i = 0; i < 2; i++) {
+        m->flash[i] = pflash_create(&m->board, flash_names[i],
+                                    VIRT_FLASH_BASE + (uint64_t)i * VIRT_FLASH_SIZE, errp);
+        if (!m->flash[i]) {
+            return false;
+        }
+    }
+    m->fw_cfg = fw_cfg_create(&m->board, "fw_cfg", VIRT_FW_CFG_BASE, errp);
+    return m->fw_cfg != NULL;
+}
+
 static bool machine_build(Machine *m, Error **errp)
 {
     const MachineOptions *o = &m->opts;
@@ -315,7 +350,7 @@ static bool machine_build(Machine *m, Error **errp)
                                             plic_irq_line(m->plic, VIRT_RTC_IRQ),
                                             machine_rtc_clock, m, errp) : NULL;
     m->test = m->rtc ? sifive_test_create(&m->board, "test", VIRT_TEST_BASE, errp) : NULL;
-    if (!m->test) {
+    if (!m->test || !machine_build_empty_devices(m, errp)) {
         return false;
     }
 
@@ -367,6 +402,14 @@ void machine_free(Machine *m)
         loop_set_fd_handler(m->loop, m->signal_fd, NULL, NULL, NULL, NULL);
         close(m->signal_fd);
     }
+    fw_cfg_free(m->fw_cfg);
+    for (int i = 0; i < 2; i++) {
+        pflash_free(m->flash[i]);
+    }
+    pcie_host_free(m->pcie);
+    for (int i = 0; i < VIRT_VIRTIO_COUNT; i++) {
+        virtio_mmio_free(m->virtio[i]);
+    }
     sifive_test_free(m->test);
     goldfish_rtc_free(m->rtc);
     uart16550_free(m->uart0);
@@ -402,6 +445,10 @@ void machine_reset(Machine *m)
     clint_reset(m->clint);
     uart16550_reset(m->uart0);
     goldfish_rtc_reset(m->rtc);
+    pcie_host_reset(m->pcie);
+    pflash_reset(m->flash[0]);
+    pflash_reset(m->flash[1]);
+    fw_cfg_reset(m->fw_cfg);
     plic_reset(m->plic);
     hart_reset(m->hart);
     m->resets++;

@@ -29,11 +29,15 @@
 #include "cpu/hart.h"
 #include "hw/board.h"
 #include "hw/clint.h"
+#include "hw/fw_cfg.h"
 #include "hw/goldfish_rtc.h"
 #include "hw/loader.h"
+#include "hw/pcie_host.h"
+#include "hw/pflash.h"
 #include "hw/plic.h"
 #include "hw/sifive_test.h"
 #include "hw/uart16550.h"
+#include "hw/virtio_mmio.h"
 #include "sim/base/hash.h"
 #include "sim/chardev/chardev.h"
 #include "sim/icount/icount.h"
@@ -134,6 +138,10 @@ struct Machine {
     Uart16550 *uart0;
     GoldfishRtc *rtc;
     SifiveTest *test;
+    VirtioMmio *virtio[VIRT_VIRTIO_COUNT];
+    PcieHost *pcie;
+    Pflash *flash[2];
+    FwCfg *fw_cfg;
     CharBackend *serial[MACHINE_MAX_SERIAL];
     int nserial;
 
