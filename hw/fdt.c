@@ -47,7 +47,8 @@ static void fb_str(FdtBuilder *b, int node, const char *prop, const char *val)
     }
 }
 
-/* A string list property: NUL-separated strings given as one buffer. */
+/* A string list property (NUL-separated strings given as one buffer), or
+ * any other property given as raw bytes. */
 static void fb_strlist(FdtBuilder *b, int node, const char *prop, const char *val, size_t len)
 {
     if (!b->err) {
@@ -71,10 +72,14 @@ static void fb_empty(FdtBuilder *b, int node, const char *prop)
 
 static void fb_cells(FdtBuilder *b, int node, const char *prop, const uint32_t *cells, int n)
 {
+    fdt32_t buf[128];
     if (b->err) {
         return;
     }
-    fdt32_t buf[8];
+    if (n > (int)(sizeof(buf) / sizeof(buf[0]))) {
+        b->err = -FDT_ERR_NOSPACE;
+        return;
+    }
     for (int i = 0; i < n; i++) {
         buf[i] = cpu_to_fdt32(cells[i]);
     }
@@ -94,80 +99,164 @@ static void fb_reg(FdtBuilder *b, int node, uint64_t addr, uint64_t size)
 static void build_cpus(FdtBuilder *b, int root)
 {
     int cpus = fb_node(b, root, "cpus");
-    fb_u32(b, cpus, "#address-cells", 1);
-    fb_u32(b, cpus, "#size-cells", 0);
     fb_u32(b, cpus, "timebase-frequency", VIRT_TIMEBASE_FREQ);
-
-    int cpu = fb_node(b, cpus, "cpu@0");
-    fb_u32(b, cpu, "phandle", PH_CPU0);
-    fb_str(b, cpu, "device_type", "cpu");
-    fb_u32(b, cpu, "reg", 0);
-    fb_str(b, cpu, "status", "okay");
-    fb_str(b, cpu, "compatible", "riscv");
-    fb_str(b, cpu, "riscv,isa", VIRT_FDT_ISA);
-    fb_str(b, cpu, "mmu-type", VIRT_FDT_MMU);
-
-    int intc = fb_node(b, cpu, "interrupt-controller");
-    fb_u32(b, intc, "#interrupt-cells", 1);
-    fb_empty(b, intc, "interrupt-controller");
-    fb_str(b, intc, "compatible", "riscv,cpu-intc");
-    fb_u32(b, intc, "phandle", PH_CPU0_INTC);
+    fb_u32(b, cpus, "#size-cells", 0);
+    fb_u32(b, cpus, "#address-cells", 1);
 
     int map = fb_node(b, cpus, "cpu-map");
     int cluster = fb_node(b, map, "cluster0");
     int core = fb_node(b, cluster, "core0");
     fb_u32(b, core, "cpu", PH_CPU0);
+
+    int cpu = fb_node(b, cpus, "cpu@0");
+    fb_str(b, cpu, "mmu-type", VIRT_FDT_MMU);
+    fb_str(b, cpu, "riscv,isa", VIRT_FDT_ISA);
+    fb_str(b, cpu, "compatible", "riscv");
+    fb_str(b, cpu, "status", "okay");
+    fb_u32(b, cpu, "reg", 0);
+    fb_str(b, cpu, "device_type", "cpu");
+    fb_u32(b, cpu, "phandle", PH_CPU0);
+
+    int intc = fb_node(b, cpu, "interrupt-controller");
+    fb_u32(b, intc, "phandle", PH_CPU0_INTC);
+    fb_str(b, intc, "compatible", "riscv,cpu-intc");
+    fb_empty(b, intc, "interrupt-controller");
+    fb_u32(b, intc, "#interrupt-cells", 1);
 }
 
-static void build_soc(FdtBuilder *b, int root)
+static void build_pcie(FdtBuilder *b, int soc, uint64_t ram_size)
+{
+    char name[64];
+    snprintf(name, sizeof(name), "pci@%llx", (unsigned long long)VIRT_PCIE_ECAM_BASE);
+    int pci = fb_node(b, soc, name);
+    fb_u32(b, pci, "#address-cells", 3);
+    fb_u32(b, pci, "#interrupt-cells", 1);
+    fb_u32(b, pci, "#size-cells", 2);
+    fb_str(b, pci, "compatible", "pci-host-ecam-generic");
+    fb_str(b, pci, "device_type", "pci");
+    fb_u32(b, pci, "linux,pci-domain", 0);
+    static const uint32_t bus_range[2] = { 0, VIRT_PCIE_ECAM_SIZE / 0x100000 - 1 };
+    fb_cells(b, pci, "bus-range", bus_range, 2);
+    fb_empty(b, pci, "dma-coherent");
+    fb_reg(b, pci, VIRT_PCIE_ECAM_BASE, VIRT_PCIE_ECAM_SIZE);
+
+    /* The high window sits above RAM, aligned to its size (QEMU's
+     * virt_high_pcie_memmap for RV64). */
+    uint64_t high = VIRT_DRAM_BASE + ram_size;
+    high = (high + VIRT_PCIE_HIGH_MMIO_SIZE - 1) & ~(VIRT_PCIE_HIGH_MMIO_SIZE - 1);
+    /* <pci space flags, pci addr (2), cpu addr (2), size (2)> per window. */
+    const uint32_t ranges[21] = {
+        0x1000000, 0, 0, (uint32_t)(VIRT_PCIE_PIO_BASE >> 32), (uint32_t)VIRT_PCIE_PIO_BASE,
+        0, (uint32_t)VIRT_PCIE_PIO_SIZE,
+        0x2000000, (uint32_t)(VIRT_PCIE_MMIO_BASE >> 32), (uint32_t)VIRT_PCIE_MMIO_BASE,
+        (uint32_t)(VIRT_PCIE_MMIO_BASE >> 32), (uint32_t)VIRT_PCIE_MMIO_BASE,
+        (uint32_t)(VIRT_PCIE_MMIO_SIZE >> 32), (uint32_t)VIRT_PCIE_MMIO_SIZE,
+        0x3000000, (uint32_t)(high >> 32), (uint32_t)high,
+        (uint32_t)(high >> 32), (uint32_t)high,
+        (uint32_t)(VIRT_PCIE_HIGH_MMIO_SIZE >> 32), (uint32_t)VIRT_PCIE_HIGH_MMIO_SIZE,
+    };
+    fb_cells(b, pci, "ranges", ranges, 21);
+
+    /* INTx swizzle: slot s pin p (1..4) -> PLIC 0x20 + (s + p - 1) % 4
+     * (PCI-to-PCI Bridge 1.2, 9.1), for slots 0..3, masked by slot bits. */
+    uint32_t map[4 * 4 * 6];
+    int n = 0;
+    for (uint32_t slot = 0; slot < 4; slot++) {
+        for (uint32_t pin = 1; pin <= 4; pin++) {
+            map[n++] = slot << 11;
+            map[n++] = 0;
+            map[n++] = 0;
+            map[n++] = pin;
+            map[n++] = PH_PLIC;
+            map[n++] = VIRT_PCIE_IRQ + (slot + pin - 1) % VIRT_PCIE_NUM_IRQS;
+        }
+    }
+    fb_cells(b, pci, "interrupt-map", map, n);
+    static const uint32_t map_mask[4] = { 0x1800, 0, 0, 7 };
+    fb_cells(b, pci, "interrupt-map-mask", map_mask, 4);
+}
+
+static void build_soc(FdtBuilder *b, int root, uint64_t ram_size)
 {
     char name[64];
     int soc = fb_node(b, root, "soc");
-    fb_u32(b, soc, "#address-cells", 2);
-    fb_u32(b, soc, "#size-cells", 2);
-    fb_str(b, soc, "compatible", "simple-bus");
     fb_empty(b, soc, "ranges");
+    fb_str(b, soc, "compatible", "simple-bus");
+    fb_u32(b, soc, "#size-cells", 2);
+    fb_u32(b, soc, "#address-cells", 2);
 
-    snprintf(name, sizeof(name), "rtc@%llx", (unsigned long long)VIRT_RTC_BASE);
-    int rtc = fb_node(b, soc, name);
-    fb_u32(b, rtc, "interrupts", VIRT_RTC_IRQ);
-    fb_u32(b, rtc, "interrupt-parent", PH_PLIC);
-    fb_reg(b, rtc, VIRT_RTC_BASE, VIRT_RTC_SIZE);
-    fb_str(b, rtc, "compatible", "google,goldfish-rtc");
-
-    snprintf(name, sizeof(name), "serial@%llx", (unsigned long long)VIRT_UART0_BASE);
-    int uart = fb_node(b, soc, name);
-    fb_u32(b, uart, "interrupts", VIRT_UART0_IRQ);
-    fb_u32(b, uart, "interrupt-parent", PH_PLIC);
-    fb_u32(b, uart, "clock-frequency", VIRT_UART_CLOCK);
-    fb_reg(b, uart, VIRT_UART0_BASE, VIRT_UART0_SIZE);
-    fb_str(b, uart, "compatible", "ns16550a");
-
-    snprintf(name, sizeof(name), "test@%llx", (unsigned long long)VIRT_TEST_BASE);
-    int test = fb_node(b, soc, name);
-    fb_u32(b, test, "phandle", PH_TEST);
-    fb_reg(b, test, VIRT_TEST_BASE, VIRT_TEST_SIZE);
-    fb_strlist(b, test, "compatible", STRLIST("sifive,test1\0sifive,test0\0syscon"));
-
-    snprintf(name, sizeof(name), "plic@%llx", (unsigned long long)VIRT_PLIC_BASE);
-    int plic = fb_node(b, soc, name);
-    fb_u32(b, plic, "phandle", PH_PLIC);
-    fb_u32(b, plic, "riscv,ndev", 96);
-    fb_reg(b, plic, VIRT_PLIC_BASE, VIRT_PLIC_SIZE);
-    /* Context 0 = hart 0 M-mode external (11), context 1 = S-mode external (9). */
-    static const uint32_t plic_irqs[4] = { PH_CPU0_INTC, 11, PH_CPU0_INTC, 9 };
-    fb_cells(b, plic, "interrupts-extended", plic_irqs, 4);
-    fb_empty(b, plic, "interrupt-controller");
-    fb_strlist(b, plic, "compatible", STRLIST("sifive,plic-1.0.0\0riscv,plic0"));
-    fb_u32(b, plic, "#address-cells", 0);
-    fb_u32(b, plic, "#interrupt-cells", 1);
-
+    /* Created in QEMU's order; each new node goes first, so the tree lists
+     * them in reverse. */
     snprintf(name, sizeof(name), "clint@%llx", (unsigned long long)VIRT_CLINT_BASE);
     int clint = fb_node(b, soc, name);
     static const uint32_t clint_irqs[4] = { PH_CPU0_INTC, 3, PH_CPU0_INTC, 7 };
-    fb_cells(b, clint, "interrupts-extended", clint_irqs, 4);
-    fb_reg(b, clint, VIRT_CLINT_BASE, VIRT_CLINT_SIZE);
     fb_strlist(b, clint, "compatible", STRLIST("sifive,clint0\0riscv,clint0"));
+    fb_reg(b, clint, VIRT_CLINT_BASE, VIRT_CLINT_SIZE);
+    fb_cells(b, clint, "interrupts-extended", clint_irqs, 4);
+
+    snprintf(name, sizeof(name), "plic@%llx", (unsigned long long)VIRT_PLIC_BASE);
+    int plic = fb_node(b, soc, name);
+    /* Context 0 = hart 0 M-mode external (11), context 1 = S-mode external (9). */
+    static const uint32_t plic_irqs[4] = { PH_CPU0_INTC, 11, PH_CPU0_INTC, 9 };
+    fb_u32(b, plic, "#interrupt-cells", 1);
+    fb_u32(b, plic, "#address-cells", 0);
+    fb_strlist(b, plic, "compatible", STRLIST("sifive,plic-1.0.0\0riscv,plic0"));
+    fb_empty(b, plic, "interrupt-controller");
+    fb_cells(b, plic, "interrupts-extended", plic_irqs, 4);
+    fb_reg(b, plic, VIRT_PLIC_BASE, VIRT_PLIC_SIZE);
+    fb_u32(b, plic, "riscv,ndev", 96);
+    fb_u32(b, plic, "phandle", PH_PLIC);
+
+    for (int i = 0; i < VIRT_VIRTIO_COUNT; i++) {
+        uint64_t base = VIRT_VIRTIO_BASE + (uint64_t)i * VIRT_VIRTIO_SIZE;
+        snprintf(name, sizeof(name), "virtio_mmio@%llx", (unsigned long long)base);
+        int v = fb_node(b, soc, name);
+        fb_str(b, v, "compatible", "virtio,mmio");
+        fb_reg(b, v, base, VIRT_VIRTIO_SIZE);
+        fb_u32(b, v, "interrupt-parent", PH_PLIC);
+        fb_u32(b, v, "interrupts", VIRT_VIRTIO_IRQ + (uint32_t)i);
+    }
+
+    build_pcie(b, soc, ram_size);
+
+    snprintf(name, sizeof(name), "test@%llx", (unsigned long long)VIRT_TEST_BASE);
+    int test = fb_node(b, soc, name);
+    fb_strlist(b, test, "compatible", STRLIST("sifive,test1\0sifive,test0\0syscon"));
+    fb_reg(b, test, VIRT_TEST_BASE, VIRT_TEST_SIZE);
+    fb_u32(b, test, "phandle", PH_TEST);
+
+    snprintf(name, sizeof(name), "serial@%llx", (unsigned long long)VIRT_UART0_BASE);
+    int uart = fb_node(b, soc, name);
+    fb_str(b, uart, "compatible", "ns16550a");
+    fb_reg(b, uart, VIRT_UART0_BASE, VIRT_UART0_SIZE);
+    fb_u32(b, uart, "clock-frequency", VIRT_UART_CLOCK);
+    fb_u32(b, uart, "interrupt-parent", PH_PLIC);
+    fb_u32(b, uart, "interrupts", VIRT_UART0_IRQ);
+
+    snprintf(name, sizeof(name), "rtc@%llx", (unsigned long long)VIRT_RTC_BASE);
+    int rtc = fb_node(b, soc, name);
+    fb_str(b, rtc, "compatible", "google,goldfish-rtc");
+    fb_reg(b, rtc, VIRT_RTC_BASE, VIRT_RTC_SIZE);
+    fb_u32(b, rtc, "interrupt-parent", PH_PLIC);
+    fb_u32(b, rtc, "interrupts", VIRT_RTC_IRQ);
+}
+
+/* The SBI PMU event map QEMU 7.2 advertises for its virt CPU (see QEMU's
+ * riscv_pmu_generate_fdt_node): cycles, instructions, and three cache/TLB
+ * events, each countable on the programmable counters 3..31. */
+static void build_pmu(FdtBuilder *b, int root)
+{
+    int pmu = fb_node(b, root, "pmu");
+    static const uint32_t events[20] = {
+        0x00001, 0x00001, 0xfffffff9,   /* cycles: mcycle or 3..31 */
+        0x00002, 0x00002, 0xfffffffc,   /* instructions: minstret or 3..31 */
+        0x10019, 0x10019, 0xfffffff8,   /* DTLB read miss */
+        0x1001b, 0x1001b, 0xfffffff8,   /* DTLB write miss */
+        0x10021, 0x10021, 0xfffffff8,   /* ITLB read miss */
+        0, 0, 0, 0, 0,
+    };
+    fb_str(b, pmu, "compatible", "riscv,pmu");
+    fb_cells(b, pmu, "riscv,event-to-mhpmcounters", events, 20);
 }
 
 void *virt_fdt_build(uint64_t ram_size, Error **errp)
@@ -180,34 +269,72 @@ void *virt_fdt_build(uint64_t ram_size, Error **errp)
     }
     fb_check(&b, fdt_create_empty_tree(b.fdt, FDT_INITIAL_SIZE));
     int root = 0;
-    fb_u32(&b, root, "#address-cells", 2);
-    fb_u32(&b, root, "#size-cells", 2);
-    fb_str(&b, root, "compatible", "riscv-virtio");
     fb_str(&b, root, "model", "riscv-virtio,qemu");
+    fb_str(&b, root, "compatible", "riscv-virtio");
+    fb_u32(&b, root, "#size-cells", 2);
+    fb_u32(&b, root, "#address-cells", 2);
 
-    int chosen = fb_node(&b, root, "chosen");
-    snprintf(name, sizeof(name), "/soc/serial@%llx", (unsigned long long)VIRT_UART0_BASE);
-    fb_str(&b, chosen, "stdout-path", name);
-
-    int off = fb_node(&b, root, "poweroff");
-    fb_u32(&b, off, "value", SIFIVE_TEST_PASS);
-    fb_u32(&b, off, "offset", 0);
-    fb_u32(&b, off, "regmap", PH_TEST);
-    fb_str(&b, off, "compatible", "syscon-poweroff");
-
-    int reboot = fb_node(&b, root, "reboot");
-    fb_u32(&b, reboot, "value", SIFIVE_TEST_RESET);
-    fb_u32(&b, reboot, "offset", 0);
-    fb_u32(&b, reboot, "regmap", PH_TEST);
-    fb_str(&b, reboot, "compatible", "syscon-reboot");
+    /* Nodes in QEMU's creation order (each new node goes first). */
+    build_soc(&b, root, ram_size);
+    build_cpus(&b, root);
 
     snprintf(name, sizeof(name), "memory@%llx", (unsigned long long)VIRT_DRAM_BASE);
     int mem = fb_node(&b, root, name);
-    fb_str(&b, mem, "device_type", "memory");
     fb_reg(&b, mem, VIRT_DRAM_BASE, ram_size);
+    fb_str(&b, mem, "device_type", "memory");
 
-    build_cpus(&b, root);
-    build_soc(&b, root);
+    snprintf(name, sizeof(name), "platform-bus@%llx",
+             (unsigned long long)VIRT_PLATFORM_BUS_BASE);
+    int pbus = fb_node(&b, root, name);
+    fb_strlist(&b, pbus, "compatible", STRLIST("qemu,platform\0simple-bus"));
+    fb_u32(&b, pbus, "#size-cells", 1);
+    fb_u32(&b, pbus, "#address-cells", 1);
+    static const uint32_t pbus_ranges[4] = { 0, 0, (uint32_t)VIRT_PLATFORM_BUS_BASE,
+                                             (uint32_t)VIRT_PLATFORM_BUS_SIZE };
+    fb_cells(&b, pbus, "ranges", pbus_ranges, 4);
+    fb_u32(&b, pbus, "interrupt-parent", PH_PLIC);
+
+    int reboot = fb_node(&b, root, "reboot");
+    fb_str(&b, reboot, "compatible", "syscon-reboot");
+    fb_u32(&b, reboot, "regmap", PH_TEST);
+    fb_u32(&b, reboot, "offset", 0);
+    fb_u32(&b, reboot, "value", SIFIVE_TEST_RESET);
+
+    int off = fb_node(&b, root, "poweroff");
+    fb_str(&b, off, "compatible", "syscon-poweroff");
+    fb_u32(&b, off, "regmap", PH_TEST);
+    fb_u32(&b, off, "offset", 0);
+    fb_u32(&b, off, "value", SIFIVE_TEST_PASS);
+
+    int chosen = fb_node(&b, root, "chosen");
+    /* QEMU passes 32 host-random bytes here. rrsim passes 32 fixed ones: the
+     * tree keeps QEMU's size and layout (so firmware relocates it to the same
+     * address), and no host randomness reaches the guest. */
+    uint8_t rng_seed[VIRT_FDT_RNG_SEED_LEN];
+    for (size_t i = 0; i < sizeof(rng_seed); i++) {
+        rng_seed[i] = (uint8_t)(0x72 + 0x9d * i);
+    }
+    fb_strlist(&b, chosen, "rng-seed", (const char *)rng_seed, sizeof(rng_seed));
+    snprintf(name, sizeof(name), "/soc/serial@%llx", (unsigned long long)VIRT_UART0_BASE);
+    fb_str(&b, chosen, "stdout-path", name);
+
+    snprintf(name, sizeof(name), "flash@%llx", (unsigned long long)VIRT_FLASH_BASE);
+    int flash = fb_node(&b, root, name);
+    const uint32_t flash_reg[8] = {
+        0, (uint32_t)VIRT_FLASH_BASE, 0, (uint32_t)VIRT_FLASH_SIZE,
+        0, (uint32_t)(VIRT_FLASH_BASE + VIRT_FLASH_SIZE), 0, (uint32_t)VIRT_FLASH_SIZE,
+    };
+    fb_str(&b, flash, "compatible", "cfi-flash");
+    fb_cells(&b, flash, "reg", flash_reg, 8);
+    fb_u32(&b, flash, "bank-width", 4);
+
+    snprintf(name, sizeof(name), "fw-cfg@%llx", (unsigned long long)VIRT_FW_CFG_BASE);
+    int fwcfg = fb_node(&b, root, name);
+    fb_str(&b, fwcfg, "compatible", "qemu,fw-cfg-mmio");
+    fb_reg(&b, fwcfg, VIRT_FW_CFG_BASE, VIRT_FW_CFG_SIZE);
+    fb_empty(&b, fwcfg, "dma-coherent");
+
+    build_pmu(&b, root);
 
     if (b.err) {
         error_setg(errp, "building the device tree: %s", fdt_strerror(b.err));

@@ -17,6 +17,8 @@
 
 #define VIRT_FDT_ISA "rv64imafdc_zicsr_zifencei"
 #define VIRT_FDT_MMU "riscv,sv48"
+/* Length of /chosen/rng-seed: QEMU's size, with fixed contents (see fdt.c). */
+#define VIRT_FDT_RNG_SEED_LEN 32
 
 /* The tree for one hart and ram_size bytes of DRAM at VIRT_DRAM_BASE. */
 void *virt_fdt_build(uint64_t ram_size, Error **errp);

@@ -26,17 +26,6 @@ MASKS = [
     # arrived, and the key is sent when the host sees the line.
     (r"Hit any key to stop autoboot:.*", "Hit any key to stop autoboot: <countdown>",
      "host time: how far the countdown got before the key arrived"),
-    # The board: QEMU's virt also has CFI flash, virtio-mmio, PCIe, fw_cfg
-    # and a platform bus, which rrsim does not model.  U-Boot counts the
-    # devices it binds, reports the flash, and relocates the device tree,
-    # whose size differs, to a different address.
-    (r"Core: +\d+ devices, \d+ uclasses, (.*)", r"Core:  <n> devices, <n> uclasses, \1",
-     "board: QEMU has flash, virtio-mmio, PCIe, fw_cfg nodes rrsim lacks"),
-    (r"Flash: .*", None, "board: QEMU's CFI flash (rrsim has none)"),
-    (r"Working FDT set to [0-9a-f]+", "Working FDT set to <addr>",
-     "board: device tree size, hence its relocated address"),
-    (r"(fdt_addr|fdtaddr|fdtcontroladdr)=[0-9a-f]+", r"\1=<addr>",
-     "board: device tree address (see above)"),
 ]
 
 

@@ -62,7 +62,13 @@ static void test_tree_contents(void **state)
     assert_string_equal(fdt_getprop(fdt, cpu, "riscv,isa", NULL), "rv64imafdc_zicsr_zifencei");
     int chosen = fdt_path_offset(fdt, "/chosen");
     assert_string_equal(fdt_getprop(fdt, chosen, "stdout-path", NULL), "/soc/serial@10000000");
-    assert_null(fdt_getprop(fdt, chosen, "rng-seed", NULL));   /* nothing nondeterministic */
+    /* QEMU's size for rng-seed, but fixed contents: identical in every run. */
+    int seedlen = 0;
+    const uint8_t *seed = fdt_getprop(fdt, chosen, "rng-seed", &seedlen);
+    assert_non_null(seed);
+    assert_int_equal(seedlen, VIRT_FDT_RNG_SEED_LEN);
+    assert_int_equal(seed[0], 0x72);
+    assert_int_equal(seed[1], (uint8_t)(0x72 + 0x9d));
 
     int mem = fdt_path_offset(fdt, "/memory@80000000");
     int len;
@@ -70,6 +76,67 @@ static void test_tree_contents(void **state)
     assert_int_equal(len, 16);
     assert_int_equal(fdt32_to_cpu(reg[1]), 0x80000000);
     assert_int_equal(fdt32_to_cpu(reg[3]), 256u << 20);
+    free(fdt);
+}
+
+/* The nodes for QEMU's virt devices that carry nothing here, with QEMU 7.2's
+ * properties, and the node order QEMU produces. */
+static void test_qemu_board_nodes(void **state)
+{
+    void *fdt = virt_fdt_build(128ull << 20, NULL);
+    assert_non_null(fdt);
+    int len;
+
+    /* Eight virtio-mmio slots, PLIC sources 1..8, listed from the highest. */
+    int soc = fdt_path_offset(fdt, "/soc");
+    int first = fdt_first_subnode(fdt, soc);
+    assert_string_equal(fdt_get_name(fdt, first, NULL), "rtc@101000");
+    for (int i = 0; i < 8; i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "/soc/virtio_mmio@%x", 0x10001000 + i * 0x1000);
+        assert_compat(fdt, path, "virtio,mmio");
+        assert_int_equal(prop_u32(fdt, path, "interrupts"), 1 + i);
+    }
+    int v8 = fdt_path_offset(fdt, "/soc/virtio_mmio@10008000");
+    assert_string_equal(fdt_get_name(fdt, fdt_next_subnode(fdt, v8), NULL),
+                        "virtio_mmio@10007000");
+
+    /* PCIe: ECAM, the three windows, 256 buses, the INTx swizzle. */
+    assert_compat(fdt, "/soc/pci@30000000", "pci-host-ecam-generic");
+    assert_int_equal(prop_u32(fdt, "/soc/pci@30000000", "#address-cells"), 3);
+    int pci = fdt_path_offset(fdt, "/soc/pci@30000000");
+    const fdt32_t *p = fdt_getprop(fdt, pci, "bus-range", &len);
+    assert_int_equal(len, 8);
+    assert_int_equal(fdt32_to_cpu(p[1]), 0xff);
+    p = fdt_getprop(fdt, pci, "ranges", &len);
+    assert_int_equal(len, 21 * 4);
+    assert_int_equal(fdt32_to_cpu(p[4]), 0x3000000);     /* I/O at 0x3000000 */
+    assert_int_equal(fdt32_to_cpu(p[7 + 2]), 0x40000000); /* 32-bit window */
+    assert_int_equal(fdt32_to_cpu(p[14 + 3]), 0x4);       /* 64-bit window at 16 GiB */
+    p = fdt_getprop(fdt, pci, "interrupt-map", &len);
+    assert_int_equal(len, 96 * 4);
+    /* slot 1 pin INTA -> 0x21; slot 3 pin INTD -> 0x22 */
+    assert_int_equal(fdt32_to_cpu(p[4 * 6 + 5]), 0x21);
+    assert_int_equal(fdt32_to_cpu(p[15 * 6 + 5]), 0x22);
+    assert_non_null(fdt_getprop(fdt, pci, "dma-coherent", NULL));
+
+    /* The high window moves above large RAM, aligned to its size. */
+    void *big = virt_fdt_build(16ull << 30, NULL);
+    p = fdt_getprop(big, fdt_path_offset(big, "/soc/pci@30000000"), "ranges", &len);
+    assert_int_equal(fdt32_to_cpu(p[14 + 3]), 0x8);
+    free(big);
+
+    /* Two 32 MiB flash banks, fw_cfg, platform bus, PMU. */
+    assert_compat(fdt, "/flash@20000000", "cfi-flash");
+    assert_int_equal(prop_u32(fdt, "/flash@20000000", "bank-width"), 4);
+    p = fdt_getprop(fdt, fdt_path_offset(fdt, "/flash@20000000"), "reg", &len);
+    assert_int_equal(len, 32);
+    assert_int_equal(fdt32_to_cpu(p[5]), 0x22000000);
+    assert_int_equal(fdt32_to_cpu(p[7]), 0x2000000);
+    assert_compat(fdt, "/fw-cfg@10100000", "qemu,fw-cfg-mmio");
+    assert_compat(fdt, "/platform-bus@4000000", "simple-bus");
+    assert_compat(fdt, "/pmu", "riscv,pmu");
+    assert_string_equal(fdt_get_name(fdt, fdt_first_subnode(fdt, 0), NULL), "pmu");
     free(fdt);
 }
 
@@ -118,6 +185,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tree_contents),
+        cmocka_unit_test(test_qemu_board_nodes),
         cmocka_unit_test(test_chosen_and_dump_and_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
