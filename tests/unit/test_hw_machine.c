@@ -22,27 +22,16 @@ static const uint32_t guest[] = {
 #define ENTRY_HANG  0x80000028ull
 #define ENTRY_TIMER 0x80000030ull
 
-typedef struct Fixture {
-    char elf[256], out[256], serial[300];
-} Fixture;
+typedef TestMachineFiles Fixture;
 
 static int setup(void **state)
 {
-    Fixture *f = calloc(1, sizeof(*f));
-    test_tmp_path(f->elf, sizeof(f->elf), "guest.elf");
-    test_tmp_path(f->out, sizeof(f->out), "serial.out");
-    snprintf(f->serial, sizeof(f->serial), "file:%s", f->out);
-    *state = f;
-    return 0;
+    return test_machine_files_setup(state, "");
 }
 
 static int teardown(void **state)
 {
-    Fixture *f = *state;
-    unlink(f->elf);
-    unlink(f->out);
-    free(f);
-    return 0;
+    return test_machine_files_teardown(state);
 }
 
 static Machine *boot(Fixture *f, uint64_t entry, Error **errp)

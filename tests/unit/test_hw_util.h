@@ -165,4 +165,33 @@ static inline void test_tmp_path(char *buf, size_t n, const char *name)
     snprintf(buf, n, "%s/rrsim-test-%d-%s", dir ? dir : "/tmp", (int)getpid(), name);
 }
 
+/* Scratch files for a test that boots a whole machine: the guest ELF it
+ * writes, and the file its serial port writes to ("file:<out>"). Used as a
+ * cmocka fixture through test_machine_files_setup/_teardown. */
+typedef struct TestMachineFiles {
+    char elf[256], out[256], serial[300];
+} TestMachineFiles;
+
+static inline int test_machine_files_setup(void **state, const char *prefix)
+{
+    TestMachineFiles *f = calloc(1, sizeof(*f));
+    char name[64];
+    snprintf(name, sizeof(name), "%sguest.elf", prefix);
+    test_tmp_path(f->elf, sizeof(f->elf), name);
+    snprintf(name, sizeof(name), "%sserial.out", prefix);
+    test_tmp_path(f->out, sizeof(f->out), name);
+    snprintf(f->serial, sizeof(f->serial), "file:%s", f->out);
+    *state = f;
+    return 0;
+}
+
+static inline int test_machine_files_teardown(void **state)
+{
+    TestMachineFiles *f = *state;
+    unlink(f->elf);
+    unlink(f->out);
+    free(f);
+    return 0;
+}
+
 #endif

@@ -12,27 +12,16 @@
 #define DATA       (ENTRY + 0x1000)
 #define BOOT_STEPS 6                /* reset vector instructions before ENTRY */
 
-typedef struct Fixture {
-    char elf[256], out[256], serial[300];
-} Fixture;
+typedef TestMachineFiles Fixture;
 
 static int setup(void **state)
 {
-    Fixture *f = calloc(1, sizeof(*f));
-    test_tmp_path(f->elf, sizeof(f->elf), "debug_guest.elf");
-    test_tmp_path(f->out, sizeof(f->out), "debug_serial.out");
-    snprintf(f->serial, sizeof(f->serial), "file:%s", f->out);
-    *state = f;
-    return 0;
+    return test_machine_files_setup(state, "debug_");
 }
 
 static int teardown(void **state)
 {
-    Fixture *f = *state;
-    unlink(f->elf);
-    unlink(f->out);
-    free(f);
-    return 0;
+    return test_machine_files_teardown(state);
 }
 
 static Machine *boot(Fixture *f)
