@@ -9,29 +9,19 @@ ELF=$2
 [ -r "$ELF" ] || { echo "$ELF not built (no RISC-V cross compiler?): skipped"; exit 77; }
 command -v gdb-multiarch >/dev/null || { echo "gdb-multiarch not installed: skipped"; exit 77; }
 here=$(dirname "$0")
+. "$here/gdb_lib.sh"
 tmp=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 fail=0
 FAIL() { echo "FAIL: $*"; fail=1; }
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(gdb_free_port)
 "$RRSIM" -bios none -kernel "$ELF" -serial file:"$tmp/run.out" -S \
     -gdb tcp:127.0.0.1:"$port" </dev/null 2>"$tmp/run.err" &
 pid=$!
-hexport=$(printf '%04X' "$port")
-for i in $(seq 100); do
-    grep -q ":$hexport 00000000:0000 0A" /proc/net/tcp 2>/dev/null && break
-    sleep 0.1
-done
-{
-    echo "set architecture riscv:rv64"
-    echo "set pagination off"
-    echo "set confirm off"
-    echo "target remote 127.0.0.1:$port"
-    cat "$here/gdb_forward.gdb"
-} >"$tmp/cmds.gdb"
-timeout 60 gdb-multiarch -batch -nx -x "$tmp/cmds.gdb" "$ELF" >"$tmp/gdb.out" 2>&1
+gdb_wait_listening "$port"
+gdb_batch "$port" "$here/gdb_forward.gdb" "$ELF" "$tmp/gdb.out"
 wait $pid
 status=$?
 pid=

@@ -13,6 +13,7 @@ ELF=$2
 [ -r "$ELF" ] || { echo "$ELF not built (no RISC-V cross compiler?): skipped"; exit 77; }
 command -v gdb-multiarch >/dev/null || { echo "gdb-multiarch not installed: skipped"; exit 77; }
 here=$(dirname "$0")
+. "$here/gdb_lib.sh"
 tmp=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -23,26 +24,13 @@ FAIL() { echo "FAIL: $*"; fail=1; }
     -icount shift=0,rr=record,rrfile="$tmp/j.rr" </dev/null 2>"$tmp/rec.err" ||
     { cat "$tmp/rec.err"; FAIL "recording failed"; exit 1; }
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(gdb_free_port)
 "$RRSIM" -bios none -kernel "$ELF" -serial file:"$tmp/play.out" -S \
     -gdb tcp:127.0.0.1:"$port" -icount shift=0,rr=replay,rrfile="$tmp/j.rr" \
     </dev/null 2>"$tmp/play.err" &
 pid=$!
-# Wait for the stub to listen (without connecting: a client that leaves
-# detaches the debugger, which lets the machine run).
-hexport=$(printf '%04X' "$port")
-for i in $(seq 100); do
-    grep -q ":$hexport 00000000:0000 0A" /proc/net/tcp 2>/dev/null && break
-    sleep 0.1
-done
-{
-    echo "set architecture riscv:rv64"
-    echo "set pagination off"
-    echo "set confirm off"
-    echo "target remote 127.0.0.1:$port"
-    cat "$here/gdb_reverse.gdb"
-} >"$tmp/cmds.gdb"
-timeout 60 gdb-multiarch -batch -nx -x "$tmp/cmds.gdb" "$ELF" >"$tmp/gdb.out" 2>&1
+gdb_wait_listening "$port"
+gdb_batch "$port" "$here/gdb_reverse.gdb" "$ELF" "$tmp/gdb.out"
 wait $pid
 status=$?
 pid=
