@@ -70,8 +70,7 @@ static bool pmp_entry_locked(const Hart *h, unsigned i)
 
 static void pmp_changed(Hart *h)
 {
-    tlb_flush(h);
-    tb_jc_flush(h);
+    mmu_flush_translations(h);
 }
 
 static uint64_t tvec_legal(uint64_t old, uint64_t v)
@@ -211,8 +210,7 @@ static bool csr_set(Hart *h, unsigned csr, uint64_t v)
         if (mode != SATP_MODE_BARE && mode != SATP_MODE_SV39 && mode != SATP_MODE_SV48)
             return true;    /* unsupported mode: the whole write is ignored (4.1.11) */
         s->satp = v & ((0xfull << 60) | (0xffffull << 44) | ((1ull << 44) - 1));
-        tlb_flush(h);
-        tb_jc_flush(h);
+        mmu_flush_translations(h);
         return true;
     }
     case CSR_MSTATUS: mstatus_write(h, v, MSTATUS_WMASK); return true;

@@ -362,8 +362,7 @@ HANDLER(sfence_vma)
 {
     if (h->s.priv == PRV_U || (h->s.priv == PRV_S && (h->s.mstatus & MSTATUS_TVM)))
         return illegal(h, in);
-    tlb_flush(h);
-    tb_jc_flush(h);
+    mmu_flush_translations(h);
     return hart_end_block(h, in);
 }
 

@@ -282,12 +282,16 @@ void hart_reset(Hart *h)
 void hart_flush_caches(Hart *h)
 {
     tb_flush(h);
-    tlb_flush(h);
+    mmu_flush_translations(h);
 }
 
 void hart_invalidate_phys(Hart *h, uint64_t paddr, uint64_t len)
 {
-    tb_invalidate_phys(h, paddr, len);
+    bool stop = tb_invalidate_phys(h, paddr, len);
+    /* DMA into page tables: the next access must walk them again. */
+    stop |= mmu_pt_write(h, paddr, len);
+    if (stop && h->running)
+        h->stop = true;
 }
 
 /* ---- registers ---------------------------------------------------------------------- */

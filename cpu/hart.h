@@ -28,8 +28,33 @@
  *    nothing executed; to resume from a breakpoint, the debugger calls
  *    hart_breakpoint_skip_once() first. The skip is debugger state, not
  *    guest state: it is not in hart_vmsd and loading state clears it.
- *  - All architectural state is in HartState and described by hart_vmsd;
- *    caches (TBs, TLB) are rebuilt after a load.
+ *  - All architectural state is in HartState and described by hart_vmsd.
+ *    Everything else the hart keeps is a cache that no guest-visible result
+ *    depends on, so flushing it at any moment (a snapshot load, a debugger
+ *    inserting a watchpoint, a full code buffer) changes nothing the guest
+ *    computes. The caches, and why each is unobservable:
+ *      - Translation blocks (decoded instructions), found by virtual and
+ *        physical pc. A block is a copy of guest memory at translation time;
+ *        every store, AMO, DMA write or debugger write that overlaps it
+ *        invalidates it and ends the executing block, so execution always
+ *        sees current memory (a coherent instruction fetch: FENCE.I is
+ *        honoured but never needed). A block whose last instruction
+ *        straddles into a second page re-checks that page's translation.
+ *      - The jump cache (virtual pc, privilege -> block) and the TLB
+ *        (virtual page -> host pointer, per effective privilege). Both are
+ *        kept coherent with the page tables: pages the walker read PTEs from
+ *        are marked, and any write to them drops all cached translations
+ *        (mmu.c). With satp, PMP, SUM/MXR changes and SFENCE.VMA also
+ *        dropping them, every access translates exactly as a fresh walk
+ *        would, including the A/D updates that walk makes.
+ *      - Block boundaries and chaining: interrupts, budgets, device events
+ *        and debugger stops are all taken at instruction boundaries, and a
+ *        block ends wherever one of them needs it, so where blocks begin
+ *        never shows.
+ *      - Dirty-page bits (sim/memory): read only by snapshots, never by
+ *        the guest.
+ *    Debugger state (breakpoints, watchpoints, the skip below) is not guest
+ *    state either: it is not saved and changes no guest result.
  */
 #ifndef RRSIM_CPU_HART_H
 #define RRSIM_CPU_HART_H

@@ -178,15 +178,17 @@ typedef struct TB {
     uint32_t pad;
 } TB;
 
-/* Translated code on one physical page: its blocks and which halfwords they
- * were decoded from, so stores that miss the code need not invalidate
- * anything. Allocated on the first block of a page, kept until the hart is
+/* A physical page whose stores must be checked: it holds translated code
+ * (its blocks and which halfwords they were decoded from, so stores that
+ * miss the code need not invalidate anything), or page-table entries that
+ * cached translations were derived from (see mmu.c: such a store drops
+ * every cached translation). Allocated on first use, kept until the hart is
  * freed (a flush only empties it), so TLB entries may point at it. */
 #define CP_WORDS (MEM_PAGE_SIZE / 2 / 64)
 typedef struct CodePage {
     TB *tbs;                 /* blocks with code on this page (through page_next) */
     uint32_t ntbs;
-    uint32_t pad;
+    uint32_t pt;             /* 1: on the hart's pt_pages list */
     uint64_t ppage;
     uint64_t bits[CP_WORDS]; /* bit i: halfword i of the page holds translated code */
 } CodePage;
@@ -211,11 +213,12 @@ typedef struct JCEntry {
 
 /* One entry caches a 4 KiB virtual page mapped to RAM/ROM. A tag equals the
  * page's virtual address when that kind of access may use the host pointer;
- * ROM leaves tag_w invalid so stores take the slow path. A RAM page holding
- * translated code gets tag_w = page | TLB_CODE: the inline fast path misses
- * (stores must be checked against the code bitmap), and the slow path's
- * first step recognises the entry and stores directly when the bytes hold
- * no code, without walking page tables or PMP again. */
+ * ROM leaves tag_w invalid so stores take the slow path. A RAM page whose
+ * stores must be checked (CodePage: translated code, or page-table entries)
+ * gets tag_w = page | TLB_CODE: the inline fast path misses, and the slow
+ * path's first step recognises the entry and stores directly when the bytes
+ * hold no code and the page no page-table entries, without walking page
+ * tables or PMP again. */
 #define TLB_CODE 0x800ull    /* never set in an (aligned) address compared to a tag */
 typedef struct TLBEntry {
     uint64_t tag_r, tag_w, tag_x;
@@ -272,6 +275,10 @@ struct Hart {
     CodePage **codemap[MEM_MAX_REGIONS];
     CodePage **cp_all;       /* every code record allocated, for flushes */
     uint32_t cp_count, cp_cap;
+    /* Pages the cached translations (TLB, jump cache) were walked through;
+     * a store to one of them drops those caches (mmu.c). */
+    CodePage **pt_pages;
+    uint32_t pt_count, pt_cap;
     uint64_t tb_translations; /* blocks translated since creation (statistics, tests) */
 
     /* Debugger. */
@@ -331,7 +338,16 @@ bool csr_debug_read(Hart *h, unsigned csr, uint64_t *val);
 bool csr_debug_write(Hart *h, unsigned csr, uint64_t val);
 
 /* mmu.c */
+/* Drop the TLB's entries (and nothing else: the jump cache may still hold
+ * translations, so the page-table pages stay watched). */
 void tlb_flush(Hart *h);
+/* Drop every cached translation: TLB, jump cache, and the page-table page
+ * marks they depended on. */
+void mmu_flush_translations(Hart *h);
+/* A store or DMA changed guest RAM [paddr, paddr+len): if it touched a page
+ * that cached translations were walked through, drop them all. Returns true
+ * when it did (the executing block must end: its next fetch must walk). */
+bool mmu_pt_write(Hart *h, uint64_t paddr, uint64_t len);
 /* Translate vaddr for access by privilege priv (data: dpriv; fetch: priv).
  * On failure returns the exception cause (>=0 never 0 for success) via *cause. */
 bool mmu_translate(Hart *h, uint64_t vaddr, Access acc, int priv, uint64_t *paddr,
@@ -380,8 +396,11 @@ static inline TB *tb_lookup(Hart *h)
         return j->tb;
     return tb_find(h);
 }
-/* The code record of a physical page, or NULL if it never held code. */
+/* The record of a physical page, or NULL if it never had one. */
 CodePage *tb_code_page(Hart *h, uint64_t ppage);
+/* The record of a RAM/ROM page, created on first use; NULL when the page is
+ * not RAM/ROM or memory ran out. */
+CodePage *tb_code_page_get(Hart *h, uint64_t ppage);
 /* Does [off, off+len) of the page (within the page) hold translated code? */
 static inline bool tb_code_overlaps(const CodePage *cp, uint32_t off, uint32_t len)
 {

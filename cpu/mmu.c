@@ -13,7 +13,25 @@
  * A/D bits are set by the walker with an atomic compare-and-swap on the PTE
  * in RAM, as QEMU does (the "Svadu" behaviour); a PTE outside RAM gives an
  * access fault.
+ *
+ * The cached translations (TLB entries, the jump cache of tb.c) are kept
+ * coherent with the page tables, so that no guest-visible result depends on
+ * when they were last flushed. The architecture would allow a hart to go on
+ * using a stale translation, or to skip re-setting an A bit that software
+ * cleared, until SFENCE.VMA; but whether this simulator's caches still held
+ * the entry would then depend on flushes the guest did not ask for (a
+ * snapshot restore, a debugger inserting a watchpoint), and a replay driven
+ * by a debugger would compute something else than the recording. So every
+ * page the walker reads a PTE from is marked (CodePage.pt), stores to marked
+ * pages take the slow path, and a store, AMO or DMA write there drops every
+ * cached translation and ends the block: the hart then behaves exactly as
+ * if it walked the page tables on every access. The walker's own A/D
+ * updates need no flush: they only set bits, and an entry that would need a
+ * walk to set D was never given a write tag.
  */
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "cpu/internal.h"
 
 /* ---- TLB ------------------------------------------------------------- */
@@ -21,6 +39,56 @@
 void tlb_flush(Hart *h)
 {
     memset(h->tlb, 0xff, sizeof(h->tlb));
+}
+
+void mmu_flush_translations(Hart *h)
+{
+    tlb_flush(h);
+    tb_jc_flush(h);
+    for (uint32_t i = 0; i < h->pt_count; i++)
+        h->pt_pages[i]->pt = 0;
+    h->pt_count = 0;
+}
+
+/* The walker read a PTE from page ppage: stores there must come to the slow
+ * path from now on. Memory for the marks is not optional: without it the
+ * caches could not stay coherent, so running out of it aborts. */
+static void pt_mark(Hart *h, uint64_t ppage)
+{
+    CodePage *cp = tb_code_page_get(h, ppage);
+    if (cp && cp->pt)
+        return;
+    if (cp && h->pt_count == h->pt_cap) {
+        uint32_t cap = h->pt_cap ? 2 * h->pt_cap : 64;
+        CodePage **pages = realloc(h->pt_pages, cap * sizeof(*pages));
+        if (pages) {
+            h->pt_pages = pages;
+            h->pt_cap = cap;
+        } else {
+            cp = NULL;
+        }
+    }
+    if (!cp) {
+        fprintf(stderr, "rrsim: out of memory for page-table page marks\n");
+        abort();
+    }
+    cp->pt = 1;
+    h->pt_pages[h->pt_count++] = cp;
+    mmu_code_page_added(h, cp);
+}
+
+bool mmu_pt_write(Hart *h, uint64_t paddr, uint64_t len)
+{
+    if (!h->pt_count || !len)
+        return false;
+    for (uint64_t pg = paddr & PAGE_MASK; pg <= ((paddr + len - 1) & PAGE_MASK); pg += MEM_PAGE_SIZE) {
+        const CodePage *cp = tb_code_page(h, pg);
+        if (cp && cp->pt) {
+            mmu_flush_translations(h);
+            return true;
+        }
+    }
+    return false;
 }
 
 static int mmu_idx(int priv)
@@ -59,7 +127,7 @@ static void tlb_fill(Hart *h, int priv, uint64_t va, uint64_t pa, int ri, Access
         if (r->kind == MEM_RAM) {
             CodePage *cp = tb_code_page(h, ppage);
             e->code = cp;
-            e->tag_w = cp && cp->ntbs ? vpage | TLB_CODE : vpage;
+            e->tag_w = cp && (cp->ntbs || cp->pt) ? vpage | TLB_CODE : vpage;
         }
         break;
     }
@@ -211,6 +279,8 @@ bool mmu_translate(Hart *h, uint64_t va, Access acc, int priv, uint64_t *pa,
         }
         const MemRegion *r = &h->as->regions[ri];
         uint64_t *ptep = (uint64_t *)(void *)(r->host + (pte_addr - r->base));
+        if (!debug)
+            pt_mark(h, pte_addr & PAGE_MASK);
         pte = __atomic_load_n(ptep, __ATOMIC_RELAXED);
 
         if (!(pte & PTE_V) || (!(pte & PTE_R) && (pte & PTE_W)) || (pte & PTE_RESERVED)) {
@@ -361,7 +431,9 @@ int mmu_store_slow(Hart *h, const Insn *in, uint64_t va, unsigned size, uint64_t
     if (e->tag_w == ((va & (PAGE_MASK | (size - 1))) | TLB_CODE)) {
         CodePage *cp = e->code;
         uint32_t off = (uint32_t)(va & (MEM_PAGE_SIZE - 1));
-        if (!cp->ntbs) {
+        if (cp->pt) {
+            goto full;
+        } else if (!cp->ntbs) {
             e->tag_w = va & PAGE_MASK;      /* the code is gone: plain RAM again */
         } else if (tb_code_overlaps(cp, off, size)) {
             goto full;
@@ -381,7 +453,9 @@ full:
     if (ri >= 0) {
         if (ram_store(h, ri, pa, size, val))
             h->stop = true;
-        if (pmp_page_uniform(h, pa & PAGE_MASK, h->dpriv))
+        if (mmu_pt_write(h, pa, size))
+            h->stop = true;     /* the translation just used may be stale: no fill */
+        else if (pmp_page_uniform(h, pa & PAGE_MASK, h->dpriv))
             tlb_fill(h, h->dpriv, va, pa, ri, ACC_WRITE);
     } else {
         hart_sync_icount(h, in);
@@ -415,6 +489,8 @@ int mmu_amo_prepare(Hart *h, const Insn *in, uint64_t va, unsigned size, bool is
         t->mmio = false;
         if (!is_lr) {
             if (tb_invalidate_phys(h, pa, size))
+                h->stop = true;
+            if (mmu_pt_write(h, pa, size))
                 h->stop = true;
             mem_ram_mark_dirty(r, pa - r->base);
         }
@@ -459,8 +535,8 @@ bool mmu_fetch_page(Hart *h, uint64_t va, const uint8_t **host, uint64_t *ppage,
     return true;
 }
 
-/* The translator put the first block on page cp->ppage: stores to it must
- * come here to be checked against the code bitmap. */
+/* Page cp->ppage got its first block, or became a page-table page: stores
+ * to it must come here to be checked. */
 void mmu_code_page_added(Hart *h, CodePage *cp)
 {
     for (int m = 0; m < MMU_COUNT; m++) {
@@ -488,6 +564,7 @@ bool mmu_debug_access(Hart *h, uint64_t va, void *buf, size_t len, bool write)
             if (!mem_copy_to(h->as, pa, p, chunk, false))
                 return false;
             tb_invalidate_phys(h, pa, chunk);
+            mmu_pt_write(h, pa, chunk);
         } else if (!mem_copy_from(h->as, pa, p, chunk)) {
             return false;
         }

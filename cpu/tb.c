@@ -37,6 +37,7 @@ void tb_free_all(Hart *h)
     for (uint32_t i = 0; i < h->cp_count; i++)
         free(h->cp_all[i]);
     free(h->cp_all);
+    free(h->pt_pages);
     for (int i = 0; i < MEM_MAX_REGIONS; i++)
         free(h->codemap[i]);
 }
@@ -89,7 +90,7 @@ CodePage *tb_code_page(Hart *h, uint64_t ppage)
     return slot ? *slot : NULL;
 }
 
-static CodePage *code_page_get(Hart *h, uint64_t ppage)
+CodePage *tb_code_page_get(Hart *h, uint64_t ppage)
 {
     CodePage **slot = codemap_slot(h, ppage, true);
     if (!slot)
@@ -140,7 +141,7 @@ static inline int tb_slot(const TB *tb, uint64_t ppage)
 
 static void code_page_link(Hart *h, uint64_t ppage, TB *tb)
 {
-    CodePage *cp = code_page_get(h, ppage);
+    CodePage *cp = tb_code_page_get(h, ppage);
     int slot = tb_slot(tb, ppage);
     uint32_t lo, hi;
     if (!cp)

@@ -259,6 +259,80 @@ static void test_sfence_and_remap(void **st)
     tm_free(m);
 }
 
+/*
+ * Cached translations must be unobservable: the guest below rewrites its
+ * own page tables without SFENCE.VMA (clears PTE.A with a store and with an
+ * AMO, as Linux's ptep_test_and_clear_young does, then remaps a page), and
+ * what it computes must not depend on when the simulator flushed its
+ * caches. Run it straight, then one step at a time with every cache flushed
+ * before each step: registers and page tables must come out the same, and
+ * equal to what walking the tables on every access gives.
+ */
+#define PA_ALT (TM_RAM_BASE + 0x23000)
+#define ANDI(rd, rs1, imm) enc_i((imm), (rs1), 7, (rd), 0x13)
+#define AMOAND_D(rd, rs1, rs2) enc_r(0x0c << 2, (rs2), (rs1), 3, (rd), 0x2f)
+
+static TestMachine *pt_rewrite_guest(unsigned *steps)
+{
+    TestMachine *m = setup();
+    build_tables(m);
+    allow_all_pmp(m);
+    tm_w64(m, PT_L0 + 5 * 8, pte(PT_L0, V | R | W | A | D));   /* VA 0x5000: the L0 table */
+    tm_w64(m, PA_DATA, 0x1111);
+    tm_w64(m, PA_ALT, 0x2222);
+    Asm c = { m, PA_CODE };
+    emit(&c, LUI(5, 2));            /* x5 = VA of the data page */
+    emit(&c, LUI(9, 5));            /* x9 = VA of the L0 table */
+    emit(&c, LD(6, 5, 0));          /* walk: A set on L0[2] */
+    emit(&c, LD(7, 9, 16));
+    emit(&c, ANDI(7, 7, -65));      /* clear A with a plain store */
+    emit(&c, SD(7, 9, 16));
+    emit(&c, LD(6, 5, 0));          /* must walk again and set A again */
+    emit(&c, LD(20, 9, 16));
+    emit(&c, ADDI(10, 0, -65));
+    emit(&c, ADDI(11, 9, 16));
+    emit(&c, AMOAND_D(0, 11, 10));  /* clear A with an AMO */
+    emit(&c, LD(21, 5, 0));
+    emit(&c, LD(22, 9, 16));
+    asm_li(&c, 12, pte(PA_ALT, V | R | W | A | D));
+    emit(&c, SD(12, 9, 16));        /* remap the data page, no fence */
+    emit(&c, LD(23, 5, 0));         /* reads the new page */
+    emit(&c, EBREAK);
+    *steps = (unsigned)((c.pc - PA_CODE) / 4);
+    enter_s(m, 0x1000);
+    return m;
+}
+
+static void test_translations_coherent_with_page_tables(void **st)
+{
+    (void)st;
+    unsigned n;
+    uint64_t ex, a[32], b[32];
+    TestMachine *m1 = pt_rewrite_guest(&n), *m2 = pt_rewrite_guest(&n);
+
+    hart_run(m1->h, n + 1, &ex);     /* + the mret that enters S mode */
+    assert_int_equal(tm_csr(m1, MCAUSE), 3);
+    for (unsigned i = 0; i <= n; i++) {
+        hart_flush_caches(m2->h);
+        hart_run(m2->h, 1, &ex);
+    }
+    assert_int_equal(tm_csr(m2, MCAUSE), 3);
+
+    assert_int_equal(hart_get_xreg(m1->h, 20) & A, A);   /* re-set after the store */
+    assert_int_equal(hart_get_xreg(m1->h, 22) & A, A);   /* re-set after the AMO */
+    assert_int_equal(hart_get_xreg(m1->h, 21), 0x1111);
+    assert_int_equal(hart_get_xreg(m1->h, 23), 0x2222);  /* the remap is seen */
+    for (int r = 0; r < 32; r++) {
+        a[r] = hart_get_xreg(m1->h, r);
+        b[r] = hart_get_xreg(m2->h, r);
+    }
+    assert_memory_equal(a, b, sizeof(a));
+    for (unsigned i = 0; i < 8; i++)
+        assert_int_equal(tm_r64(m1, PT_L0 + i * 8), tm_r64(m2, PT_L0 + i * 8));
+    tm_free(m1);
+    tm_free(m2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -268,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_pmp_user),
         cmocka_unit_test(test_pmp_walker),
         cmocka_unit_test(test_sfence_and_remap),
+        cmocka_unit_test(test_translations_coherent_with_page_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
