@@ -188,9 +188,10 @@ typedef struct TB {
 typedef struct CodePage {
     TB *tbs;                 /* blocks with code on this page (through page_next) */
     uint32_t ntbs;
-    uint32_t pt;             /* 1: on the hart's pt_pages list */
+    uint32_t pt;             /* 1: on the hart's pt_pages list (ptes not all 0) */
     uint64_t ppage;
     uint64_t bits[CP_WORDS]; /* bit i: halfword i of the page holds translated code */
+    uint64_t ptes[MEM_PAGE_SIZE / 8 / 64]; /* bit i: cached translations read PTE i */
 } CodePage;
 
 #define TB_POOL_SIZE  (1u << 15)

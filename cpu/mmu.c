@@ -22,9 +22,9 @@
  * the entry would then depend on flushes the guest did not ask for (a
  * snapshot restore, a debugger inserting a watchpoint), and a replay driven
  * by a debugger would compute something else than the recording. So every
- * page the walker reads a PTE from is marked (CodePage.pt), stores to marked
- * pages take the slow path, and a store, AMO or DMA write there drops every
- * cached translation and ends the block: the hart then behaves exactly as
+ * PTE the walker reads is marked (CodePage.ptes), stores to pages with marks
+ * take the slow path, and a store, AMO or DMA write to a marked PTE drops
+ * every cached translation and its marks, and ends the block: the hart then behaves exactly as
  * if it walked the page tables on every access. The walker's own A/D
  * updates need no flush: they only set bits, and an entry that would need a
  * walk to set D was never given a write tag.
@@ -45,19 +45,26 @@ void mmu_flush_translations(Hart *h)
 {
     tlb_flush(h);
     tb_jc_flush(h);
-    for (uint32_t i = 0; i < h->pt_count; i++)
-        h->pt_pages[i]->pt = 0;
+    for (uint32_t i = 0; i < h->pt_count; i++) {
+        CodePage *cp = h->pt_pages[i];
+        cp->pt = 0;
+        memset(cp->ptes, 0, sizeof(cp->ptes));
+    }
     h->pt_count = 0;
 }
 
-/* The walker read a PTE from page ppage: stores there must come to the slow
- * path from now on. Memory for the marks is not optional: without it the
- * caches could not stay coherent, so running out of it aborts. */
-static void pt_mark(Hart *h, uint64_t ppage)
+/* The walker read the PTE at pte_addr: stores to it must drop the cached
+ * translations, and stores to its page must come to the slow path to be
+ * checked. Memory for the marks is not optional: without it the caches
+ * could not stay coherent, so running out of it aborts. */
+static void pt_mark(Hart *h, uint64_t pte_addr)
 {
-    CodePage *cp = tb_code_page_get(h, ppage);
-    if (cp && cp->pt)
+    uint32_t i = (uint32_t)(pte_addr & (MEM_PAGE_SIZE - 1)) >> 3;
+    CodePage *cp = tb_code_page_get(h, pte_addr & PAGE_MASK);
+    if (cp && cp->pt) {
+        cp->ptes[i >> 6] |= 1ull << (i & 63);
         return;
+    }
     if (cp && h->pt_count == h->pt_cap) {
         uint32_t cap = h->pt_cap ? 2 * h->pt_cap : 64;
         CodePage **pages = realloc(h->pt_pages, cap * sizeof(*pages));
@@ -69,24 +76,38 @@ static void pt_mark(Hart *h, uint64_t ppage)
         }
     }
     if (!cp) {
-        fprintf(stderr, "rrsim: out of memory for page-table page marks\n");
+        fprintf(stderr, "rrsim: out of memory for page-table marks\n");
         abort();
     }
     cp->pt = 1;
+    cp->ptes[i >> 6] |= 1ull << (i & 63);
     h->pt_pages[h->pt_count++] = cp;
     mmu_code_page_added(h, cp);
+}
+
+/* Does [off, off+len) of the page overlap a PTE cached translations read? */
+static bool pt_overlaps(const CodePage *cp, uint32_t off, uint32_t len)
+{
+    for (uint32_t i = off >> 3; i <= (off + len - 1) >> 3; i++)
+        if (cp->ptes[i >> 6] & (1ull << (i & 63)))
+            return true;
+    return false;
 }
 
 bool mmu_pt_write(Hart *h, uint64_t paddr, uint64_t len)
 {
     if (!h->pt_count || !len)
         return false;
-    for (uint64_t pg = paddr & PAGE_MASK; pg <= ((paddr + len - 1) & PAGE_MASK); pg += MEM_PAGE_SIZE) {
-        const CodePage *cp = tb_code_page(h, pg);
-        if (cp && cp->pt) {
+    while (len) {
+        uint32_t off = (uint32_t)(paddr & (MEM_PAGE_SIZE - 1));
+        uint64_t chunk = MEM_PAGE_SIZE - off < len ? MEM_PAGE_SIZE - off : len;
+        const CodePage *cp = tb_code_page(h, paddr & PAGE_MASK);
+        if (cp && cp->pt && pt_overlaps(cp, off, (uint32_t)chunk)) {
             mmu_flush_translations(h);
             return true;
         }
+        paddr += chunk;
+        len -= chunk;
     }
     return false;
 }
@@ -280,7 +301,7 @@ bool mmu_translate(Hart *h, uint64_t va, Access acc, int priv, uint64_t *pa,
         const MemRegion *r = &h->as->regions[ri];
         uint64_t *ptep = (uint64_t *)(void *)(r->host + (pte_addr - r->base));
         if (!debug)
-            pt_mark(h, pte_addr & PAGE_MASK);
+            pt_mark(h, pte_addr);
         pte = __atomic_load_n(ptep, __ATOMIC_RELAXED);
 
         if (!(pte & PTE_V) || (!(pte & PTE_R) && (pte & PTE_W)) || (pte & PTE_RESERVED)) {
@@ -425,19 +446,17 @@ int mmu_store_slow(Hart *h, const Insn *in, uint64_t va, unsigned size, uint64_t
     int ri;
     TLBEntry *e = &h->dtlb[(va >> MEM_PAGE_BITS) & (TLB_SIZE - 1)];
 
-    /* A RAM page that also holds code: the entry's translation and PMP
-     * decision are as good as a plain write tag's; only the code bytes need
-     * the full path below. */
+    /* A RAM page that also holds code or PTEs: the entry's translation and
+     * PMP decision are as good as a plain write tag's; only the code bytes
+     * and the PTEs cached translations read need the full path below. */
     if (e->tag_w == ((va & (PAGE_MASK | (size - 1))) | TLB_CODE)) {
         CodePage *cp = e->code;
         uint32_t off = (uint32_t)(va & (MEM_PAGE_SIZE - 1));
-        if (cp->pt) {
+        if (!cp->ntbs && !cp->pt)
+            e->tag_w = va & PAGE_MASK;      /* nothing to check any more: plain RAM */
+        else if ((cp->ntbs && tb_code_overlaps(cp, off, size)) ||
+                 (cp->pt && pt_overlaps(cp, off, size)))
             goto full;
-        } else if (!cp->ntbs) {
-            e->tag_w = va & PAGE_MASK;      /* the code is gone: plain RAM again */
-        } else if (tb_code_overlaps(cp, off, size)) {
-            goto full;
-        }
         host_store((uint8_t *)(uintptr_t)(va + e->addend), size, val);
         *e->dirty_word |= e->dirty_bit;
         return 0;
