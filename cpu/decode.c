@@ -23,7 +23,7 @@ const uint8_t insn_kind[OP_COUNT] = {
 #undef INSN
 };
 
-const uint8_t insn_flags[OP_COUNT] = {
+const uint32_t insn_flags[OP_COUNT] = {
 #define INSN(name, kind, flags) [OP_##name] = flags,
 #include "cpu/insn.def"
 #undef INSN
@@ -158,16 +158,31 @@ static void decode32(uint32_t r, DecodedInsn *d)
         return;
     }
     case 0x13: {
-        unsigned sh = bits(r, 25, 20), f6 = bits(r, 31, 26);
+        unsigned sh = bits(r, 25, 20), f6 = bits(r, 31, 26), f12 = bits(r, 31, 20);
         switch (f3) {
         case 0: set(d, OP_addi, rd, rs1, 0, imm_i); return;
-        case 1: if (f6 == 0) set(d, OP_slli, rd, rs1, 0, sh); return;
+        case 1:
+            if (f6 == 0) set(d, OP_slli, rd, rs1, 0, sh);
+            else if (f6 == 0x0a) set(d, OP_bseti, rd, rs1, 0, sh);
+            else if (f6 == 0x12) set(d, OP_bclri, rd, rs1, 0, sh);
+            else if (f6 == 0x1a) set(d, OP_binvi, rd, rs1, 0, sh);
+            else if (f12 == 0x600) set(d, OP_clz, rd, rs1, 0, 0);
+            else if (f12 == 0x601) set(d, OP_ctz, rd, rs1, 0, 0);
+            else if (f12 == 0x602) set(d, OP_cpop, rd, rs1, 0, 0);
+            else if (f12 == 0x604) set(d, OP_sext_b, rd, rs1, 0, 0);
+            else if (f12 == 0x605) set(d, OP_sext_h, rd, rs1, 0, 0);
+            return;
         case 2: set(d, OP_slti, rd, rs1, 0, imm_i); return;
         case 3: set(d, OP_sltiu, rd, rs1, 0, imm_i); return;
         case 4: set(d, OP_xori, rd, rs1, 0, imm_i); return;
         case 5:
             if (f6 == 0) set(d, OP_srli, rd, rs1, 0, sh);
             else if (f6 == 0x10) set(d, OP_srai, rd, rs1, 0, sh);
+            else if (f6 == 0x18) set(d, OP_rori, rd, rs1, 0, sh);
+            else if (f6 == 0x12) set(d, OP_bexti, rd, rs1, 0, sh);
+            else if (f12 == 0x287) set(d, OP_orc_b, rd, rs1, 0, 0);
+            else if (f12 == 0x6b8) set(d, OP_rev8, rd, rs1, 0, 0);
+            else if (f12 == 0x687) set(d, OP_brev8, rd, rs1, 0, 0);
             return;
         case 6: set(d, OP_ori, rd, rs1, 0, imm_i); return;
         case 7: set(d, OP_andi, rd, rs1, 0, imm_i); return;
@@ -175,21 +190,42 @@ static void decode32(uint32_t r, DecodedInsn *d)
         return;
     }
     case 0x1b: {
-        unsigned sh = bits(r, 24, 20);
+        unsigned sh = bits(r, 24, 20), f12 = bits(r, 31, 20);
         if (f3 == 0) set(d, OP_addiw, rd, rs1, 0, imm_i);
         else if (f3 == 1 && f7 == 0) set(d, OP_slliw, rd, rs1, 0, sh);
+        else if (f3 == 1 && bits(r, 31, 26) == 0x02) set(d, OP_slli_uw, rd, rs1, 0, bits(r, 25, 20));
+        else if (f3 == 1 && f12 == 0x600) set(d, OP_clzw, rd, rs1, 0, 0);
+        else if (f3 == 1 && f12 == 0x601) set(d, OP_ctzw, rd, rs1, 0, 0);
+        else if (f3 == 1 && f12 == 0x602) set(d, OP_cpopw, rd, rs1, 0, 0);
         else if (f3 == 5 && f7 == 0) set(d, OP_srliw, rd, rs1, 0, sh);
         else if (f3 == 5 && f7 == 0x20) set(d, OP_sraiw, rd, rs1, 0, sh);
+        else if (f3 == 5 && f7 == 0x30) set(d, OP_roriw, rd, rs1, 0, sh);
         return;
     }
     case 0x33: {
         static const Op base[8] = { OP_add, OP_sll, OP_slt, OP_sltu, OP_xor, OP_srl, OP_or, OP_and };
         static const Op mext[8] = { OP_mul, OP_mulh, OP_mulhsu, OP_mulhu,
                                     OP_div, OP_divu, OP_rem, OP_remu };
+        /* Bit manipulation (Zb*) by funct7, then funct3; unlisted pairs stay illegal. */
+        static const struct { uint8_t f7, f3; Op op; } zb[] = {
+            { 0x20, 7, OP_andn }, { 0x20, 6, OP_orn }, { 0x20, 4, OP_xnor },
+            { 0x05, 4, OP_min }, { 0x05, 5, OP_minu }, { 0x05, 6, OP_max }, { 0x05, 7, OP_maxu },
+            { 0x05, 1, OP_clmul }, { 0x05, 3, OP_clmulh }, { 0x05, 2, OP_clmulr },
+            { 0x30, 1, OP_rol }, { 0x30, 5, OP_ror },
+            { 0x10, 2, OP_sh1add }, { 0x10, 4, OP_sh2add }, { 0x10, 6, OP_sh3add },
+            { 0x24, 1, OP_bclr }, { 0x24, 5, OP_bext }, { 0x34, 1, OP_binv }, { 0x14, 1, OP_bset },
+            { 0x14, 2, OP_xperm4 }, { 0x14, 4, OP_xperm8 },
+            { 0x04, 4, OP_pack }, { 0x04, 7, OP_packh },
+            { 0x07, 5, OP_czero_eqz }, { 0x07, 7, OP_czero_nez },
+        };
         if (f7 == 0) set(d, base[f3], rd, rs1, rs2, 0);
         else if (f7 == 1) set(d, mext[f3], rd, rs1, rs2, 0);
         else if (f7 == 0x20 && f3 == 0) set(d, OP_sub, rd, rs1, rs2, 0);
         else if (f7 == 0x20 && f3 == 5) set(d, OP_sra, rd, rs1, rs2, 0);
+        else
+            for (size_t i = 0; i < sizeof(zb) / sizeof(zb[0]); i++)
+                if (zb[i].f7 == f7 && zb[i].f3 == f3)
+                    set(d, zb[i].op, rd, rs1, rs2, 0);
         return;
     }
     case 0x3b: {
@@ -201,6 +237,14 @@ static void decode32(uint32_t r, DecodedInsn *d)
         else if (f7 == 0x20 && f3 == 0) set(d, OP_subw, rd, rs1, rs2, 0);
         else if (f7 == 0x20 && f3 == 5) set(d, OP_sraw, rd, rs1, rs2, 0);
         else if (f7 == 1) set(d, mw[f3], rd, rs1, rs2, 0);
+        else if (f7 == 0x04 && f3 == 0) set(d, OP_add_uw, rd, rs1, rs2, 0);
+        else if (f7 == 0x10 && f3 == 2) set(d, OP_sh1add_uw, rd, rs1, rs2, 0);
+        else if (f7 == 0x10 && f3 == 4) set(d, OP_sh2add_uw, rd, rs1, rs2, 0);
+        else if (f7 == 0x10 && f3 == 6) set(d, OP_sh3add_uw, rd, rs1, rs2, 0);
+        else if (f7 == 0x30 && f3 == 1) set(d, OP_rolw, rd, rs1, rs2, 0);
+        else if (f7 == 0x30 && f3 == 5) set(d, OP_rorw, rd, rs1, rs2, 0);
+        /* zext.h is packw with rs2 = x0: Zbb has only that form. */
+        else if (f7 == 0x04 && f3 == 4) set(d, rs2 ? OP_packw : OP_zext_h, rd, rs1, rs2, 0);
         return;
     }
     case 0x0f:

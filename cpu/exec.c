@@ -113,6 +113,119 @@ ALU_R(remw, (int32_t)b == 0 ? SX32(a)
             : SX32((int32_t)a % (int32_t)b))
 ALU_R(remuw, (uint32_t)b == 0 ? SX32(a) : SX32((uint32_t)a % (uint32_t)b))
 
+/* ---- bit manipulation (Zba, Zbb, Zbc, Zbs, Zbkb, Zbkc, Zbkx) and Zicond -------- */
+
+static inline uint64_t rol64(uint64_t a, unsigned n) { n &= 63; return n ? (a << n) | (a >> (64 - n)) : a; }
+static inline uint64_t ror64(uint64_t a, unsigned n) { n &= 63; return n ? (a >> n) | (a << (64 - n)) : a; }
+static inline uint32_t ror32(uint32_t a, unsigned n) { n &= 31; return n ? (a >> n) | (a << (32 - n)) : a; }
+
+/* Carry-less product of a and b: bits 0..63 (lo) and 64..127 (hi). */
+static inline void clmul128(uint64_t a, uint64_t b, uint64_t *lo, uint64_t *hi)
+{
+    uint64_t l = 0, h = 0;
+    for (unsigned i = 0; i < 64; i++) {
+        if ((b >> i) & 1) {
+            l ^= a << i;
+            if (i)
+                h ^= a >> (64 - i);
+        }
+    }
+    *lo = l;
+    *hi = h;
+}
+static inline uint64_t clmul_lo(uint64_t a, uint64_t b) { uint64_t l, h; clmul128(a, b, &l, &h); return l; }
+static inline uint64_t clmul_hi(uint64_t a, uint64_t b) { uint64_t l, h; clmul128(a, b, &l, &h); return h; }
+/* clmulr: bits 63..126 of the product (unprivileged spec, Zbc). */
+static inline uint64_t clmul_rev(uint64_t a, uint64_t b)
+{
+    uint64_t l, h;
+    clmul128(a, b, &l, &h);
+    return (h << 1) | (l >> 63);
+}
+
+static inline uint64_t orc_b(uint64_t a)
+{
+    uint64_t r = 0;
+    for (unsigned i = 0; i < 64; i += 8)
+        if ((a >> i) & 0xff)
+            r |= 0xffull << i;
+    return r;
+}
+
+static inline uint64_t brev8(uint64_t a)
+{
+    uint64_t r = 0;
+    for (unsigned i = 0; i < 64; i++)
+        if ((a >> i) & 1)
+            r |= 1ull << ((i & ~7u) | (7 - (i & 7)));
+    return r;
+}
+
+/* xperm: each lane of b (width w bits) selects a lane of a, or 0 when out of range. */
+static inline uint64_t xperm(uint64_t a, uint64_t b, unsigned w)
+{
+    uint64_t r = 0, mask = (1ull << w) - 1;
+    for (unsigned i = 0; i < 64; i += w) {
+        uint64_t idx = (b >> i) & mask;
+        if (idx * w < 64)
+            r |= ((a >> (idx * w)) & mask) << i;
+    }
+    return r;
+}
+
+#define ALU_1(name, expr) HANDLER(name) { uint64_t a = RS1; RD = (expr); return EXEC_NEXT; }
+ALU_R(add_uw, b + (uint32_t)a)
+ALU_R(sh1add, (a << 1) + b)
+ALU_R(sh2add, (a << 2) + b)
+ALU_R(sh3add, (a << 3) + b)
+ALU_R(sh1add_uw, ((uint64_t)(uint32_t)a << 1) + b)
+ALU_R(sh2add_uw, ((uint64_t)(uint32_t)a << 2) + b)
+ALU_R(sh3add_uw, ((uint64_t)(uint32_t)a << 3) + b)
+ALU_I(slli_uw, (uint64_t)(uint32_t)a << imm)
+ALU_R(andn, a & ~b)
+ALU_R(orn, a | ~b)
+ALU_R(xnor, ~(a ^ b))
+ALU_1(clz, a ? (uint64_t)__builtin_clzll(a) : 64)
+ALU_1(clzw, (uint32_t)a ? (uint64_t)__builtin_clz((uint32_t)a) : 32)
+ALU_1(ctz, a ? (uint64_t)__builtin_ctzll(a) : 64)
+ALU_1(ctzw, (uint32_t)a ? (uint64_t)__builtin_ctz((uint32_t)a) : 32)
+ALU_1(cpop, (uint64_t)__builtin_popcountll(a))
+ALU_1(cpopw, (uint64_t)__builtin_popcount((uint32_t)a))
+ALU_R(max, (int64_t)a > (int64_t)b ? a : b)
+ALU_R(maxu, a > b ? a : b)
+ALU_R(min, (int64_t)a < (int64_t)b ? a : b)
+ALU_R(minu, a < b ? a : b)
+ALU_1(sext_b, (uint64_t)(int64_t)(int8_t)a)
+ALU_1(sext_h, (uint64_t)(int64_t)(int16_t)a)
+ALU_1(zext_h, (uint16_t)a)
+ALU_R(rol, rol64(a, (unsigned)b))
+ALU_R(ror, ror64(a, (unsigned)b))
+ALU_I(rori, ror64(a, (unsigned)imm))
+ALU_R(rolw, SX32(ror32((uint32_t)a, 32 - ((unsigned)b & 31))))
+ALU_R(rorw, SX32(ror32((uint32_t)a, (unsigned)b)))
+ALU_I(roriw, SX32(ror32((uint32_t)a, (unsigned)imm)))
+ALU_1(orc_b, orc_b(a))
+ALU_1(rev8, __builtin_bswap64(a))
+ALU_R(clmul, clmul_lo(a, b))
+ALU_R(clmulh, clmul_hi(a, b))
+ALU_R(clmulr, clmul_rev(a, b))
+ALU_R(bclr, a & ~(1ull << (b & 63)))
+ALU_I(bclri, a & ~(1ull << imm))
+ALU_R(bext, (a >> (b & 63)) & 1)
+ALU_I(bexti, (a >> imm) & 1)
+ALU_R(binv, a ^ (1ull << (b & 63)))
+ALU_I(binvi, a ^ (1ull << imm))
+ALU_R(bset, a | (1ull << (b & 63)))
+ALU_I(bseti, a | (1ull << imm))
+ALU_R(pack, (uint32_t)a | (b << 32))
+ALU_R(packh, (a & 0xff) | ((b & 0xff) << 8))
+ALU_R(packw, SX32((a & 0xffff) | ((b & 0xffff) << 16)))
+ALU_1(brev8, brev8(a))
+ALU_R(xperm4, xperm(a, b, 4))
+ALU_R(xperm8, xperm(a, b, 8))
+ALU_R(czero_eqz, b ? a : 0)
+ALU_R(czero_nez, b ? 0 : a)
+
 /* ---- loads and stores ------------------------------------------------------ */
 
 static inline TLBEntry *dtlb(Hart *h, uint64_t va)

@@ -85,8 +85,20 @@ typedef enum HartExit {
     HART_EXIT_WATCHPOINT,  /* a debugger watchpoint was hit (after the access) */
 } HartExit;
 
+/* Optional extensions beyond RV64IMAFDC_Zicsr_Zifencei (HartConfig.ext).
+ * A disabled extension's instructions raise illegal-instruction. */
+#define HART_EXT_ZBA    (1u << 0)
+#define HART_EXT_ZBB    (1u << 1)
+#define HART_EXT_ZBC    (1u << 2)
+#define HART_EXT_ZBS    (1u << 3)
+#define HART_EXT_ZBKB   (1u << 4)
+#define HART_EXT_ZBKC   (1u << 5)
+#define HART_EXT_ZBKX   (1u << 6)
+#define HART_EXT_ZICOND (1u << 7)
+
 typedef struct HartConfig {
     uint64_t hartid;
+    uint32_t ext;            /* HART_EXT_* enabled */
     uint64_t reset_pc;
     /* Source of the `time` CSR and CLINT-style mtime (ticks, not ns). */
     uint64_t (*read_time)(void *opaque);

@@ -34,6 +34,17 @@
 
 enum { K_N, K_X, K_F };
 #define F_END 1
+/* Extension columns of insn.def: the HART_EXT_* bits above bit 8 of the
+ * flags; zero means the base ISA. */
+#define E_SHIFT 8
+#define E_ZBA    (HART_EXT_ZBA << E_SHIFT)
+#define E_ZBB    (HART_EXT_ZBB << E_SHIFT)
+#define E_ZBC    (HART_EXT_ZBC << E_SHIFT)
+#define E_ZBS    (HART_EXT_ZBS << E_SHIFT)
+#define E_ZBKB   (HART_EXT_ZBKB << E_SHIFT)
+#define E_ZBKC   (HART_EXT_ZBKC << E_SHIFT)
+#define E_ZBKX   (HART_EXT_ZBKX << E_SHIFT)
+#define E_ZICOND (HART_EXT_ZICOND << E_SHIFT)
 
 typedef enum Op {
 #define INSN(name, kind, flags) OP_##name,
@@ -44,7 +55,7 @@ typedef enum Op {
 
 extern const char *const insn_names[OP_COUNT];
 extern const uint8_t insn_kind[OP_COUNT];
-extern const uint8_t insn_flags[OP_COUNT];
+extern const uint32_t insn_flags[OP_COUNT];
 
 /* ---- privileged architecture constants (privileged spec 1.12) -------- */
 

@@ -42,8 +42,13 @@ static uint64_t tm_time(void *opaque)
 
 TestMachine *tm_new(void)
 {
+    return tm_new_ext(0);
+}
+
+TestMachine *tm_new_ext(uint32_t ext)
+{
     TestMachine *m = calloc(1, sizeof(*m));
-    HartConfig cfg = { .hartid = 0, .reset_pc = TM_RAM_BASE, .read_time = tm_time };
+    HartConfig cfg = { .hartid = 0, .ext = ext, .reset_pc = TM_RAM_BASE, .read_time = tm_time };
     mem_init(&m->as);
     m->ram = calloc(1, TM_RAM_SIZE);
     if (!mem_map_ram(&m->as, "ram", TM_RAM_BASE, TM_RAM_SIZE, m->ram, false, NULL) ||

@@ -1,5 +1,5 @@
 /* Decoder golden tests: encodings produced by the GNU assembler for every
- * instruction class (RV64IMAFD, Zicsr, Zifencei, compressed), with the
+ * instruction class (RV64IMAFD, Zicsr, Zifencei, compressed, Zb*, Zicond), with the
  * operands the spec defines for them. Compressed forms are checked against
  * their 32-bit expansions. Integer destinations x0 decode as the sink 32. */
 #include <setjmp.h>
@@ -223,6 +223,58 @@ static const Golden golden[] = {
     { 0x0000bfaau, "fsd", 0, 2, 10, 504ll }, /* c.fsdsp fa0, 504(sp) */
     { 0x0000dfaau, "sw", 0, 2, 10, 252ll }, /* c.swsp a0, 252(sp) */
     { 0x0000ffaau, "sd", 0, 2, 10, 504ll }, /* c.sdsp a0, 504(sp) */
+    /* Zba, Zbb, Zbc, Zbs, Zbkb, Zbkc, Zbkx (GNU as 2.40); Zicond through .insn. */
+    { 0x08c5853bu, "add_uw", 10, 11, 12, 0ll }, /* add.uw a0, a1, a2 */
+    { 0x20c5a533u, "sh1add", 10, 11, 12, 0ll }, /* sh1add a0, a1, a2 */
+    { 0x20c5c533u, "sh2add", 10, 11, 12, 0ll }, /* sh2add a0, a1, a2 */
+    { 0x20c5e533u, "sh3add", 10, 11, 12, 0ll }, /* sh3add a0, a1, a2 */
+    { 0x20c5a53bu, "sh1add_uw", 10, 11, 12, 0ll }, /* sh1add.uw a0, a1, a2 */
+    { 0x20c5c53bu, "sh2add_uw", 10, 11, 12, 0ll }, /* sh2add.uw a0, a1, a2 */
+    { 0x20c5e53bu, "sh3add_uw", 10, 11, 12, 0ll }, /* sh3add.uw a0, a1, a2 */
+    { 0x0bf5951bu, "slli_uw", 10, 11, 0, 63ll }, /* slli.uw a0, a1, 63 */
+    { 0x40c5f533u, "andn", 10, 11, 12, 0ll }, /* andn a0, a1, a2 */
+    { 0x40c5e533u, "orn", 10, 11, 12, 0ll }, /* orn a0, a1, a2 */
+    { 0x40c5c533u, "xnor", 10, 11, 12, 0ll }, /* xnor a0, a1, a2 */
+    { 0x60059513u, "clz", 10, 11, 0, 0ll }, /* clz a0, a1 */
+    { 0x6005951bu, "clzw", 10, 11, 0, 0ll }, /* clzw a0, a1 */
+    { 0x60159513u, "ctz", 10, 11, 0, 0ll }, /* ctz a0, a1 */
+    { 0x6015951bu, "ctzw", 10, 11, 0, 0ll }, /* ctzw a0, a1 */
+    { 0x60259513u, "cpop", 10, 11, 0, 0ll }, /* cpop a0, a1 */
+    { 0x6025951bu, "cpopw", 10, 11, 0, 0ll }, /* cpopw a0, a1 */
+    { 0x0ac5e533u, "max", 10, 11, 12, 0ll }, /* max a0, a1, a2 */
+    { 0x0ac5f533u, "maxu", 10, 11, 12, 0ll }, /* maxu a0, a1, a2 */
+    { 0x0ac5c533u, "min", 10, 11, 12, 0ll }, /* min a0, a1, a2 */
+    { 0x0ac5d533u, "minu", 10, 11, 12, 0ll }, /* minu a0, a1, a2 */
+    { 0x60459513u, "sext_b", 10, 11, 0, 0ll }, /* sext.b a0, a1 */
+    { 0x60559513u, "sext_h", 10, 11, 0, 0ll }, /* sext.h a0, a1 */
+    { 0x0805c53bu, "zext_h", 10, 11, 0, 0ll }, /* zext.h a0, a1 */
+    { 0x60c59533u, "rol", 10, 11, 12, 0ll }, /* rol a0, a1, a2 */
+    { 0x60c5953bu, "rolw", 10, 11, 12, 0ll }, /* rolw a0, a1, a2 */
+    { 0x60c5d533u, "ror", 10, 11, 12, 0ll }, /* ror a0, a1, a2 */
+    { 0x63f5d513u, "rori", 10, 11, 0, 63ll }, /* rori a0, a1, 63 */
+    { 0x61f5d51bu, "roriw", 10, 11, 0, 31ll }, /* roriw a0, a1, 31 */
+    { 0x60c5d53bu, "rorw", 10, 11, 12, 0ll }, /* rorw a0, a1, a2 */
+    { 0x2875d513u, "orc_b", 10, 11, 0, 0ll }, /* orc.b a0, a1 */
+    { 0x6b85d513u, "rev8", 10, 11, 0, 0ll }, /* rev8 a0, a1 */
+    { 0x0ac59533u, "clmul", 10, 11, 12, 0ll }, /* clmul a0, a1, a2 */
+    { 0x0ac5b533u, "clmulh", 10, 11, 12, 0ll }, /* clmulh a0, a1, a2 */
+    { 0x0ac5a533u, "clmulr", 10, 11, 12, 0ll }, /* clmulr a0, a1, a2 */
+    { 0x48c59533u, "bclr", 10, 11, 12, 0ll }, /* bclr a0, a1, a2 */
+    { 0x4bf59513u, "bclri", 10, 11, 0, 63ll }, /* bclri a0, a1, 63 */
+    { 0x48c5d533u, "bext", 10, 11, 12, 0ll }, /* bext a0, a1, a2 */
+    { 0x4be5d513u, "bexti", 10, 11, 0, 62ll }, /* bexti a0, a1, 62 */
+    { 0x68c59533u, "binv", 10, 11, 12, 0ll }, /* binv a0, a1, a2 */
+    { 0x68159513u, "binvi", 10, 11, 0, 1ll }, /* binvi a0, a1, 1 */
+    { 0x28c59533u, "bset", 10, 11, 12, 0ll }, /* bset a0, a1, a2 */
+    { 0x2a859513u, "bseti", 10, 11, 0, 40ll }, /* bseti a0, a1, 40 */
+    { 0x08c5c533u, "pack", 10, 11, 12, 0ll }, /* pack a0, a1, a2 */
+    { 0x08c5f533u, "packh", 10, 11, 12, 0ll }, /* packh a0, a1, a2 */
+    { 0x08c5c53bu, "packw", 10, 11, 12, 0ll }, /* packw a0, a1, a2 */
+    { 0x6875d513u, "brev8", 10, 11, 0, 0ll }, /* brev8 a0, a1 */
+    { 0x28c5a533u, "xperm4", 10, 11, 12, 0ll }, /* xperm4 a0, a1, a2 */
+    { 0x28c5c533u, "xperm8", 10, 11, 12, 0ll }, /* xperm8 a0, a1, a2 */
+    { 0x0ec5d533u, "czero_eqz", 10, 11, 12, 0ll }, /* czero.eqz a0, a1, a2 (.insn) */
+    { 0x0ec5f533u, "czero_nez", 10, 11, 12, 0ll }, /* czero.nez a0, a1, a2 (.insn) */
 };
 
 static void test_golden(void **st)
@@ -289,6 +341,11 @@ static void test_illegal(void **st)
         0x00002063u,    /* branch funct3 2 */
         0x0000105bu,    /* unknown major opcode */
         0x30300073u,    /* mret-like with a bad funct */
+        0x0ac5853bu,    /* OP-32 funct7 5 (no W form of min/max/clmul) */
+        0x60359513u,    /* OP-IMM funct12 0x603 (between cpop and sext.b) */
+        0x6035951bu,    /* OP-IMM-32 funct12 0x603 */
+        0x2a85951bu,    /* bseti.w does not exist */
+        0x0ec59533u,    /* OP funct7 7 funct3 1 (only 5 and 7 are Zicond) */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         DecodedInsn d;
