@@ -333,6 +333,30 @@ static void test_translations_coherent_with_page_tables(void **st)
     tm_free(m2);
 }
 
+/* A misaligned store whose second page faults writes nothing at all, and
+ * reports the first address of the faulting part. */
+static void test_misaligned_store_across_pages(void **st)
+{
+    (void)st;
+    TestMachine *m = setup();
+    build_tables(m);
+    allow_all_pmp(m);
+    tm_w64(m, PA_DATA + 0xff8, 0x1111111111111111ull);
+    Asm c = { m, PA_CODE };
+    emit(&c, LUI(5, 3));
+    emit(&c, ADDI(5, 5, -4));       /* x5 = 0x2ffc: four bytes on the read-only page */
+    emit(&c, ADDI(6, 0, -1));
+    emit(&c, SD(6, 5, 0));
+    enter_s(m, 0x1000);
+    uint64_t ex;
+    hart_run(m->h, 5, &ex);
+    assert_int_equal(tm_csr(m, MCAUSE), 15);
+    assert_int_equal(tm_csr(m, MTVAL), 0x3000);
+    assert_int_equal(tm_csr(m, MEPC), 0x100c);
+    assert_int_equal(tm_r64(m, PA_DATA + 0xff8), 0x1111111111111111ull);
+    tm_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +367,7 @@ int main(void)
         cmocka_unit_test(test_pmp_walker),
         cmocka_unit_test(test_sfence_and_remap),
         cmocka_unit_test(test_translations_coherent_with_page_tables),
+        cmocka_unit_test(test_misaligned_store_across_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
