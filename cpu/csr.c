@@ -73,6 +73,23 @@ static void pmp_changed(Hart *h)
     mmu_flush_translations(h);
 }
 
+/* The writable fields of menvcfg/senvcfg: those of the enabled extensions.
+ * CBIE's reserved value 2 reads as 0 (WARL). */
+uint64_t envcfg_legal(const Hart *h, uint64_t v, bool m)
+{
+    uint64_t mask = ENVCFG_FIOM;
+    if (h->cfg.ext & HART_EXT_ZICBOM)
+        mask |= ENVCFG_CBIE | ENVCFG_CBCFE;
+    if (h->cfg.ext & HART_EXT_ZICBOZ)
+        mask |= ENVCFG_CBZE;
+    if (m && (h->cfg.ext & HART_EXT_SVPBMT))
+        mask |= MENVCFG_PBMTE;
+    v &= mask;
+    if ((v & ENVCFG_CBIE) == (2ull << 4))
+        v &= ~ENVCFG_CBIE;
+    return v;
+}
+
 static uint64_t tvec_legal(uint64_t old, uint64_t v)
 {
     /* Modes 0 (direct) and 1 (vectored); reserved modes keep the old value. */
@@ -195,7 +212,7 @@ static bool csr_set(Hart *h, unsigned csr, uint64_t v)
     case CSR_SIE: s->mie = (s->mie & ~s->mideleg) | (v & s->mideleg & MIE_MASK); return true;
     case CSR_STVEC: s->stvec = tvec_legal(s->stvec, v); return true;
     case CSR_SCOUNTEREN: s->scounteren = v & 0xffffffffu; return true;
-    case CSR_SENVCFG: s->senvcfg = v & 1; return true;
+    case CSR_SENVCFG: s->senvcfg = envcfg_legal(h, v, false); return true;
     case CSR_SSCRATCH: s->sscratch = v; return true;
     case CSR_SEPC: s->sepc = v & ~1ull; return true;
     case CSR_SCAUSE: s->scause = v; return true;
@@ -207,7 +224,8 @@ static bool csr_set(Hart *h, unsigned csr, uint64_t v)
     }
     case CSR_SATP: {
         uint64_t mode = v >> 60;
-        if (mode != SATP_MODE_BARE && mode != SATP_MODE_SV39 && mode != SATP_MODE_SV48)
+        if (mode != SATP_MODE_BARE && mode != SATP_MODE_SV39 && mode != SATP_MODE_SV48 &&
+            !(mode == SATP_MODE_SV57 && (h->cfg.ext & HART_EXT_SV57)))
             return true;    /* unsupported mode: the whole write is ignored (4.1.11) */
         s->satp = v & ((0xfull << 60) | (0xffffull << 44) | ((1ull << 44) - 1));
         mmu_flush_translations(h);
@@ -220,7 +238,13 @@ static bool csr_set(Hart *h, unsigned csr, uint64_t v)
     case CSR_MIE: s->mie = v & MIE_MASK; return true;
     case CSR_MTVEC: s->mtvec = tvec_legal(s->mtvec, v); return true;
     case CSR_MCOUNTEREN: s->mcounteren = v & 0xffffffffu; return true;
-    case CSR_MENVCFG: s->menvcfg = v & 1; return true;
+    case CSR_MENVCFG: {
+        uint64_t old = s->menvcfg;
+        s->menvcfg = envcfg_legal(h, v, true);
+        if ((old ^ s->menvcfg) & MENVCFG_PBMTE)
+            mmu_flush_translations(h);  /* PBMT bits became (in)valid in PTEs */
+        return true;
+    }
     case CSR_MCOUNTINHIBIT: return true;
     case CSR_MSCRATCH: s->mscratch = v; return true;
     case CSR_MEPC: s->mepc = v & ~1ull; return true;

@@ -252,6 +252,14 @@ static void decode32(uint32_t r, DecodedInsn *d)
          * as the spec reserves them for future fences. */
         if (f3 == 0) set(d, OP_fence, 0, 0, 0, 0);
         else if (f3 == 1) set(d, OP_fence_i, 0, 0, 0, 0);
+        else if (f3 == 2 && rd == 0) {
+            switch (bits(r, 31, 20)) {
+            case 0: set(d, OP_cbo_inval, 0, rs1, 0, 0); break;
+            case 1: set(d, OP_cbo_clean, 0, rs1, 0, 0); break;
+            case 2: set(d, OP_cbo_flush, 0, rs1, 0, 0); break;
+            case 4: set(d, OP_cbo_zero, 0, rs1, 0, 0); break;
+            }
+        }
         return;
     case 0x73:
         if (f3 == 0) {
@@ -261,6 +269,9 @@ static void decode32(uint32_t r, DecodedInsn *d)
             else if (r == 0x10200073) set(d, OP_sret, 0, 0, 0, 0);
             else if (r == 0x10500073) set(d, OP_wfi, 0, 0, 0, 0);
             else if (f7 == 0x09 && rd == 0) set(d, OP_sfence_vma, 0, rs1, rs2, 0);
+            else if (f7 == 0x0b && rd == 0) set(d, OP_sinval_vma, 0, rs1, rs2, 0);
+            else if (r == 0x18000073) set(d, OP_sfence_w_inval, 0, 0, 0, 0);
+            else if (r == 0x18100073) set(d, OP_sfence_inval_ir, 0, 0, 0, 0);
             return;
         }
         {

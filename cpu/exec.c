@@ -479,6 +479,47 @@ HANDLER(sfence_vma)
     return hart_end_block(h, in);
 }
 
+/* Svinval: SINVAL.VMA is SFENCE.VMA split from its ordering; with caches
+ * kept coherent (mmu.c) the two fences around it have nothing to order. */
+HANDLER(sinval_vma) { return op_sfence_vma(h, in); }
+HANDLER(sfence_w_inval) { return h->s.priv == PRV_U ? illegal(h, in) : EXEC_NEXT; }
+HANDLER(sfence_inval_ir) { return h->s.priv == PRV_U ? illegal(h, in) : EXEC_NEXT; }
+
+/* May a cache-block operation whose enable is `bit` of the envcfg CSRs run
+ * at the current privilege (CMO spec 2.5: M always; S when menvcfg allows;
+ * U when both do)? For CBO.INVAL the field is two bits, any non-zero value
+ * allowing it (as a flush or an invalidate: the same here, with no cache). */
+static bool cbo_enabled(const Hart *h, uint64_t field)
+{
+    if (h->s.priv == PRV_M)
+        return true;
+    if (!(h->s.menvcfg & field))
+        return false;
+    return h->s.priv == PRV_S || (h->s.senvcfg & field);
+}
+
+/* The block must be accessible for a load or a store (CMO spec 2.5.2), else
+ * a store/AMO fault; no cache here, so nothing else happens. */
+static int cbo_manage(Hart *h, const Insn *in, uint64_t field)
+{
+    uint64_t va = RS1 & ~(uint64_t)(CBO_BLOCK - 1);
+    if (!cbo_enabled(h, field))
+        return illegal(h, in);
+    int st = mmu_cbo(h, in, va, false);
+    return st == 2 ? hart_end_block(h, in) : st;
+}
+HANDLER(cbo_clean) { return cbo_manage(h, in, ENVCFG_CBCFE); }
+HANDLER(cbo_flush) { return cbo_manage(h, in, ENVCFG_CBCFE); }
+HANDLER(cbo_inval) { return cbo_manage(h, in, ENVCFG_CBIE); }
+HANDLER(cbo_zero)
+{
+    uint64_t va = RS1 & ~(uint64_t)(CBO_BLOCK - 1);
+    if (!cbo_enabled(h, ENVCFG_CBZE))
+        return illegal(h, in);
+    int st = mmu_cbo(h, in, va, true);
+    return st == 2 ? hart_end_block(h, in) : st;
+}
+
 enum { CSR_RW, CSR_RS, CSR_RC };
 
 static int do_csr(Hart *h, const Insn *in, int kind, uint64_t src, bool src_is_zero)

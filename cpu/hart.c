@@ -435,7 +435,13 @@ static bool hart_post_load(void *opaque, int version_id, Error **errp)
         error_setc(errp, ERR_SNAPSHOT, "hart: invalid WFI/reservation/fcsr state");
         return false;
     }
-    if (mode != SATP_MODE_BARE && mode != SATP_MODE_SV39 && mode != SATP_MODE_SV48) {
+    if (s->menvcfg != envcfg_legal(h, s->menvcfg, true) ||
+        s->senvcfg != envcfg_legal(h, s->senvcfg, false)) {
+        error_setc(errp, ERR_SNAPSHOT, "hart: menvcfg/senvcfg fields this hart does not have");
+        return false;
+    }
+    if (mode != SATP_MODE_BARE && mode != SATP_MODE_SV39 && mode != SATP_MODE_SV48 &&
+        !(mode == SATP_MODE_SV57 && (h->cfg.ext & HART_EXT_SV57))) {
         error_setc(errp, ERR_SNAPSHOT, "hart: invalid satp mode %llu", (unsigned long long)mode);
         return false;
     }

@@ -95,6 +95,12 @@ typedef enum HartExit {
 #define HART_EXT_ZBKC   (1u << 5)
 #define HART_EXT_ZBKX   (1u << 6)
 #define HART_EXT_ZICOND (1u << 7)
+#define HART_EXT_SVINVAL (1u << 8)
+#define HART_EXT_ZICBOM (1u << 9)
+#define HART_EXT_ZICBOZ (1u << 10)
+#define HART_EXT_SVNAPOT (1u << 11)
+#define HART_EXT_SVPBMT (1u << 12)
+#define HART_EXT_SV57   (1u << 13)
 
 typedef struct HartConfig {
     uint64_t hartid;

@@ -45,6 +45,9 @@ enum { K_N, K_X, K_F };
 #define E_ZBKC   (HART_EXT_ZBKC << E_SHIFT)
 #define E_ZBKX   (HART_EXT_ZBKX << E_SHIFT)
 #define E_ZICOND (HART_EXT_ZICOND << E_SHIFT)
+#define E_SVINVAL (HART_EXT_SVINVAL << E_SHIFT)
+#define E_ZICBOM (HART_EXT_ZICBOM << E_SHIFT)
+#define E_ZICBOZ (HART_EXT_ZICBOZ << E_SHIFT)
 
 typedef enum Op {
 #define INSN(name, kind, flags) OP_##name,
@@ -98,6 +101,18 @@ enum { IRQ_SSI = 1, IRQ_MSI = 3, IRQ_STI = 5, IRQ_MTI = 7, IRQ_SEI = 9, IRQ_MEI 
 #define SATP_MODE_BARE 0
 #define SATP_MODE_SV39 8
 #define SATP_MODE_SV48 9
+#define SATP_MODE_SV57 10
+
+/* menvcfg / senvcfg fields (privileged spec 3.1.18, 4.1.10). */
+#define ENVCFG_FIOM   (1ull << 0)
+#define ENVCFG_CBIE   (3ull << 4)
+#define ENVCFG_CBIE_FLUSH (1ull << 4)
+#define ENVCFG_CBIE_INVAL (3ull << 4)
+#define ENVCFG_CBCFE  (1ull << 6)
+#define ENVCFG_CBZE   (1ull << 7)
+#define MENVCFG_PBMTE (1ull << 62)
+/* Cache-block size for Zicbom/Zicboz (QEMU's default, advertised in the FDT). */
+#define CBO_BLOCK 64
 
 #define PMP_R 1
 #define PMP_W 2
@@ -345,6 +360,8 @@ bool csr_write(Hart *h, const Insn *in, unsigned csr, uint64_t val);
 /* The value CSRRS/CSRRC modify: for mip, SEIP without the external line
  * (privileged spec 3.1.9); otherwise the value read. */
 uint64_t csr_rmw_base(const Hart *h, unsigned csr, uint64_t read_value);
+/* Legal value of menvcfg (m) or senvcfg for this hart's extensions. */
+uint64_t envcfg_legal(const Hart *h, uint64_t v, bool m);
 /* Debugger access: no privilege checks, no side effects beyond the write. */
 bool csr_debug_read(Hart *h, unsigned csr, uint64_t *val);
 bool csr_debug_write(Hart *h, unsigned csr, uint64_t val);
@@ -378,6 +395,10 @@ typedef struct AmoTarget {
 } AmoTarget;
 int mmu_amo_prepare(Hart *h, const Insn *in, uint64_t va, unsigned size, bool is_lr,
                     AmoTarget *t);
+/* Cache-block operation on the block at va (aligned): CBO.ZERO when zero,
+ * else the permission check of CBO.CLEAN/FLUSH/INVAL. Returns like the
+ * slow paths: 0, 1 after raising, 2 when the block must end. */
+int mmu_cbo(Hart *h, const Insn *in, uint64_t va, bool zero);
 /* Fetch support for the translator: host pointer to the page of vaddr
  * (read-only use) and its physical page. Returns false with *cause set. */
 bool mmu_fetch_page(Hart *h, uint64_t vaddr, const uint8_t **host, uint64_t *ppage,

@@ -252,7 +252,26 @@ static bool pmp_page_uniform(const Hart *h, uint64_t ppage, int priv)
 #define PTE_D (1ull << 7)
 #define PTE_PPN_SHIFT 10
 #define PTE_PPN_MASK ((1ull << 44) - 1)
-#define PTE_RESERVED (~0ull << 54)  /* N, PBMT and reserved bits: no Svnapot/Svpbmt */
+#define PTE_RESERVED (0x7full << 54)  /* always reserved (4.4.1) */
+#define PTE_PBMT (3ull << 61)          /* Svpbmt memory type */
+#define PTE_N (1ull << 63)             /* Svnapot */
+
+/* Bits 54..63 of a PTE: reserved ones must be zero; N needs Svnapot, PBMT
+ * needs Svpbmt enabled by menvcfg.PBMTE, and its value 3 is reserved. */
+static bool pte_ext_bits_ok(const Hart *h, uint64_t pte)
+{
+    if (pte & PTE_RESERVED)
+        return false;
+    if ((pte & PTE_N) && !(h->cfg.ext & HART_EXT_SVNAPOT))
+        return false;
+    if (pte & PTE_PBMT) {
+        if (!(h->cfg.ext & HART_EXT_SVPBMT) || !(h->s.menvcfg & MENVCFG_PBMTE))
+            return false;
+        if ((pte & PTE_PBMT) == PTE_PBMT)
+            return false;
+    }
+    return true;
+}
 
 static uint64_t page_fault_cause(Access acc)
 {
@@ -274,7 +293,7 @@ bool mmu_translate(Hart *h, uint64_t va, Access acc, int priv, uint64_t *pa,
         *pa = va;
         return true;
     }
-    levels = mode == SATP_MODE_SV48 ? 4 : 3;
+    levels = mode == SATP_MODE_SV57 ? 5 : mode == SATP_MODE_SV48 ? 4 : 3;
     {
         /* Bits above the VA width must all equal its top bit (4.3.1/4.4.1). */
         int vabits = 12 + 9 * levels;
@@ -304,16 +323,30 @@ bool mmu_translate(Hart *h, uint64_t va, Access acc, int priv, uint64_t *pa,
             pt_mark(h, pte_addr);
         pte = __atomic_load_n(ptep, __ATOMIC_RELAXED);
 
-        if (!(pte & PTE_V) || (!(pte & PTE_R) && (pte & PTE_W)) || (pte & PTE_RESERVED)) {
+        if (!(pte & PTE_V) || (!(pte & PTE_R) && (pte & PTE_W)) || !pte_ext_bits_ok(h, pte)) {
             *cause = page_fault_cause(acc);
             return false;
         }
         uint64_t ppn = (pte >> PTE_PPN_SHIFT) & PTE_PPN_MASK;
         if (!(pte & (PTE_R | PTE_X))) {
             /* Non-leaf: A/D/U are reserved for software to clear (4.3.1);
-             * like QEMU, the walker does not fault on them. */
+             * like QEMU, the walker does not fault on them. N and PBMT are
+             * reserved there (Svnapot, Svpbmt). */
+            if (pte & (PTE_N | PTE_PBMT)) {
+                *cause = page_fault_cause(acc);
+                return false;
+            }
             base = ppn << MEM_PAGE_BITS;
             continue;
+        }
+        if (pte & PTE_N) {
+            /* Svnapot: only 64 KiB pages (a level-0 leaf with ppn[3:0] =
+             * 1000) are defined; the low vpn bits select the 4 KiB page. */
+            if (level != 0 || (ppn & 0xf) != 0x8) {
+                *cause = page_fault_cause(acc);
+                return false;
+            }
+            ppn = (ppn & ~0xfull) | ((va >> 12) & 0xf);
         }
 
         /* Leaf: permission checks (4.3.2 step 5). */
@@ -606,6 +639,36 @@ bool mmu_fetch_page(Hart *h, uint64_t va, const uint8_t **host, uint64_t *ppage,
     *ppage = pa & PAGE_MASK;
     tlb_fill(h, (int)h->s.priv, va, pa, ri, ACC_EXEC);
     return true;
+}
+
+int mmu_cbo(Hart *h, const Insn *in, uint64_t va, bool zero)
+{
+    uint64_t pa, cause;
+    int ri;
+
+    if (!zero) {
+        /* Clean, flush, invalidate: permitted where a load is (a page with W
+         * always has R); faults are reported as store faults. */
+        if (!mmu_translate(h, va, ACC_READ, h->dpriv, &pa, &cause, false))
+            return hart_raise(h, in, cause == EXC_LOAD_PAGE ? EXC_STORE_PAGE : EXC_STORE_ACCESS, va);
+        if (!pmp_check(h, pa, CBO_BLOCK, ACC_READ, h->dpriv) &&
+            !pmp_check(h, pa, CBO_BLOCK, ACC_WRITE, h->dpriv))
+            return hart_raise(h, in, EXC_STORE_ACCESS, va);
+        return 0;
+    }
+    if (!mmu_translate(h, va, ACC_WRITE, h->dpriv, &pa, &cause, false))
+        return hart_raise(h, in, cause, va);
+    if (!pmp_check(h, pa, CBO_BLOCK, ACC_WRITE, h->dpriv) ||
+        (ri = hart_ram_region(h, pa, CBO_BLOCK)) < 0)
+        return hart_raise(h, in, EXC_STORE_ACCESS, va);
+    for (unsigned off = 0; off < CBO_BLOCK; off += 8)
+        if (ram_store(h, ri, pa + off, 8, 0))
+            h->stop = true;
+    if (mmu_pt_write(h, pa, CBO_BLOCK))
+        h->stop = true;
+    if (h->nwp)
+        watch_check(h, va, CBO_BLOCK, WATCH_WRITE);
+    return h->stop ? 2 : 0;
 }
 
 /* Page cp->ppage got its first block, or became a page-table page: stores

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "cpu_test_util.h"
+#include "cpu/internal.h"
 
 #define PROG TM_RAM_BASE
 #define HALT (TM_RAM_BASE + 0x3000)
@@ -357,6 +358,210 @@ static void test_misaligned_store_across_pages(void **st)
     tm_free(m);
 }
 
+/* ---- Sv57, Svnapot, Svpbmt, Zicbom/Zicboz, Svinval ---------------------- */
+
+#define MENVCFG 0x30a
+#define CBO(fn, rs1) (((uint32_t)(fn) << 20) | ((rs1) << 15) | (2u << 12) | 0x0fu)
+#define SINVAL_VMA(rs1, rs2) (0x16000073u | ((rs2) << 20) | ((rs1) << 15))
+#define PA_NAPOT (TM_RAM_BASE + 0x40000)   /* 64 KiB aligned */
+
+static TestMachine *setup_ext(uint32_t ext)
+{
+    TestMachine *m = tm_new_ext(ext);
+    tm_w32(m, HALT, JAL(0, 0));
+    tm_set_csr(m, MTVEC, HALT);
+    build_tables(m);
+    allow_all_pmp(m);
+    return m;
+}
+
+/* Run S-mode code at VA 0x1000 (PA_CODE) that loads VA `va` into x6. */
+static uint64_t s_load(TestMachine *m, uint64_t va, uint64_t *cause)
+{
+    Asm c = { m, PA_CODE };
+    uint64_t ex;
+    asm_li(&c, 5, va);
+    emit(&c, LD(6, 5, 0));
+    emit(&c, EBREAK);
+    hart_flush_caches(m->h);
+    enter_s(m, 0x1000);
+    hart_set_xreg(m->h, 6, 0);
+    hart_run(m->h, 20, &ex);
+    *cause = tm_csr(m, MCAUSE);
+    return hart_get_xreg(m->h, 6);
+}
+
+static void test_sv57(void **st)
+{
+    (void)st;
+    enum { ROOT5 = PT_ROOT + 0x8000 };
+    uint64_t cause;
+    for (int with = 0; with < 2; with++) {
+        TestMachine *m = setup_ext(with ? HART_EXT_SV57 : 0);
+        /* Level 4 -> level 3 -> the Sv48 tables' root (levels 2..0 as in Sv39). */
+        tm_w64(m, ROOT5, pte(ROOT5 + 0x1000, V));
+        tm_w64(m, ROOT5 + 0x1000, pte(PT_ROOT, V));
+        tm_w64(m, PA_DATA, 0x5757);
+        tm_set_csr(m, SATP, (10ull << 60) | (ROOT5 >> 12));
+        if (!with) {
+            assert_int_equal(tm_csr(m, SATP), 0);   /* mode 10 refused: write ignored */
+            tm_free(m);
+            continue;
+        }
+        assert_int_equal(tm_csr(m, SATP) >> 60, 10);
+        Asm c = { m, PA_CODE };
+        emit(&c, LUI(5, 2));
+        emit(&c, LD(6, 5, 0));
+        emit(&c, EBREAK);
+        Asm a = { m, PROG + 0x2000 };
+        tm_set_csr(m, MEPC, 0x1000);
+        tm_set_csr(m, MSTATUS, (tm_csr(m, MSTATUS) & ~(3ull << 11)) | (1ull << 11));
+        hart_set_pc(m->h, a.pc);
+        emit(&a, MRET);
+        uint64_t ex;
+        hart_run(m->h, 4, &ex);
+        assert_int_equal(tm_csr(m, MCAUSE), 3);
+        assert_int_equal(hart_get_xreg(m->h, 6), 0x5757);
+        /* A 57-bit VA with bits 56..47 not all equal to bit 56 would be
+         * non-canonical for Sv48 but is fine here: the walk finds no PTE. */
+        (void)cause;
+        tm_free(m);
+    }
+}
+
+static void test_svnapot(void **st)
+{
+    (void)st;
+    uint64_t cause, v;
+    uint64_t napot = (1ull << 63) | ((((PA_NAPOT >> 12) & ~0xfull) | 0x8) << 10) | V | R | W | A | D;
+    for (int with = 0; with < 2; with++) {
+        TestMachine *m = setup_ext(with ? HART_EXT_SVNAPOT : 0);
+        tm_w64(m, PA_NAPOT + 0x3008, 0xabcd);
+        for (unsigned i = 0; i < 16; i++)
+            tm_w64(m, PT_L0 + (0x10 + i) * 8, napot);   /* VA 0x10000..0x1ffff */
+        v = s_load(m, 0x13008, &cause);
+        if (with) {
+            assert_int_equal(cause, 3);
+            assert_int_equal(v, 0xabcd);
+        } else {
+            assert_int_equal(cause, 13);     /* N is reserved without Svnapot */
+        }
+        /* Only the 64 KiB encoding (ppn[3:0] = 1000) is defined. */
+        tm_w64(m, PT_L0 + 0x13 * 8, napot ^ (0xcull << 10));
+        s_load(m, 0x13008, &cause);
+        assert_int_equal(cause, 13);
+        tm_free(m);
+    }
+}
+
+static void test_svpbmt(void **st)
+{
+    (void)st;
+    uint64_t cause;
+    TestMachine *m = setup_ext(HART_EXT_SVPBMT);
+    tm_w64(m, PA_DATA, 0x77);
+    tm_w64(m, PT_L0 + 2 * 8, pte(PA_DATA, V | R | W | A | D) | (1ull << 61));    /* NC */
+    s_load(m, 0x2000, &cause);
+    assert_int_equal(cause, 13);            /* PBMT needs menvcfg.PBMTE */
+    tm_set_csr(m, MENVCFG, 1ull << 62);
+    assert_int_equal(tm_csr(m, MENVCFG), 1ull << 62);
+    assert_int_equal(s_load(m, 0x2000, &cause), 0x77);
+    assert_int_equal(cause, 3);
+    tm_w64(m, PT_L0 + 2 * 8, pte(PA_DATA, V | R | W | A | D) | (3ull << 61));    /* reserved */
+    s_load(m, 0x2000, &cause);
+    assert_int_equal(cause, 13);
+    tm_free(m);
+    m = setup_ext(0);
+    tm_set_csr(m, MENVCFG, 1ull << 62);
+    assert_int_equal(tm_csr(m, MENVCFG), 0);    /* no Svpbmt: PBMTE is read-only 0 */
+    tm_free(m);
+}
+
+static void test_cbo(void **st)
+{
+    (void)st;
+    uint64_t ex;
+    TestMachine *m = setup_ext(HART_EXT_ZICBOM | HART_EXT_ZICBOZ);
+    for (unsigned i = 0; i < 0x100; i += 8)
+        tm_w64(m, PA_DATA + i, ~0ull);
+    /* S mode: CBO.ZERO is illegal until menvcfg.CBZE, then zeroes the
+     * 64-byte block holding the address; CBO.CLEAN on a missing page is a
+     * store page fault; CBO.ZERO on a read-only page too. */
+    Asm c = { m, PA_CODE };
+    emit(&c, LUI(5, 2));
+    emit(&c, ADDI(5, 5, 0x45));
+    emit(&c, CBO(4, 5));
+    emit(&c, EBREAK);
+    enter_s(m, 0x1000);
+    hart_run(m->h, 4, &ex);
+    assert_int_equal(tm_csr(m, MCAUSE), 2);
+    assert_int_equal(tm_csr(m, MTVAL), CBO(4, 5));
+
+    tm_set_csr(m, MENVCFG, ENVCFG_CBZE | ENVCFG_CBCFE | ENVCFG_CBIE_INVAL);
+    hart_flush_caches(m->h);
+    enter_s(m, 0x1000);
+    hart_run(m->h, 5, &ex);
+    assert_int_equal(tm_csr(m, MCAUSE), 3);
+    assert_int_equal(tm_r64(m, PA_DATA + 0x38), ~0ull);
+    for (unsigned i = 0x40; i < 0x80; i += 8)
+        assert_int_equal(tm_r64(m, PA_DATA + i), 0);
+    assert_int_equal(tm_r64(m, PA_DATA + 0x80), ~0ull);
+    assert_int_equal(tm_r64(m, PT_L0 + 2 * 8) & (A | D), A | D);
+
+    c.pc = PA_CODE;
+    emit(&c, LUI(5, 3));
+    emit(&c, ADDI(5, 5, 0x7f));
+    emit(&c, CBO(4, 5));                  /* read-only page */
+    hart_flush_caches(m->h);
+    enter_s(m, 0x1000);
+    hart_run(m->h, 4, &ex);
+    assert_int_equal(tm_csr(m, MCAUSE), 15);
+    assert_int_equal(tm_csr(m, MTVAL), 0x3040);
+
+    c.pc = PA_CODE;
+    emit(&c, LUI(5, 7));                  /* VA 0x7000: not mapped */
+    emit(&c, CBO(1, 5));
+    hart_flush_caches(m->h);
+    enter_s(m, 0x1000);
+    hart_run(m->h, 3, &ex);
+    assert_int_equal(tm_csr(m, MCAUSE), 15);
+    assert_int_equal(tm_csr(m, MTVAL), 0x7000);
+    tm_free(m);
+}
+
+static void test_svinval(void **st)
+{
+    (void)st;
+    uint64_t ex;
+    TestMachine *m = setup_ext(HART_EXT_SVINVAL);
+    tm_w64(m, PA_DATA, 1);
+    tm_w64(m, PA_USER, 2);
+    Asm c = { m, PA_CODE };
+    emit(&c, LUI(5, 2));
+    emit(&c, LD(6, 5, 0));
+    emit(&c, 0x18000073u);                /* sfence.w.inval */
+    emit(&c, SINVAL_VMA(0, 0));
+    emit(&c, 0x18100073u);                /* sfence.inval.ir */
+    emit(&c, LD(7, 5, 0));
+    emit(&c, EBREAK);
+    enter_s(m, 0x1000);
+    hart_run(m->h, 3, &ex);
+    tm_w64(m, PT_L0 + 2 * 8, pte(PA_USER, V | R | W | A | D));
+    hart_run(m->h, 5, &ex);
+    assert_int_equal(tm_csr(m, MCAUSE), 3);
+    assert_int_equal(hart_get_xreg(m->h, 6), 1);
+    assert_int_equal(hart_get_xreg(m->h, 7), 2);
+    tm_free(m);
+    /* Without the extension they are illegal. */
+    m = setup_ext(0);
+    c = (Asm){ m, PA_CODE };
+    emit(&c, SINVAL_VMA(0, 0));
+    enter_s(m, 0x1000);
+    hart_run(m->h, 2, &ex);
+    assert_int_equal(tm_csr(m, MCAUSE), 2);
+    tm_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -368,6 +573,11 @@ int main(void)
         cmocka_unit_test(test_sfence_and_remap),
         cmocka_unit_test(test_translations_coherent_with_page_tables),
         cmocka_unit_test(test_misaligned_store_across_pages),
+        cmocka_unit_test(test_sv57),
+        cmocka_unit_test(test_svnapot),
+        cmocka_unit_test(test_svpbmt),
+        cmocka_unit_test(test_cbo),
+        cmocka_unit_test(test_svinval),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

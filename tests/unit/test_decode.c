@@ -223,6 +223,14 @@ static const Golden golden[] = {
     { 0x0000bfaau, "fsd", 0, 2, 10, 504ll }, /* c.fsdsp fa0, 504(sp) */
     { 0x0000dfaau, "sw", 0, 2, 10, 252ll }, /* c.swsp a0, 252(sp) */
     { 0x0000ffaau, "sd", 0, 2, 10, 504ll }, /* c.sdsp a0, 504(sp) */
+    /* Zicbom, Zicboz, Svinval (GNU as 2.40). */
+    { 0x0015a00fu, "cbo_clean", 0, 11, 0, 0ll }, /* cbo.clean (a1) */
+    { 0x0025a00fu, "cbo_flush", 0, 11, 0, 0ll }, /* cbo.flush (a1) */
+    { 0x0005a00fu, "cbo_inval", 0, 11, 0, 0ll }, /* cbo.inval (a1) */
+    { 0x0045a00fu, "cbo_zero", 0, 11, 0, 0ll }, /* cbo.zero (a1) */
+    { 0x16c58073u, "sinval_vma", 0, 11, 12, 0ll }, /* sinval.vma a1, a2 */
+    { 0x18000073u, "sfence_w_inval", 0, 0, 0, 0ll }, /* sfence.w.inval */
+    { 0x18100073u, "sfence_inval_ir", 0, 0, 0, 0ll }, /* sfence.inval.ir */
     /* Zba, Zbb, Zbc, Zbs, Zbkb, Zbkc, Zbkx (GNU as 2.40); Zicond through .insn. */
     { 0x08c5853bu, "add_uw", 10, 11, 12, 0ll }, /* add.uw a0, a1, a2 */
     { 0x20c5a533u, "sh1add", 10, 11, 12, 0ll }, /* sh1add a0, a1, a2 */
@@ -335,7 +343,8 @@ static void test_illegal(void **st)
         0x1015a52fu,    /* lr.w with rs2 != 0 */
         0x04001013u,    /* slli with funct6 != 0 */
         0x04c5f543u,    /* fmadd with fmt 2 (half, not supported) */
-        0x0000200fu,    /* MISC-MEM funct3 2 */
+        0x0030200fu,    /* MISC-MEM funct3 2 with an undefined CBO function */
+        0x0010250fu,    /* cbo.clean with rd != 0 */
         0x00003003u + 0x4000u, /* load funct3 7 */
         0x00004023u,    /* store funct3 4 */
         0x00002063u,    /* branch funct3 2 */

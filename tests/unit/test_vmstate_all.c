@@ -105,6 +105,9 @@ static const Hint HINTS[] = {
     { "hart", "fflags", HINT_MASK, 0x1f, NULL, false },
     { "hart", "satp", HINT_SATP, 0, NULL, false },
     { "hart", "mstatus", HINT_MSTATUS, 0, NULL, false },
+    /* Only the fields of enabled extensions (the board enables none). */
+    { "hart", "menvcfg", HINT_MASK, 1, NULL, false },
+    { "hart", "senvcfg", HINT_MASK, 1, NULL, false },
     /* x0 is hardwired to zero and pc is at least 2-aligned (C extension):
      * hart_post_load normalises both. */
     { "hart", "x", HINT_ZERO0, 0, NULL, true },
