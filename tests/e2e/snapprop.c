@@ -4,7 +4,7 @@
  * debugger operations must show the same console bytes, pass through the
  * same states and end in the same state as a plain replay.
  *
- *   snapprop GUEST [--type PATTERN=TEXT]... [--end E] --dir D
+ *   snapprop GUEST [--type PATTERN TEXT]... [--end E] --dir D
  *            [--seeds S1,S2,... | --seed S] [--ops N] [--grid G]
  *            [--checkpoint C] [--period P] [--key-gap K] [--verbose]
  *   GUEST: --bios F --kernel F [--initrd F] [--append S] [--ram MiB] [--shift N]
@@ -1061,16 +1061,14 @@ int main(int argc, char **argv)
         else if (!strcmp(k, "--ops")) c.nops = num(v);
         else if (!strcmp(k, "--seeds") || !strcmp(k, "--seed")) parse_seeds(&c, v);
         else if (!strcmp(k, "--type")) {
-            const char *eq = strchr(v, '=');
-            if (!eq || eq == v || c.ntypes == MAX_TYPES) {
-                fprintf(stderr, "snapprop: --type PATTERN=TEXT (at most %d)\n", MAX_TYPES);
+            /* --type PATTERN TEXT: two values. */
+            if (i + 1 >= argc || c.ntypes == MAX_TYPES) {
+                fprintf(stderr, "snapprop: --type PATTERN TEXT (at most %d)\n", MAX_TYPES);
                 return 2;
             }
             TypeStep *t = &c.types[c.ntypes++];
-            char pat[256];
-            snprintf(pat, sizeof(pat), "%.*s", (int)(eq - v), v);
-            t->pattern = strdup(pat);
-            unescape(eq + 1, t->text, sizeof(t->text));
+            t->pattern = v;
+            unescape(argv[++i], t->text, sizeof(t->text));
         } else {
             fprintf(stderr, "snapprop: unknown option %s\n", k);
             return 2;
@@ -1078,7 +1076,7 @@ int main(int argc, char **argv)
     }
     if (!c.kernel || !c.nseeds || !c.grid || !c.period) {
         fprintf(stderr, "usage: snapprop --bios F --kernel F [--initrd F] [--append S] "
-                        "[--type PATTERN=TEXT]... [--end E] --dir D --seeds S1,S2,...\n");
+                        "[--type PATTERN TEXT]... [--end E] --dir D --seeds S1,S2,...\n");
         return 2;
     }
     /* A missing image is a failure, not a skip: the test has prerequisites. */
