@@ -1119,12 +1119,12 @@ int main(int argc, char **argv)
            PRIu64 " (to the beginning %" PRIu64 "), loadvm back %" PRIu64 " forward %" PRIu64
            ", grid states checked %" PRIu64 "\n", total.break_hits, total.watch_hits,
            total.rc_found, total.rc_begin, total.loads_back, total.loads_fwd, total.grid_checks);
+    free(p.grid);
+    free(p.console);
     if (failed) {
         printf("FAIL: %d of %d seeds diverged from the plain replay\n", failed, c.nseeds);
         return 1;
     }
     printf("PASS: %d seeds\n", c.nseeds);
-    free(p.grid);
-    free(p.console);
     return 0;
 }
