@@ -21,7 +21,7 @@ enum {
     CSR_MIE = 0x304, CSR_MTVEC = 0x305, CSR_MCOUNTEREN = 0x306, CSR_MENVCFG = 0x30a,
     CSR_MCOUNTINHIBIT = 0x320, CSR_MHPMEVENT3 = 0x323, CSR_MHPMEVENT31 = 0x33f,
     CSR_MSCRATCH = 0x340, CSR_MEPC = 0x341, CSR_MCAUSE = 0x342, CSR_MTVAL = 0x343,
-    CSR_MIP = 0x344,
+    CSR_MIP = 0x344, CSR_STIMECMP = 0x14d,
     CSR_PMPCFG0 = 0x3a0, CSR_PMPCFG15 = 0x3af, CSR_PMPADDR0 = 0x3b0, CSR_PMPADDR63 = 0x3ef,
     CSR_MCYCLE = 0xb00, CSR_MINSTRET = 0xb02, CSR_MHPMCOUNTER3 = 0xb03,
     CSR_MHPMCOUNTER31 = 0xb1f,
@@ -84,6 +84,8 @@ uint64_t envcfg_legal(const Hart *h, uint64_t v, bool m)
         mask |= ENVCFG_CBZE;
     if (m && (h->cfg.ext & HART_EXT_SVPBMT))
         mask |= MENVCFG_PBMTE;
+    if (m && (h->cfg.ext & HART_EXT_SSTC))
+        mask |= MENVCFG_STCE;
     v &= mask;
     if ((v & ENVCFG_CBIE) == (2ull << 4))
         v &= ~ENVCFG_CBIE;
@@ -122,6 +124,11 @@ static bool csr_get(Hart *h, unsigned csr, uint64_t *v)
     case CSR_STVAL: *v = s->stval; return true;
     case CSR_SIP: *v = hart_read_mip(h) & s->mideleg; return true;
     case CSR_SATP: *v = s->satp; return true;
+    case CSR_STIMECMP:
+        if (!(h->cfg.ext & HART_EXT_SSTC))
+            return false;
+        *v = s->stimecmp;
+        return true;
     case CSR_MSTATUS: *v = mstatus_read(h); return true;
     case CSR_MISA: *v = MISA_VALUE; return true;
     case CSR_MEDELEG: *v = s->medeleg; return true;
@@ -243,14 +250,25 @@ static bool csr_set(Hart *h, unsigned csr, uint64_t v)
         s->menvcfg = envcfg_legal(h, v, true);
         if ((old ^ s->menvcfg) & MENVCFG_PBMTE)
             mmu_flush_translations(h);  /* PBMT bits became (in)valid in PTEs */
+        if ((old ^ s->menvcfg) & MENVCFG_STCE)
+            hart_stimecmp_changed(h);
         return true;
     }
+    case CSR_STIMECMP:
+        s->stimecmp = v;
+        hart_stimecmp_changed(h);
+        return true;
     case CSR_MCOUNTINHIBIT: return true;
     case CSR_MSCRATCH: s->mscratch = v; return true;
     case CSR_MEPC: s->mepc = v & ~1ull; return true;
     case CSR_MCAUSE: s->mcause = v; return true;
     case CSR_MTVAL: s->mtval = v; return true;
-    case CSR_MIP: s->mip_sw = (s->mip_sw & ~MIP_WMASK) | (v & MIP_WMASK); return true;
+    case CSR_MIP: {
+        /* With Sstc on, STIP is the comparator's and read-only. */
+        uint64_t wmask = (s->menvcfg & MENVCFG_STCE) ? MIP_WMASK & ~MIP_STIP : MIP_WMASK;
+        s->mip_sw = (s->mip_sw & ~wmask) | (v & wmask);
+        return true;
+    }
     /* The writing instruction does not count itself: the next instruction
      * reads back the written value. */
     case CSR_MCYCLE: s->cycle_bias = v - (s->icount + 1); return true;
@@ -296,6 +314,10 @@ static bool csr_accessible(Hart *h, unsigned csr)
     if (csr == CSR_SATP && h->s.priv == PRV_S && (h->s.mstatus & MSTATUS_TVM))
         return false;
     if (csr >= CSR_CYCLE && csr <= CSR_HPMCOUNTER31 && !counter_allowed(h, csr - CSR_CYCLE))
+        return false;
+    /* Sstc: below M, stimecmp needs menvcfg.STCE and mcounteren.TM. */
+    if (csr == CSR_STIMECMP && h->s.priv != PRV_M &&
+        (!(h->s.menvcfg & MENVCFG_STCE) || !(h->s.mcounteren & 2)))
         return false;
     return true;
 }

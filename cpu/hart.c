@@ -35,7 +35,17 @@ void hart_set_priv(Hart *h, int priv)
 
 uint64_t hart_read_mip(const Hart *h)
 {
+    /* With Sstc on (menvcfg.STCE), STIP is the comparator's line alone. */
+    if (h->s.menvcfg & MENVCFG_STCE)
+        return (h->s.mip_sw & ~MIP_STIP) | h->s.irq_lines;
     return h->s.mip_sw | h->s.irq_lines;
+}
+
+void hart_stimecmp_changed(Hart *h)
+{
+    if (h->cfg.stimecmp_changed)
+        h->cfg.stimecmp_changed(h->cfg.time_opaque, h->s.stimecmp,
+                                (h->s.menvcfg & MENVCFG_STCE) != 0);
 }
 
 void hart_trap(Hart *h, uint64_t cause, uint64_t tval, uint64_t epc, bool irq)
@@ -277,6 +287,7 @@ void hart_reset(Hart *h)
     h->bp_skip = false;
     hart_update_mode(h);
     hart_flush_caches(h);
+    hart_stimecmp_changed(h);
 }
 
 void hart_flush_caches(Hart *h)
@@ -491,6 +502,7 @@ static const VMStateField hart_fields[] = {
     VMSTATE_UINT64(menvcfg, HartState),
     VMSTATE_UINT64(senvcfg, HartState),
     VMSTATE_UINT64(satp, HartState),
+    VMSTATE_UINT64(stimecmp, HartState),
     VMSTATE_UINT64_ARRAY(pmpaddr, HartState, PMP_COUNT),
     VMSTATE_UINT8_ARRAY(pmpcfg, HartState, PMP_COUNT),
     VMSTATE_UINT64(res_addr, HartState),
@@ -501,8 +513,8 @@ static const VMStateField hart_fields[] = {
 
 const VMStateDescription hart_vmsd = {
     .name = "hart",
-    .version_id = 1,
-    .minimum_version_id = 1,
+    .version_id = 2,
+    .minimum_version_id = 2,
     .post_load = hart_post_load,
     .fields = hart_fields,
 };

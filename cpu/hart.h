@@ -101,6 +101,7 @@ typedef enum HartExit {
 #define HART_EXT_SVNAPOT (1u << 11)
 #define HART_EXT_SVPBMT (1u << 12)
 #define HART_EXT_SV57   (1u << 13)
+#define HART_EXT_SSTC   (1u << 14)
 
 typedef struct HartConfig {
     uint64_t hartid;
@@ -109,6 +110,11 @@ typedef struct HartConfig {
     /* Source of the `time` CSR and CLINT-style mtime (ticks, not ns). */
     uint64_t (*read_time)(void *opaque);
     void *time_opaque;
+    /* Sstc: the S-mode timer compare changed (value in `time` ticks;
+     * enabled = menvcfg.STCE). The board's timer then drives MIP_STIP
+     * through hart_set_irq() while time >= stimecmp. Called with
+     * time_opaque; NULL when the hart has no Sstc. */
+    void (*stimecmp_changed)(void *opaque, uint64_t stimecmp, bool enabled);
 } HartConfig;
 
 Hart *hart_new(AddressSpace *as, const HartConfig *cfg, Error **errp);

@@ -111,6 +111,7 @@ enum { IRQ_SSI = 1, IRQ_MSI = 3, IRQ_STI = 5, IRQ_MTI = 7, IRQ_SEI = 9, IRQ_MEI 
 #define ENVCFG_CBCFE  (1ull << 6)
 #define ENVCFG_CBZE   (1ull << 7)
 #define MENVCFG_PBMTE (1ull << 62)
+#define MENVCFG_STCE  (1ull << 63)
 /* Cache-block size for Zicbom/Zicboz (QEMU's default, advertised in the FDT). */
 #define CBO_BLOCK 64
 
@@ -154,6 +155,7 @@ typedef struct HartState {
     uint64_t mcounteren, scounteren;
     uint64_t menvcfg, senvcfg;
     uint64_t satp;
+    uint64_t stimecmp;       /* Sstc */
     uint64_t pmpaddr[PMP_COUNT];
     uint8_t pmpcfg[PMP_COUNT];
     uint64_t res_addr;       /* LR/SC reservation address, valid when res_valid */
@@ -347,6 +349,8 @@ void hart_set_priv(Hart *h, int priv);
 /* Recompute derived mode (data privilege) after mstatus/priv changes. */
 void hart_update_mode(Hart *h);
 uint64_t hart_read_mip(const Hart *h);
+/* Tell the board's Sstc timer about stimecmp / menvcfg.STCE. */
+void hart_stimecmp_changed(Hart *h);
 /* End the current block after this instruction, resuming at next pc. */
 static inline int hart_end_block(Hart *h, const Insn *in)
 {

@@ -3,18 +3,25 @@
 
 #include <stdlib.h>
 
+/* One compare register and its timer: mtimecmp (MTIP), or the hart's Sstc
+ * stimecmp (STIP), which counts on the same mtime. */
+typedef struct ClintCmp {
+    uint64_t cmp;
+    uint8_t level;
+    Timer timer;
+} ClintCmp;
+
 typedef struct ClintState {
     uint32_t msip;
-    uint64_t mtimecmp;
     uint64_t mtime_offset;   /* ticks added by guest writes to mtime (mod 2^64) */
-    uint8_t mtip_level;
-    Timer timer;
+    uint8_t st_enabled;      /* menvcfg.STCE */
+    ClintCmp mt, st;
 } ClintState;
 
 struct Clint {
     ClintState s;            /* first: the VMState description covers it */
     Loop *loop;
-    IrqLine msip_irq, mtip_irq;
+    IrqLine msip_irq, mtip_irq, stip_irq;
 };
 
 static uint64_t clint_ticks_at(uint64_t offset, int64_t ns)
@@ -27,36 +34,55 @@ uint64_t clint_mtime(Clint *c)
     return clint_ticks_at(c->s.mtime_offset, loop_clock_ns(c->loop, CLOCK_VIRTUAL));
 }
 
-/* Re-evaluate MTIP and arm the timer for the first ns at which
- * mtime >= mtimecmp, i.e. floor(ns / 100) + offset >= mtimecmp
- * <=> ns >= (mtimecmp - offset) * 100. */
-static void clint_update_timer(Clint *c)
+/* Re-evaluate a compare's line and arm its timer for the first ns at which
+ * mtime >= cmp, i.e. floor(ns / 100) + offset >= cmp
+ * <=> ns >= (cmp - offset) * 100. */
+static void clint_update_cmp(Clint *c, ClintCmp *k, bool enabled, IrqLine irq)
 {
-    ClintState *s = &c->s;
     uint64_t now_ticks = clint_mtime(c);
-    uint8_t level = now_ticks >= s->mtimecmp;
+    uint8_t level = enabled && now_ticks >= k->cmp;
 
-    if (level != s->mtip_level) {
-        s->mtip_level = level;
-        irq_set(c->mtip_irq, level);
+    if (level != k->level) {
+        k->level = level;
+        irq_set(irq, level);
     }
-    if (level) {
-        timer_del(&s->timer);
+    if (level || !enabled) {
+        timer_del(&k->timer);
         return;
     }
     /* mtime wraps only after 58,000 years; a compare value behind the offset
      * (guest moved mtime past it backwards) or too far to express in ns never fires. */
-    uint64_t target = s->mtimecmp - s->mtime_offset;
-    if (s->mtimecmp < s->mtime_offset || target > (uint64_t)INT64_MAX / CLINT_NS_PER_TICK) {
-        timer_del(&s->timer);
+    uint64_t target = k->cmp - c->s.mtime_offset;
+    if (k->cmp < c->s.mtime_offset || target > (uint64_t)INT64_MAX / CLINT_NS_PER_TICK) {
+        timer_del(&k->timer);
         return;
     }
-    timer_mod(&s->timer, (int64_t)(target * CLINT_NS_PER_TICK));
+    timer_mod(&k->timer, (int64_t)(target * CLINT_NS_PER_TICK));
 }
 
-static void clint_timer_cb(void *opaque)
+static void clint_update_timers(Clint *c)
 {
-    clint_update_timer(opaque);
+    clint_update_cmp(c, &c->s.mt, true, c->mtip_irq);
+    clint_update_cmp(c, &c->s.st, c->s.st_enabled, c->stip_irq);
+}
+
+static void clint_mt_cb(void *opaque)
+{
+    Clint *c = opaque;
+    clint_update_cmp(c, &c->s.mt, true, c->mtip_irq);
+}
+
+static void clint_st_cb(void *opaque)
+{
+    Clint *c = opaque;
+    clint_update_cmp(c, &c->s.st, c->s.st_enabled, c->stip_irq);
+}
+
+void clint_set_stimecmp(Clint *c, uint64_t stimecmp, bool enabled)
+{
+    c->s.st.cmp = stimecmp;
+    c->s.st_enabled = enabled;
+    clint_update_cmp(c, &c->s.st, c->s.st_enabled, c->stip_irq);
 }
 
 static uint64_t clint_read(void *opaque, uint64_t offset, unsigned size)
@@ -70,7 +96,7 @@ static uint64_t clint_read(void *opaque, uint64_t offset, unsigned size)
         return s->msip;
     }
     if (word == CLINT_MTIMECMP_OFF) {
-        v = s->mtimecmp;
+        v = s->mt.cmp;
     } else if (word == CLINT_MTIME_OFF) {
         v = clint_mtime(c);
     } else {
@@ -103,14 +129,14 @@ static void clint_write(void *opaque, uint64_t offset, uint64_t value, unsigned 
         s->msip = value & 1;
         irq_set(c->msip_irq, s->msip);
     } else if (word == CLINT_MTIMECMP_OFF) {
-        s->mtimecmp = merge32(s->mtimecmp, offset, value, size);
-        clint_update_timer(c);
+        s->mt.cmp = merge32(s->mt.cmp, offset, value, size);
+        clint_update_cmp(c, &s->mt, true, c->mtip_irq);
     } else if (word == CLINT_MTIME_OFF) {
         int64_t ns = loop_clock_ns(c->loop, CLOCK_VIRTUAL);
         uint64_t now = clint_ticks_at(s->mtime_offset, ns);
         uint64_t want = merge32(now, offset, value, size);
         s->mtime_offset = want - (uint64_t)ns / CLINT_NS_PER_TICK;
-        clint_update_timer(c);
+        clint_update_timers(c);
     }
 }
 
@@ -124,28 +150,46 @@ static const MmioOps clint_ops = {
 static bool clint_post_load(void *opaque, int version_id, Error **errp)
 {
     Clint *c = opaque;
-    if (c->s.msip > 1 || c->s.mtip_level > 1) {
+    const ClintState *s = &c->s;
+    (void)version_id;
+    if (s->msip > 1 || s->mt.level > 1 || s->st.level > 1 || s->st_enabled > 1) {
         error_setc(errp, ERR_SNAPSHOT, "clint: invalid interrupt levels");
         return false;
     }
-    irq_set(c->msip_irq, c->s.msip);
-    irq_set(c->mtip_irq, c->s.mtip_level);
+    irq_set(c->msip_irq, s->msip);
+    irq_set(c->mtip_irq, s->mt.level);
+    irq_set(c->stip_irq, s->st.level);
     return true;
 }
 
-static const VMStateField clint_fields[] = {
-    VMSTATE_UINT32(msip, ClintState),
-    VMSTATE_UINT64(mtimecmp, ClintState),
-    VMSTATE_UINT64(mtime_offset, ClintState),
-    VMSTATE_UINT8(mtip_level, ClintState),
-    VMSTATE_TIMER(timer, ClintState),
+static const VMStateField clint_cmp_fields[] = {
+    VMSTATE_UINT64(cmp, ClintCmp),
+    VMSTATE_UINT8(level, ClintCmp),
+    VMSTATE_TIMER(timer, ClintCmp),
     VMSTATE_END_OF_LIST()
 };
 
-static const VMStateDescription clint_vmsd = {
-    .name = "clint",
+static const VMStateDescription clint_cmp_vmsd = {
+    .name = "clint-cmp",
     .version_id = 1,
     .minimum_version_id = 1,
+    .fields = clint_cmp_fields,
+};
+
+static const VMStateField clint_fields[] = {
+    VMSTATE_UINT32(msip, ClintState),
+    VMSTATE_UINT64(mtime_offset, ClintState),
+    VMSTATE_UINT8(st_enabled, ClintState),
+    VMSTATE_STRUCT(mt, ClintState, clint_cmp_vmsd, ClintCmp),
+    VMSTATE_STRUCT(st, ClintState, clint_cmp_vmsd, ClintCmp),
+    VMSTATE_END_OF_LIST()
+};
+
+/* Version 2: the Sstc compare beside mtimecmp. */
+static const VMStateDescription clint_vmsd = {
+    .name = "clint",
+    .version_id = 2,
+    .minimum_version_id = 2,
     .post_load = clint_post_load,
     .fields = clint_fields,
 };
@@ -156,15 +200,20 @@ void clint_reset(Clint *c)
     s->msip = 0;
     irq_set(c->msip_irq, false);
     /* mtimecmp resets to all ones in practice (no MTIP until firmware sets it). */
-    s->mtimecmp = UINT64_MAX;
+    s->mt.cmp = UINT64_MAX;
+    s->mt.level = 0;
     s->mtime_offset = 0;
-    s->mtip_level = 0;
     irq_set(c->mtip_irq, false);
-    timer_del(&s->timer);
+    timer_del(&s->mt.timer);
+    /* stimecmp is the hart's: it tells us again after its own reset. */
+    s->st_enabled = 0;
+    s->st.level = 0;
+    irq_set(c->stip_irq, false);
+    timer_del(&s->st.timer);
 }
 
 Clint *clint_create(const Board *b, const char *name, uint64_t base, IrqLine msip,
-                    IrqLine mtip, Error **errp)
+                    IrqLine mtip, IrqLine stip, Error **errp)
 {
     Clint *c = calloc(1, sizeof(*c));
     if (!c) {
@@ -174,7 +223,9 @@ Clint *clint_create(const Board *b, const char *name, uint64_t base, IrqLine msi
     c->loop = b->loop;
     c->msip_irq = msip;
     c->mtip_irq = mtip;
-    timer_init(&c->s.timer, b->loop, CLOCK_VIRTUAL, clint_timer_cb, c);
+    c->stip_irq = stip;
+    timer_init(&c->s.mt.timer, b->loop, CLOCK_VIRTUAL, clint_mt_cb, c);
+    timer_init(&c->s.st.timer, b->loop, CLOCK_VIRTUAL, clint_st_cb, c);
     if (!mem_map_mmio(b->as, name, base, VIRT_CLINT_SIZE, &clint_ops, c, errp)) {
         free(c);
         return NULL;
@@ -187,7 +238,8 @@ Clint *clint_create(const Board *b, const char *name, uint64_t base, IrqLine msi
 void clint_free(Clint *c)
 {
     if (c) {
-        timer_del(&c->s.timer);
+        timer_del(&c->s.mt.timer);
+        timer_del(&c->s.st.timer);
         free(c);
     }
 }

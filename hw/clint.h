@@ -10,10 +10,16 @@
  * + a guest-written offset. MTIP is high exactly while mtime >= mtimecmp; the
  * rising edge comes from a CLOCK_VIRTUAL timer armed for the first ns at which
  * that holds, so it fires at the same instruction in every run.
+ *
+ * The hart's Sstc compare (stimecmp, a CSR of the hart) counts on the same
+ * mtime, so its timer lives here too: the hart reports stimecmp and
+ * menvcfg.STCE (clint_set_stimecmp()) and STIP is high exactly while STCE is
+ * set and mtime >= stimecmp. The copy is part of this device's state.
  */
 #ifndef RRSIM_HW_CLINT_H
 #define RRSIM_HW_CLINT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "hw/board.h"
@@ -27,7 +33,9 @@
 typedef struct Clint Clint;
 
 Clint *clint_create(const Board *b, const char *name, uint64_t base, IrqLine msip,
-                    IrqLine mtip, Error **errp);
+                    IrqLine mtip, IrqLine stip, Error **errp);
+/* Sstc: the hart's stimecmp and menvcfg.STCE (HartConfig.stimecmp_changed). */
+void clint_set_stimecmp(Clint *c, uint64_t stimecmp, bool enabled);
 void clint_reset(Clint *c);
 void clint_free(Clint *c);
 

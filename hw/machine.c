@@ -37,6 +37,14 @@ static uint64_t machine_read_time(void *opaque)
     return m->clint ? clint_mtime(m->clint) : 0;
 }
 
+static void machine_stimecmp_changed(void *opaque, uint64_t stimecmp, bool enabled)
+{
+    Machine *m = opaque;
+    if (m->clint) {
+        clint_set_stimecmp(m->clint, stimecmp, enabled);
+    }
+}
+
 static void machine_kick(void *opaque)
 {
     Machine *m = opaque;
@@ -315,7 +323,8 @@ static bool machine_build(Machine *m, Error **errp)
     }
 
     HartConfig hc = { .hartid = 0, .reset_pc = VIRT_MROM_BASE,
-                      .read_time = machine_read_time, .time_opaque = m };
+                      .read_time = machine_read_time, .time_opaque = m,
+                      .stimecmp_changed = machine_stimecmp_changed };
     m->hart = hart_new(&m->as, &hc, errp);
     if (!m->hart) {
         return false;
@@ -324,7 +333,7 @@ static bool machine_build(Machine *m, Error **errp)
 
     m->clint = clint_create(&m->board, "clint", VIRT_CLINT_BASE,
                             irq_line(machine_hart_irq, m, 3), irq_line(machine_hart_irq, m, 7),
-                            errp);
+                            irq_line(machine_hart_irq, m, 5), errp);
     if (!m->clint) {
         return false;
     }

@@ -40,6 +40,14 @@ static uint64_t tm_time(void *opaque)
     return m->time + hart_icount(m->h);
 }
 
+static void tm_stimecmp(void *opaque, uint64_t stimecmp, bool enabled)
+{
+    TestMachine *m = opaque;
+    m->stimecmp = stimecmp;
+    m->stce = enabled;
+    m->stimecmp_calls++;
+}
+
 TestMachine *tm_new(void)
 {
     return tm_new_ext(0);
@@ -48,7 +56,8 @@ TestMachine *tm_new(void)
 TestMachine *tm_new_ext(uint32_t ext)
 {
     TestMachine *m = calloc(1, sizeof(*m));
-    HartConfig cfg = { .hartid = 0, .ext = ext, .reset_pc = TM_RAM_BASE, .read_time = tm_time };
+    HartConfig cfg = { .hartid = 0, .ext = ext, .reset_pc = TM_RAM_BASE, .read_time = tm_time,
+                       .stimecmp_changed = tm_stimecmp };
     mem_init(&m->as);
     m->ram = calloc(1, TM_RAM_SIZE);
     if (!mem_map_ram(&m->as, "ram", TM_RAM_BASE, TM_RAM_SIZE, m->ram, false, NULL) ||

@@ -10,6 +10,7 @@
 #ifndef RRSIM_TESTS_CPU_TEST_UTIL_H
 #define RRSIM_TESTS_CPU_TEST_UTIL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cpu/hart.h"
@@ -25,6 +26,9 @@ typedef struct TestMachine {
     uint64_t dev_value, dev_icount;
     int dev_writes;
     uint64_t time;
+    uint64_t stimecmp;      /* last HartConfig.stimecmp_changed() report */
+    bool stce;
+    int stimecmp_calls;
     int slot;               /* scratch for tests placing code snippets */
 } TestMachine;
 

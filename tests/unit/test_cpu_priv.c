@@ -18,6 +18,7 @@ enum {
     MSTATUS = 0x300, MTVEC = 0x305, MEPC = 0x341, MCAUSE = 0x342, MTVAL = 0x343,
     MCOUNTEREN = 0x306, SCOUNTEREN = 0x106, SATP = 0x180, PMPCFG0 = 0x3a0, PMPADDR0 = 0x3b0,
     FCSR = 0x003, CYCLE = 0xc00, TIME = 0xc01, INSTRET = 0xc02,
+    STIMECMP = 0x14d, MENVCFG = 0x30a, MIP = 0x344,
 };
 #define FS_SHIFT 13
 
@@ -86,6 +87,53 @@ static void test_counter_enable(void **st)
     uint64_t before = hart_icount(m->h);
     assert_int_equal(run_in(m, 3, CSRRS(6, TIME, 0), 0), ~0ull);
     assert_int_equal(hart_get_xreg(m->h, 6), 1000 + before + 1);   /* after the MRET */
+    tm_free(m);
+}
+
+/* Sstc: stimecmp exists only with the extension; below M it needs
+ * menvcfg.STCE and mcounteren.TM; writes reach the board's timer; with STCE
+ * on, mip.STIP is the comparator's line and software cannot set it. */
+static void test_sstc(void **st)
+{
+    (void)st;
+    TestMachine *m = setup();
+    assert_int_equal(run_in(m, 3, CSRRS(5, STIMECMP, 0), 0), 2);
+    tm_set_csr(m, MENVCFG, 1ull << 63);
+    assert_int_equal(tm_csr(m, MENVCFG), 0);
+    tm_free(m);
+
+    m = tm_new_ext(HART_EXT_SSTC);
+    tm_w32(m, HALT, JAL(0, 0));
+    tm_set_csr(m, MTVEC, HALT);
+    tm_set_csr(m, PMPADDR0, (1ull << 54) - 1);
+    tm_set_csr(m, PMPCFG0, 0x1f);
+    assert_false(m->stce);
+    hart_set_xreg(m->h, 5, 12345);
+    assert_int_equal(run_in(m, 3, CSRRW(0, STIMECMP, 5), 0), ~0ull);    /* M: always */
+    assert_int_equal(m->stimecmp, 12345);
+    assert_false(m->stce);
+    hart_set_xreg(m->h, 5, 777);
+    assert_int_equal(run_in(m, 1, CSRRW(0, STIMECMP, 5), 0), 2);          /* STCE off */
+    tm_set_csr(m, MENVCFG, 1ull << 63);
+    assert_true(m->stce);
+    assert_int_equal(run_in(m, 1, CSRRW(0, STIMECMP, 5), 0), 2);          /* TM off */
+    tm_set_csr(m, MCOUNTEREN, 2);
+    int calls = m->stimecmp_calls;
+    assert_int_equal(run_in(m, 1, CSRRW(0, STIMECMP, 5), 0), ~0ull);
+    assert_int_equal(m->stimecmp, 777);
+    assert_int_equal(m->stimecmp_calls, calls + 1);
+    assert_int_equal(run_in(m, 0, CSRRS(6, STIMECMP, 0), 0), 2);          /* never U */
+    /* STIP: software writes are ignored, the line shows through. */
+    tm_set_csr(m, MIP, 1u << 5);
+    assert_int_equal(tm_csr(m, MIP) & (1u << 5), 0);
+    hart_set_irq(m->h, MIP_STIP, true);
+    assert_int_equal(tm_csr(m, MIP) & (1u << 5), 1u << 5);
+    hart_set_irq(m->h, MIP_STIP, false);
+    /* STCE off: STIP is software's again. */
+    tm_set_csr(m, MENVCFG, 0);
+    assert_false(m->stce);
+    tm_set_csr(m, MIP, 1u << 5);
+    assert_int_equal(tm_csr(m, MIP) & (1u << 5), 1u << 5);
     tm_free(m);
 }
 
@@ -201,6 +249,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trap_controls),
         cmocka_unit_test(test_counter_enable),
+        cmocka_unit_test(test_sstc),
         cmocka_unit_test(test_mprv),
         cmocka_unit_test(test_fp_state),
         cmocka_unit_test(test_mip_seip_rmw),

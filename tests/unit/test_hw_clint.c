@@ -6,6 +6,7 @@
 #define C VIRT_CLINT_BASE
 #define MSIP_N 3
 #define MTIP_N 7
+#define STIP_N 5
 
 typedef struct Fixture {
     TestBoard *tb;
@@ -18,7 +19,8 @@ static int setup(void **state)
     Fixture *f = calloc(1, sizeof(*f));
     f->tb = test_board_new();
     f->c = clint_create(&f->tb->b, "clint", C, irq_line(fake_irq_set, &f->irq, MSIP_N),
-                        irq_line(fake_irq_set, &f->irq, MTIP_N), NULL);
+                        irq_line(fake_irq_set, &f->irq, MTIP_N),
+                        irq_line(fake_irq_set, &f->irq, STIP_N), NULL);
     assert_non_null(f->c);
     *state = f;
     return 0;
@@ -112,6 +114,40 @@ static void test_msip(void **state)
     assert_int_equal(mem_read(&f->tb->as, C, 1, &v), MEM_ERR_SIZE);
 }
 
+/* Sstc: STIP follows the hart's stimecmp on the same mtime, only while
+ * menvcfg.STCE is set; mtimecmp is independent. */
+static void test_sstc_compare(void **state)
+{
+    Fixture *f = *state;
+    test_board_advance_to(f->tb, 450);     /* mtime = 4 */
+    clint_set_stimecmp(f->c, 9, false);
+    assert_int_equal(loop_deadline_ns(f->tb->loop, CLOCK_VIRTUAL), -1);
+    clint_set_stimecmp(f->c, 9, true);
+    assert_int_equal(loop_deadline_ns(f->tb->loop, CLOCK_VIRTUAL), 900);
+    wr(f->tb, C + CLINT_MTIMECMP_OFF, 8, 6);
+    assert_int_equal(loop_deadline_ns(f->tb->loop, CLOCK_VIRTUAL), 600);
+    test_board_advance_to(f->tb, 600);
+    assert_true(f->irq.level[MTIP_N]);
+    assert_false(f->irq.level[STIP_N]);
+    test_board_advance_to(f->tb, 899);
+    assert_false(f->irq.level[STIP_N]);
+    test_board_advance_to(f->tb, 900);
+    assert_true(f->irq.level[STIP_N]);
+    /* Disabling (STCE cleared) drops the line; a later compare lowers it too. */
+    clint_set_stimecmp(f->c, 9, false);
+    assert_false(f->irq.level[STIP_N]);
+    clint_set_stimecmp(f->c, 20, true);
+    assert_false(f->irq.level[STIP_N]);
+    assert_int_equal(loop_deadline_ns(f->tb->loop, CLOCK_VIRTUAL), 2000);
+    /* Moving mtime forward past it raises STIP at once. */
+    wr(f->tb, C + CLINT_MTIME_OFF, 8, 25);
+    assert_true(f->irq.level[STIP_N]);
+    /* Saved and restored with its timer. */
+    clint_set_stimecmp(f->c, 40, true);
+    assert_vmstate_round_trip(f->tb);
+    assert_false(f->irq.level[STIP_N]);
+}
+
 static void test_vmstate_round_trip(void **state)
 {
     Fixture *f = *state;
@@ -132,6 +168,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mtimecmp_halves, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mtime_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_msip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sstc_compare, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vmstate_round_trip, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

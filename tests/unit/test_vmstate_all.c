@@ -114,7 +114,8 @@ static const Hint HINTS[] = {
     { "hart", "pc", HINT_EVEN, 0, NULL, true },
     /* Interrupt lines are levels. */
     { "clint", "msip", HINT_FLAG, 0, NULL, false },
-    { "clint", "mtip_level", HINT_FLAG, 0, NULL, false },
+    { "clint", "st_enabled", HINT_FLAG, 0, NULL, false },
+    { "clint-cmp", "level", HINT_FLAG, 0, NULL, false },
     { "plic", "priority", HINT_MASK, PLIC_PRIO_MASK, NULL, false },
     { "plic", "threshold", HINT_MASK, PLIC_PRIO_MASK, NULL, false },
     { "plic", "out_level", HINT_FLAG, 0, NULL, false },
