@@ -43,6 +43,35 @@ enum {
 #define MIP_WMASK (MIP_SSIP | MIP_STIP | MIP_SEIP)
 #define PMPADDR_MASK ((1ull << 54) - 1)
 
+/* mcycle and minstret (cycle = step here): while counting, value = icount +
+ * bias; while stopped by mcountinhibit, value = bias. */
+#define INHIBIT_CY 1ull
+#define INHIBIT_IR 4ull
+
+static uint64_t counter_value(const Hart *h, uint64_t bias, uint64_t bit)
+{
+    return (h->s.mcountinhibit & bit) ? bias : h->s.icount + bias;
+}
+
+/* A CSR write takes effect after the writing instruction retires, which
+ * must not count (privileged spec 3.1.10). */
+static void counter_write(Hart *h, uint64_t *bias, uint64_t bit, uint64_t v)
+{
+    *bias = (h->s.mcountinhibit & bit) ? v : v - (h->s.icount + 1);
+}
+
+static void counter_inhibit(Hart *h, uint64_t *bias, uint64_t bit, uint64_t new_inhibit)
+{
+    uint64_t was = h->s.mcountinhibit & bit, now = new_inhibit & bit;
+    if (was == now)
+        return;
+    uint64_t v = counter_value(h, *bias, bit);
+    if (now)
+        *bias = v;
+    else
+        *bias = v - (h->s.icount + 1);
+}
+
 static uint64_t mstatus_read(const Hart *h)
 {
     uint64_t st = h->s.mstatus | MSTATUS_XL64;
@@ -108,8 +137,10 @@ static bool csr_get(Hart *h, unsigned csr, uint64_t *v)
     case CSR_FFLAGS: *v = s->fflags; return true;
     case CSR_FRM: *v = s->frm; return true;
     case CSR_FCSR: *v = (s->frm << 5) | s->fflags; return true;
-    case CSR_CYCLE: case CSR_MCYCLE: *v = s->icount + s->cycle_bias; return true;
-    case CSR_INSTRET: case CSR_MINSTRET: *v = s->icount + s->instret_bias; return true;
+    case CSR_CYCLE: case CSR_MCYCLE: *v = counter_value(h, s->cycle_bias, INHIBIT_CY); return true;
+    case CSR_INSTRET: case CSR_MINSTRET:
+        *v = counter_value(h, s->instret_bias, INHIBIT_IR);
+        return true;
     case CSR_TIME:
         *v = h->cfg.read_time ? h->cfg.read_time(h->cfg.time_opaque) : s->icount;
         return true;
@@ -137,7 +168,7 @@ static bool csr_get(Hart *h, unsigned csr, uint64_t *v)
     case CSR_MTVEC: *v = s->mtvec; return true;
     case CSR_MCOUNTEREN: *v = s->mcounteren; return true;
     case CSR_MENVCFG: *v = s->menvcfg; return true;
-    case CSR_MCOUNTINHIBIT: *v = 0; return true;
+    case CSR_MCOUNTINHIBIT: *v = s->mcountinhibit; return true;
     case CSR_MSCRATCH: *v = s->mscratch; return true;
     case CSR_MEPC: *v = s->mepc; return true;
     case CSR_MCAUSE: *v = s->mcause; return true;
@@ -258,7 +289,15 @@ static bool csr_set(Hart *h, unsigned csr, uint64_t v)
         s->stimecmp = v;
         hart_stimecmp_changed(h);
         return true;
-    case CSR_MCOUNTINHIBIT: return true;
+    case CSR_MCOUNTINHIBIT: {
+        /* Stopping a counter freezes the value it has before this
+         * instruction; restarting it counts from the next one. */
+        uint64_t nv = v & (INHIBIT_CY | INHIBIT_IR);
+        counter_inhibit(h, &s->cycle_bias, INHIBIT_CY, nv);
+        counter_inhibit(h, &s->instret_bias, INHIBIT_IR, nv);
+        s->mcountinhibit = nv;
+        return true;
+    }
     case CSR_MSCRATCH: s->mscratch = v; return true;
     case CSR_MEPC: s->mepc = v & ~1ull; return true;
     case CSR_MCAUSE: s->mcause = v; return true;
@@ -271,8 +310,8 @@ static bool csr_set(Hart *h, unsigned csr, uint64_t v)
     }
     /* The writing instruction does not count itself: the next instruction
      * reads back the written value. */
-    case CSR_MCYCLE: s->cycle_bias = v - (s->icount + 1); return true;
-    case CSR_MINSTRET: s->instret_bias = v - (s->icount + 1); return true;
+    case CSR_MCYCLE: counter_write(h, &s->cycle_bias, INHIBIT_CY, v); return true;
+    case CSR_MINSTRET: counter_write(h, &s->instret_bias, INHIBIT_IR, v); return true;
     default:
         break;
     }

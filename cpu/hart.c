@@ -442,7 +442,8 @@ static bool hart_post_load(void *opaque, int version_id, Error **errp)
         error_setc(errp, ERR_SNAPSHOT, "hart: invalid privilege level %u", s->priv);
         return false;
     }
-    if (s->wfi > 1 || s->res_valid > 1 || s->frm > 7 || s->fflags > 0x1f) {
+    if (s->wfi > 1 || s->res_valid > 1 || s->frm > 7 || s->fflags > 0x1f ||
+        (s->mcountinhibit & ~5ull)) {
         error_setc(errp, ERR_SNAPSHOT, "hart: invalid WFI/reservation/fcsr state");
         return false;
     }
@@ -499,6 +500,7 @@ static const VMStateField hart_fields[] = {
     VMSTATE_UINT64(sscratch, HartState),
     VMSTATE_UINT64(mcounteren, HartState),
     VMSTATE_UINT64(scounteren, HartState),
+    VMSTATE_UINT64(mcountinhibit, HartState),
     VMSTATE_UINT64(menvcfg, HartState),
     VMSTATE_UINT64(senvcfg, HartState),
     VMSTATE_UINT64(satp, HartState),

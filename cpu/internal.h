@@ -153,6 +153,7 @@ typedef struct HartState {
     uint64_t mtval, stval;
     uint64_t mscratch, sscratch;
     uint64_t mcounteren, scounteren;
+    uint64_t mcountinhibit;  /* CY and IR: a stopped counter's value is its bias */
     uint64_t menvcfg, senvcfg;
     uint64_t satp;
     uint64_t stimecmp;       /* Sstc */

@@ -90,6 +90,38 @@ static void test_counter_enable(void **st)
     tm_free(m);
 }
 
+/* mcountinhibit stops mcycle (CY) and minstret (IR) independently; a
+ * stopped counter keeps its value and can still be written. */
+static void test_mcountinhibit(void **st)
+{
+    (void)st;
+    enum { MCOUNTINHIBIT = 0x320, MCYCLE = 0xb00, MINSTRET = 0xb02 };
+    TestMachine *m = setup();
+    Asm a = { m, PROG };
+    uint64_t ex;
+    emit(&a, CSRRW(0, MINSTRET, 0));      /* minstret = 0 after this one */
+    emit(&a, ADDI(5, 0, 4));
+    emit(&a, CSRRW(0, MCOUNTINHIBIT, 5)); /* stop IR: frozen at 1 (the addi) */
+    emit(&a, NOP);
+    emit(&a, NOP);
+    emit(&a, CSRRS(6, MINSTRET, 0));      /* 1 */
+    emit(&a, CSRRS(7, MCYCLE, 0));        /* cycles go on */
+    emit(&a, CSRRW(0, MINSTRET, 5));      /* written while stopped: 4 */
+    emit(&a, CSRRW(0, MCOUNTINHIBIT, 0)); /* restart: counts from the next one */
+    emit(&a, NOP);
+    emit(&a, CSRRS(8, MINSTRET, 0));      /* 4 + nop = 5 */
+    emit(&a, CSRRS(9, MCOUNTINHIBIT, 0));
+    hart_run(m->h, 12, &ex);
+    assert_int_equal(ex, 12);
+    assert_int_equal(hart_get_xreg(m->h, 6), 1);
+    assert_int_equal(hart_get_xreg(m->h, 8), 5);
+    assert_int_equal(hart_get_xreg(m->h, 9), 0);
+    assert_int_equal(hart_get_xreg(m->h, 7), 6);   /* every step before it */
+    tm_set_csr(m, MCOUNTINHIBIT, ~0ull);
+    assert_int_equal(tm_csr(m, MCOUNTINHIBIT), 5);   /* only CY and IR exist */
+    tm_free(m);
+}
+
 /* Sstc: stimecmp exists only with the extension; below M it needs
  * menvcfg.STCE and mcounteren.TM; writes reach the board's timer; with STCE
  * on, mip.STIP is the comparator's line and software cannot set it. */
@@ -249,6 +281,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trap_controls),
         cmocka_unit_test(test_counter_enable),
+        cmocka_unit_test(test_mcountinhibit),
         cmocka_unit_test(test_sstc),
         cmocka_unit_test(test_mprv),
         cmocka_unit_test(test_fp_state),

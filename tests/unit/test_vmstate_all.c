@@ -108,6 +108,7 @@ static const Hint HINTS[] = {
     /* Only the fields of enabled extensions (the board enables none). */
     { "hart", "menvcfg", HINT_MASK, 1, NULL, false },
     { "hart", "senvcfg", HINT_MASK, 1, NULL, false },
+    { "hart", "mcountinhibit", HINT_MASK, 5, NULL, false },   /* CY and IR */
     /* x0 is hardwired to zero and pc is at least 2-aligned (C extension):
      * hart_post_load normalises both. */
     { "hart", "x", HINT_ZERO0, 0, NULL, true },
