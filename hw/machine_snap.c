@@ -22,6 +22,10 @@ typedef struct SnapMeta {
     uint64_t steps;
     uint64_t async_next;
     uint64_t sync_next;
+    /* Console output position of each serial backend (bytes the guest had
+     * written): debugger/output state, never guest state. Version 2. */
+    uint64_t console_pos[MACHINE_MAX_SERIAL];
+    bool console_known;         /* not saved: false after loading version 1 */
     Machine *m;                 /* not saved */
 } SnapMeta;
 
@@ -44,6 +48,11 @@ struct MachineSnap {
     bool started;               /* the snapshot at the start is there */
     bool hook_seen;
     uint64_t hook_steps;        /* step count at the last slice hook */
+    /* The furthest step this session ran to without a gap since its start
+     * (or since a restore beyond it): the console has shown everything the
+     * guest wrote before it, so a seek may restore a snapshot up to here
+     * but must run, not jump, past it. */
+    uint64_t shown_steps;
 
     /* Sorted step counts of this recording's snapshots in the store. */
     uint64_t *known;
@@ -56,10 +65,21 @@ struct MachineSnap {
     MachineSnapCounters cnt;
 };
 
+static void snap_meta_pre_save(void *opaque)
+{
+    SnapMeta *sm = opaque;
+    memset(sm->console_pos, 0, sizeof(sm->console_pos));
+    for (int i = 0; i < sm->m->nserial && i < MACHINE_MAX_SERIAL; i++) {
+        if (sm->m->serial[i]) {
+            sm->console_pos[i] = chardev_output_pos(sm->m->serial[i]);
+        }
+    }
+}
+
 static bool snap_meta_post_load(void *opaque, int version_id, Error **errp)
 {
     SnapMeta *sm = opaque;
-    (void)version_id;
+    sm->console_known = version_id >= 2;
     if (sm->steps != machine_icount(sm->m)) {
         error_setc(errp, ERR_SNAPSHOT,
                    "snapshot record is for step %" PRIu64 " but its hart state is at step %" PRIu64,
@@ -73,13 +93,16 @@ static const VMStateField snap_meta_fields[] = {
     VMSTATE_UINT64(steps, SnapMeta),
     VMSTATE_UINT64(async_next, SnapMeta),
     VMSTATE_UINT64(sync_next, SnapMeta),
+    { .name = "console_pos", .type = VMS_U64, .offset = offsetof(SnapMeta, console_pos),
+      .count = MACHINE_MAX_SERIAL, .version_id = 2 },
     VMSTATE_END_OF_LIST()
 };
 
 static const VMStateDescription snap_meta_vmsd = {
     .name = "snap",
-    .version_id = 1,
+    .version_id = 2,
     .minimum_version_id = 1,
+    .pre_save = snap_meta_pre_save,
     .post_load = snap_meta_post_load,
     .fields = snap_meta_fields,
 };
@@ -193,6 +216,8 @@ static void unlink_store(const char *path)
     free(lock);
 }
 
+static SnapLoadCommit snap_load_commit;
+
 static bool snap_open_store(MachineSnap *s, Error **errp)
 {
     if (s->store) {
@@ -225,6 +250,7 @@ static bool snap_open_store(MachineSnap *s, Error **errp)
         s->store = NULL;
         return false;
     }
+    snapstore_set_load_commit(s->store, snap_load_commit, s);
     return true;
 }
 
@@ -279,6 +305,9 @@ static bool snap_save_now(MachineSnap *s, const char *name, Error **errp)
 
 static void snap_after_restore(MachineSnap *s, uint64_t steps)
 {
+    if (steps > s->shown_steps) {
+        s->shown_steps = steps;   /* what lies between was skipped, not shown */
+    }
     s->hook_seen = true;
     s->hook_steps = steps;
     s->started = true;
@@ -286,6 +315,33 @@ static void snap_after_restore(MachineSnap *s, uint64_t steps)
         s->next_auto = (steps / s->period + 1) * s->period;
     }
     s->cnt.loads++;
+}
+
+/* The last step of every restore (snapstore's commit hook): the journal
+ * follows the machine in a replay; a failure here undoes the restore. */
+static bool snap_load_commit(void *opaque, const SnapshotInfo *info, Error **errp)
+{
+    MachineSnap *s = opaque;
+    Machine *m = s->m;
+    (void)info;
+    if (s->mode == REPLAY_MODE_PLAY) {
+        ReplayPosition old = machine_replay_position(s->mr);
+        ReplayPosition pos = { s->meta.async_next, s->meta.sync_next };
+        if (!machine_replay_set_position(s->mr, pos, errp)) {
+            error_prepend(errp, "resuming the journal at step %" PRIu64 ": ", s->meta.steps);
+            (void)machine_replay_set_position(s->mr, old, NULL);
+            return false;
+        }
+    }
+    /* A replay goes on along the timeline the console has shown; anything
+     * else starts a new one, shown in full. */
+    for (int i = 0; i < m->nserial && i < MACHINE_MAX_SERIAL; i++) {
+        if (m->serial[i] && s->meta.console_known) {
+            chardev_set_output_pos(m->serial[i], s->meta.console_pos[i],
+                                   s->mode == REPLAY_MODE_PLAY);
+        }
+    }
+    return true;
 }
 
 /* Restore the snapshot called name, or the one at `steps` of this recording. */
@@ -305,14 +361,12 @@ static bool snap_restore(MachineSnap *s, const char *name, uint64_t steps, Error
         }
     }
     /* Deferred work of the present being abandoned: let it finish against
-     * the old state, which the restore then overwrites, without showing
-     * any output it makes. */
-    bool muted = m->output_muted;
-    machine_set_output_muted(m, true);
+     * the old state, which the restore then overwrites. Its console output
+     * is the timeline's at this step, so it is shown (once: a replay that
+     * passes here again shows nothing twice, see chardev_set_output_pos()). */
     for (int i = 0; i < RESTORE_MAX_BH_ROUNDS && loop_bhs_pending(m->loop); i++) {
         loop_run_bhs(m->loop);
     }
-    machine_set_output_muted(m, muted);
 
     SnapshotInfo info;
     bool ok = name ? snapstore_load_named(s->store, name, &s->reg, s->ram, &info, errp)
@@ -333,13 +387,6 @@ static bool snap_restore(MachineSnap *s, const char *name, uint64_t steps, Error
     (void)loop_take_shutdown(m->loop, &code);
     (void)loop_take_reset(m->loop);
     (void)loop_take_debug_stop(m->loop);
-    if (s->mode == REPLAY_MODE_PLAY) {
-        ReplayPosition pos = { s->meta.async_next, s->meta.sync_next };
-        if (!machine_replay_set_position(s->mr, pos, errp)) {
-            error_prepend(errp, "resuming the journal at step %" PRIu64 ": ", s->meta.steps);
-            return false;
-        }
-    }
     snap_after_restore(s, s->meta.steps);
     return true;
 }
@@ -351,6 +398,9 @@ static void snap_slice_hook(void *opaque, Machine *m)
     MachineSnap *s = opaque;
     uint64_t steps = machine_icount(m);
     bool first = !s->hook_seen || steps != s->hook_steps;
+    if (steps > s->shown_steps) {
+        s->shown_steps = steps;
+    }
     s->hook_seen = true;
     s->hook_steps = steps;
     if (!first || s->err || s->mode == REPLAY_MODE_NONE) {
@@ -538,9 +588,17 @@ bool machine_snap_load(MachineSnap *s, const char *name, Error **errp)
     if (!snap_restore(s, name, 0, errp)) {
         return false;
     }
-    /* A seek back to this point must find a snapshot of this recording. */
+    /* A seek back to this point should find a snapshot of this recording.
+     * Only a shortcut: the load itself is done, so a failure here is not
+     * the load's (it would otherwise report a restore that happened as
+     * failed); the seek then starts from an earlier snapshot. */
     if (s->mode != REPLAY_MODE_NONE && !known_has(s, machine_icount(s->m))) {
-        return snap_save_now(s, NULL, errp);
+        Error *err = NULL;
+        if (!snap_save_now(s, NULL, &err)) {
+            warn_report("snapshot at step %" PRIu64 " after loading '%s': %s",
+                        machine_icount(s->m), name, error_get_message(err));
+            error_free(err);
+        }
     }
     return true;
 }
@@ -643,17 +701,17 @@ uint64_t machine_snap_replay_end(MachineSnap *s, Error **errp)
     return s->end_steps;
 }
 
-/* Replay forward to `target` with output muted, saving snapshots on the way
- * (at halfway points until MACHINE_SNAP_SEEK_FINE from the target). */
+/* Replay forward to `target`, saving snapshots on the way (at halfway points
+ * until MACHINE_SNAP_SEEK_FINE from the target). The console shows only what
+ * it has not shown yet (chardev_set_output_pos()): nothing when re-running
+ * history, and what a forward seek passes over. */
 static bool snap_run_to(MachineSnap *s, uint64_t target, Error **errp)
 {
     Machine *m = s->m;
-    bool muted = m->output_muted;
     uint64_t from = machine_icount(m);
     unsigned idle_stops = 0;
     bool ok = true;
 
-    machine_set_output_muted(m, true);
     while (ok && machine_icount(m) < target) {
         uint64_t cur = machine_icount(m);
         uint64_t stop = target;
@@ -701,7 +759,6 @@ static bool snap_run_to(MachineSnap *s, uint64_t target, Error **errp)
         }
     }
     machine_set_stop_at(m, UINT64_MAX);
-    machine_set_output_muted(m, muted);
     s->cnt.replayed_steps += machine_icount(m) - from;
     return ok;
 }
@@ -733,8 +790,11 @@ bool machine_seek(MachineSnap *s, uint64_t steps, Error **errp)
     if (steps == cur) {
         return true;
     }
+    /* Forward past what the console has shown, the guest's output on the
+     * way must be produced: restore no snapshot beyond that point. */
+    uint64_t limit = steps < s->shown_steps ? steps : s->shown_steps;
     SnapshotInfo si;
-    int found = snapstore_find_before(s->store, steps, &si, errp);
+    int found = snapstore_find_before(s->store, limit, &si, errp);
     if (found < 0) {
         return false;
     }

@@ -88,8 +88,10 @@ void machine_snap_free(MachineSnap *s);
  * Errors: ERR_SNAPSHOT (name in use, pending bottom halves), ERR_IO. */
 bool machine_snap_save(MachineSnap *s, const char *name, Error **errp);
 /* Restore a named snapshot. In replay the journal position follows; in
- * record only before anything was journaled. On failure the machine may be
- * partly restored (restore another snapshot or stop). */
+ * record only before anything was journaled. All or nothing: on failure
+ * (missing, damaged, another machine's or another recording's snapshot,
+ * journal position unusable) the machine, its step count, RAM, devices and
+ * the journal position are exactly as before the call. */
 bool machine_snap_load(MachineSnap *s, const char *name, Error **errp);
 bool machine_snap_delete(MachineSnap *s, const char *name, Error **errp);
 /* Named snapshots of the store: malloc'd arrays the caller frees with
@@ -101,9 +103,11 @@ void machine_snap_list_free(char **names, uint64_t *steps, size_t count);
 /*
  * Replay only: bring the machine to exactly `steps` (backwards or forwards):
  * restore the latest snapshot at or before it (or continue from where the
- * machine is when that is closer), then replay forward with console output
- * muted and the journal position restored, so that continuing afterwards
- * produces exactly the original replay. Breakpoints and watchpoints met on
+ * machine is when that is closer), then replay forward with the journal
+ * position restored, so that continuing afterwards produces exactly the
+ * original replay. The console shows what the replay had not shown yet (a
+ * forward seek shows what it passes over) and nothing twice: a replay's
+ * console output is the recording's, in order, whatever seeks happened. Breakpoints and watchpoints met on
  * the way are passed over. Stop-at is left off.
  * Errors: ERR_USAGE if not replaying or steps beyond the end of the
  * recording; ERR_SNAPSHOT / journal errors / ERR_DIVERGENCE from the way.

@@ -37,6 +37,7 @@
  */
 #include "snapshots/snapstore_int.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -588,8 +589,6 @@ bool snapstore_delete_named(SnapStore *s, const char *name, Error **errp)
 
 /* ---- loading ---- */
 
-/* ---- loading ---- */
-
 static bool load_at(SnapStore *s, MDB_txn *txn, const MDB_val *key, VMStateRegistry *reg,
                     const MemRegion *ram, SnapshotInfo *out, Error **errp)
 {
@@ -621,24 +620,57 @@ static bool load_at(SnapStore *s, MDB_txn *txn, const MDB_val *key, VMStateRegis
         error_setg(errp, "out of memory");
         return false;
     }
+    SnapshotInfo info = r.info;
+    if (!snap_key_parse(key, info.recording, &info.steps)) {
+        info.recording[0] = 0;
+    }
     size_t n = ZSTD_decompressDCtx(s->dctx, vm, r.vm_len, r.vm_z, r.vm_zlen);
     bool ok = true;
     if (ZSTD_isError(n) || n != r.vm_len) {
         ok = snap_damaged(errp, "undecodable device state", NULL);
     }
-    /* Refuse a mismatched machine before RAM is touched; RAM goes first so
-     * that post_load hooks see the restored memory. */
+    /* All or nothing: everything is read and checked before the machine is
+     * touched (the device state's framing, every RAM page that must change);
+     * what can only be checked by loading (post_load hooks, the commit hook)
+     * is undone from a copy of the present state if it fails. */
     ok = ok && vmstate_check_all(reg, vm, r.vm_len, errp);
-    ok = ok && snapobj_ram_restore(s, txn, r.table, ram, errp);
-    ok = ok && vmstate_load_all(reg, vm, r.vm_len, errp);
-    free(vm);
-    if (ok && out) {
-        *out = r.info;
-        if (!snap_key_parse(key, out->recording, &out->steps)) {
-            out->recording[0] = 0;
+    RamPlan plan = { 0 };
+    ok = ok && snapobj_ram_plan(s, txn, r.table, ram, &plan, errp);
+    if (!ok) {
+        free(vm);
+        return false;
+    }
+    VMBuf present;
+    vmbuf_init(&present);
+    vmstate_save_all(reg, &present);
+    /* RAM goes first so that post_load hooks see the restored memory. */
+    snapobj_ram_apply(s, &plan, ram);
+    ok = vmstate_load_all(reg, vm, r.vm_len, errp);
+    ok = ok && (!s->load_commit || s->load_commit(s->load_commit_opaque, &info, errp));
+    if (!ok) {
+        snapobj_ram_undo(s, &plan, ram);
+        Error *local = NULL;
+        if (!vmstate_load_all(reg, present.data, present.len, &local)) {
+            /* The state just saved must load: a broken invariant. */
+            error_prepend(errp, "(and the machine could not be put back: %s) ",
+                          error_get_message(local));
+            error_free(local);
+            assert(!"the present machine state does not load back");
         }
     }
+    snapobj_ram_plan_free(&plan);
+    vmbuf_free(&present);
+    free(vm);
+    if (ok && out) {
+        *out = info;
+    }
     return ok;
+}
+
+void snapstore_set_load_commit(SnapStore *s, SnapLoadCommit *fn, void *opaque)
+{
+    s->load_commit = fn;
+    s->load_commit_opaque = opaque;
 }
 
 typedef struct LoadCtx {

@@ -126,14 +126,27 @@ bool snapstore_save(SnapStore *s, const SnapshotInfo *info, VMStateRegistry *reg
  * device state through vmstate_load_all(reg), RAM into ram (which must have
  * the snapshot's size). Pages the store knows to hold the target content
  * already are not rewritten. out (may be NULL) receives the snapshot header.
+ * All or nothing: the record, the device state's framing and every RAM page
+ * that must change are read and checked before anything is written; if a
+ * post_load hook or the commit hook (snapstore_set_load_commit()) then
+ * refuses, RAM and device state are put back as they were.
  * @return false with errp set: ERR_SNAPSHOT if absent, damaged or not for
- *         this machine. After a failure the machine may be partly restored;
- *         the caller must restore another snapshot or stop.
+ *         this machine; the machine (RAM and every instance in reg) is then
+ *         unchanged.
  */
 bool snapstore_load(SnapStore *s, uint64_t steps, VMStateRegistry *reg,
                     const MemRegion *ram, SnapshotInfo *out, Error **errp);
 bool snapstore_load_named(SnapStore *s, const char *name, VMStateRegistry *reg,
                           const MemRegion *ram, SnapshotInfo *out, Error **errp);
+
+/*
+ * Called by a load once the machine holds the snapshot, as its last step:
+ * e.g. to move the journal to the snapshot's position. Returning false (with
+ * errp set) undoes the whole restore; the hook must leave whatever it
+ * changed itself as it was. fn NULL: none.
+ */
+typedef bool SnapLoadCommit(void *opaque, const SnapshotInfo *info, Error **errp);
+void snapstore_set_load_commit(SnapStore *s, SnapLoadCommit *fn, void *opaque);
 
 /*
  * The latest snapshot of the store's recording at or before steps.

@@ -7,11 +7,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cpu/hart.h"
 #include "hw/machine.h"
 #include "hw/machine_replay.h"
 #include "hw/machine_snap.h"
@@ -383,11 +385,11 @@ static void test_replay_seek(void **state)
     assert_hash_eq(machine_state_hash(r.m), rec.final);
     expect_ok(machine_replay_finish(r.mr, &err), err);
     expect_ok(machine_snap_status(r.s, &err), err);
+    /* Nothing was shown twice: the console holds the replay's output once. */
     size_t len;
     char *out = read_file(f->out, &len);
-    size_t tail = plain.output_len - plain.out[1];
-    assert_int_equal(len, shown + tail);
-    assert_memory_equal(out + shown, plain.output + plain.out[1], tail);
+    assert_int_equal(len, plain.output_len);
+    assert_memory_equal(out, plain.output, len);
     free(out);
 
     /* After the end of the replay, seek back again and finish again. */
@@ -398,15 +400,126 @@ static void test_replay_seek(void **state)
     assert_hash_eq(machine_state_hash(r.m), rec.final);
     run_close(&r);
 
-    /* A replay that starts fresh uses the store that the first one filled. */
+    /* A replay that starts fresh uses the store that the first one filled:
+     * forward it runs (the console shows the way), and back it restores. */
     run_open(&r, f, "replay", NULL, NULL, 1000000, 0);
     expect_ok(machine_seek(r.s, points[2], &err), err);
     assert_hash_eq(machine_state_hash(r.m), rec.h[2]);
+    assert_int_equal(file_len(f->out), plain.out[2]);
     MachineSnapCounters c;
     machine_snap_counters(r.s, &c);
-    assert_true(c.replayed_steps < 1000000);
+    expect_ok(machine_seek(r.s, points[1], &err), err);
+    assert_hash_eq(machine_state_hash(r.m), rec.h[1]);
+    MachineSnapCounters c2;
+    machine_snap_counters(r.s, &c2);
+    assert_true(c2.replayed_steps - c.replayed_steps < 1000000);
     run_close(&r);
 
+    free(rec.output);
+    free(plain.output);
+}
+
+/* The console of a replay is complete and in order whatever seeks happen:
+ * a forward seek shows what it passes over, a seek back and a run forward
+ * again show nothing twice, and a restart from a snapshot goes on where the
+ * console stopped. */
+static void test_seek_console_complete(void **state)
+{
+    Fixture *f = *state;
+    PassResult rec = { 0 }, plain = { 0 };
+    Error *err = NULL;
+    record(f, &rec, NULL);
+    replay_plain(f, &rec, &plain);
+    assert_true(plain.out[0] > 0 && plain.out[0] < plain.out[2]);
+
+    Run r;
+    run_open(&r, f, "replay", NULL, NULL, 1000000, 0);
+    /* Forward from the start, past points[0] and points[1]. */
+    expect_ok(machine_seek(r.s, points[2], &err), err);
+    assert_hash_eq(machine_state_hash(r.m), rec.h[2]);
+    assert_int_equal(file_len(f->out), plain.out[2]);
+    /* Back, then forward again beyond the furthest point reached. */
+    expect_ok(machine_seek(r.s, points[0], &err), err);
+    assert_int_equal(file_len(f->out), plain.out[2]);
+    expect_ok(machine_seek(r.s, points[3], &err), err);
+    assert_int_equal(file_len(f->out), plain.out[3]);
+    /* A named snapshot behind the console's mark, loaded and run on. */
+    expect_ok(machine_seek(r.s, points[1], &err), err);
+    expect_ok(machine_snap_save(r.s, "p1", &err), err);
+    expect_ok(machine_seek(r.s, points[0], &err), err);
+    expect_ok(machine_snap_load(r.s, "p1", &err), err);
+    assert_int_equal(machine_icount(r.m), points[1]);
+    run_end(r.m);
+    assert_hash_eq(machine_state_hash(r.m), rec.final);
+    expect_ok(machine_replay_finish(r.mr, &err), err);
+    run_close(&r);
+    size_t len;
+    char *out = read_file(f->out, &len);
+    assert_int_equal(len, plain.output_len);
+    assert_memory_equal(out, plain.output, len);
+    free(out);
+    free(rec.output);
+    free(plain.output);
+}
+
+/* Empty a database of the store, with LMDB directly. */
+static void store_drop_db(const char *path, const char *db)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 8), 0);
+    assert_int_equal(mdb_env_open(env, path, MDB_NOSUBDIR, 0644), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, db, 0, &dbi), 0);
+    assert_int_equal(mdb_drop(txn, dbi, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+/* A load from a damaged store fails and changes nothing: the replay then
+ * goes on as if it had not been tried, to the recorded end. */
+static void test_failed_load_changes_nothing(void **state)
+{
+    Fixture *f = *state;
+    PassResult rec = { 0 }, plain = { 0 };
+    Error *err = NULL;
+    record(f, &rec, NULL);
+    replay_plain(f, &rec, &plain);
+
+    Run r;
+    run_open(&r, f, "replay", NULL, f->store, 0, 0);
+    run_to(r.m, points[0]);
+    expect_ok(machine_snap_save(r.s, "x", &err), err);
+    run_to(r.m, points[2]);
+    run_close(&r);
+    store_drop_db(f->store, "pages");
+
+    run_open(&r, f, "replay", NULL, f->store, 0, 0);
+    run_to(r.m, points[2]);
+    Hash128 before = machine_state_hash(r.m);
+    uint64_t pc = hart_get_pc(r.m->hart);
+    assert_false(machine_snap_load(r.s, "x", &err));
+    assert_int_equal(error_get_class(err), ERR_SNAPSHOT);
+    print_message("damaged: %s\n", error_get_message(err));
+    error_free(err);
+    err = NULL;
+    assert_int_equal(machine_icount(r.m), points[2]);
+    assert_int_equal(hart_get_pc(r.m->hart), pc);
+    assert_hash_eq(machine_state_hash(r.m), before);
+    assert_hash_eq(before, rec.h[2]);
+    run_to(r.m, points[3]);
+    assert_hash_eq(machine_state_hash(r.m), rec.h[3]);
+    run_end(r.m);
+    assert_hash_eq(machine_state_hash(r.m), rec.final);
+    expect_ok(machine_replay_finish(r.mr, &err), err);
+    run_close(&r);
+    size_t len;
+    char *out = read_file(f->out, &len);
+    assert_int_equal(len, plain.output_len);
+    assert_memory_equal(out, plain.output, len);
+    free(out);
     free(rec.output);
     free(plain.output);
 }
@@ -476,6 +589,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_restore_reaches_same_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replay_seek, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_seek_console_complete, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_load_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rrsnapshot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_and_corrupt, setup, teardown),
     };

@@ -596,6 +596,8 @@ static void damage_meta_version(MDB_txn *txn, MDB_dbi dbi)
     free(copy);
 }
 
+static void expect_ram_filled(Fixture *f, uint8_t byte);
+
 /* Save one snapshot, damage the store, reopen (so RAM is unknown and every
  * page is read) and expect the load to fail with ERR_SNAPSHOT mentioning needle. */
 static void expect_damage_detected(Fixture *f, const char *db, Damage *fn, const char *needle)
@@ -607,6 +609,10 @@ static void expect_damage_detected(Fixture *f, const char *db, Damage *fn, const
     snapstore_close(s);
     damage(f, db, fn);
     s = open_store(f);
+    /* The present differs from the snapshot everywhere: a failed load must
+     * leave all of it as it is (nothing half restored). */
+    memset(f->ram, 0x5a, RAM_SIZE);
+    f->dev = (DevState){ { 9, 9, 9, 9 }, 9 };
     Error *err = NULL;
     assert_false(snapstore_load(s, 100, &f->reg, f->region, NULL, &err));
     assert_non_null(err);
@@ -616,7 +622,111 @@ static void expect_damage_detected(Fixture *f, const char *db, Damage *fn, const
         fail();
     }
     error_free(err);
+    expect_ram_filled(f, 0x5a);
+    assert_int_equal(f->dev.regs[0], 9);
+    assert_int_equal(f->dev.ctrl, 9);
     snapstore_close(s);
+}
+
+static void expect_ram_filled(Fixture *f, uint8_t byte)
+{
+    for (size_t i = 0; i < RAM_SIZE; i++) {
+        if (f->ram[i] != byte) {
+            fprintf(stderr, "RAM byte %zu (page %zu) changed: %#x\n", i, i / MEM_PAGE_SIZE,
+                    f->ram[i]);
+            fail();
+        }
+    }
+}
+
+/* The device refuses the state in its post_load: RAM restored before it and
+ * the devices loaded before it are put back. */
+static bool strict_post_load(void *opaque, int version_id, Error **errp)
+{
+    DevState *d = opaque;
+    (void)version_id;
+    if (d->ctrl == 0xdead) {
+        error_setc(errp, ERR_SNAPSHOT, "ctrl 0xdead refused");
+        return false;
+    }
+    return true;
+}
+
+static const VMStateDescription vmstate_devstate_strict = {
+    .name = "devstate", .version_id = 1, .minimum_version_id = 1, .fields = dev_fields,
+    .post_load = strict_post_load,
+};
+
+static int commit_calls;
+static bool refusing_commit(void *opaque, const SnapshotInfo *info, Error **errp)
+{
+    (void)opaque;
+    commit_calls++;
+    assert_int_equal(info->steps, 100);
+    error_setc(errp, ERR_SNAPSHOT, "commit refused");
+    return false;
+}
+
+static void test_failed_load_changes_nothing(void **state)
+{
+    Fixture *f = *state;
+    uint64_t seed = 5;
+    DevState first = { { 0 } }, second;
+    VMStateRegistry strict;
+    vmstate_registry_init(&strict);
+    vmstate_register(&strict, "dev-before", &vmstate_devstate, &first);
+    vmstate_register(&strict, "dev0", &vmstate_devstate_strict, &second);
+    VMStateRegistry plain;
+    vmstate_registry_init(&plain);
+    vmstate_register(&plain, "dev-before", &vmstate_devstate, &first);
+    vmstate_register(&plain, "dev0", &vmstate_devstate, &f->dev);
+
+    SnapStore *s = open_store(f);
+    initial_ram(f, &seed);
+    first = (DevState){ { 1, 1, 1, 1 }, 1 };
+    f->dev = (DevState){ { 2, 2, 2, 2 }, 0xdead };
+    SnapshotInfo i = info_at(100, NULL);
+    assert_true(snapstore_save(s, &i, &plain, f->region, NULL));
+
+    /* Refused by the second device's post_load. */
+    memset(f->ram, 0x5a, RAM_SIZE);
+    for (uint64_t a = 0; a < RAM_SIZE; a += MEM_PAGE_SIZE) {
+        mem_ram_mark_dirty(f->region, a);
+    }
+    first = (DevState){ { 7, 7, 7, 7 }, 7 };
+    second = (DevState){ { 8, 8, 8, 8 }, 8 };
+    Error *err = NULL;
+    assert_false(snapstore_load(s, 100, &strict, f->region, NULL, &err));
+    assert_non_null(strstr(error_get_message(err), "0xdead"));
+    error_free(err);
+    err = NULL;
+    expect_ram_filled(f, 0x5a);
+    assert_int_equal(first.regs[3], 7);
+    assert_int_equal(first.ctrl, 7);
+    assert_int_equal(second.ctrl, 8);
+
+    /* Refused by the commit hook, last of all. */
+    snapstore_set_load_commit(s, refusing_commit, NULL);
+    assert_false(snapstore_load(s, 100, &plain, f->region, NULL, &err));
+    assert_int_equal(commit_calls, 1);
+    assert_non_null(strstr(error_get_message(err), "commit refused"));
+    error_free(err);
+    expect_ram_filled(f, 0x5a);
+    assert_int_equal(first.ctrl, 7);
+
+    /* And the store still works: a load that succeeds restores it all. */
+    snapstore_set_load_commit(s, NULL, NULL);
+    assert_true(snapstore_load(s, 100, &plain, f->region, NULL, NULL));
+    assert_int_equal(first.ctrl, 1);
+    assert_int_equal(f->dev.ctrl, 0xdead);
+    uint64_t seed2 = 5;
+    uint64_t want = xorshift(&seed2);
+    uint64_t got;
+    memcpy(&got, f->ram, 8);
+    assert_int_equal(got, want);
+    snapstore_close(s);
+    vmstate_registry_free(&strict);
+    vmstate_registry_free(&plain);
 }
 
 static void test_damaged_page_content(void **state)
@@ -832,6 +942,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unmarked_write_detected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_grows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_io_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_load_changes_nothing, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
