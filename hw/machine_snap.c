@@ -1,10 +1,12 @@
 /* machine_snap: see machine_snap.h. */
 #include "hw/machine_snap.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sim/replay/journal.h"
@@ -35,6 +37,7 @@ struct MachineSnap {
     ReplayMode mode;
     char *store_path;
     bool rr_default_store;      /* "<rrfile>.snap": belongs to the journal */
+    char *temp_dir;             /* private store of this session, removed at exit */
     char recording[SNAP_RECORDING_MAX];
     Hash128 machine_hash;
     char *machine_desc;         /* for error messages */
@@ -218,6 +221,71 @@ static void unlink_store(const char *path)
 
 static SnapLoadCommit snap_load_commit;
 
+/* A store that cannot be read or written (damaged, full disk, no access) is
+ * a snapshot store failure, whatever host error is behind it: the run
+ * needed a snapshot and has none (ERR_SNAPSHOT). */
+static void snap_store_error(Error **errp, Error *local)
+{
+    if (local && error_get_class(local) == ERR_IO) {
+        error_setc(errp, ERR_SNAPSHOT, "%s", error_get_message(local));
+        error_free(local);
+    } else {
+        error_propagate(errp, local);
+    }
+}
+
+/* Whether a store at path could be created or written: its directory is
+ * one and writable (access(2) also answers EROFS for root), and the file,
+ * if there, is readable and writable. */
+static bool store_dir_writable(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+    if (!dir) {
+        abort();
+    }
+    struct stat st;
+    bool ok = stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && access(dir, W_OK | X_OK) == 0;
+    free(dir);
+    if (ok && stat(path, &st) == 0) {
+        ok = access(path, R_OK | W_OK) == 0;
+    }
+    return ok;
+}
+
+/* The journal's directory cannot take a store (read-only, or not ours):
+ * keep this session's snapshots in a private temporary store instead. */
+static bool snap_use_temp_store(MachineSnap *s, Error **errp)
+{
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp) {
+        tmp = "/tmp";
+    }
+    size_t n = strlen(tmp) + 32;
+    char *dir = malloc(n);
+    if (!dir) {
+        abort();
+    }
+    snprintf(dir, n, "%s/rrsim-snap.XXXXXX", tmp);
+    if (!mkdtemp(dir)) {
+        error_setg_errno(errp, errno, "cannot create a temporary snapshot store in %s", tmp);
+        error_prepend(errp, "'%s' cannot be written and ", s->store_path);
+        free(dir);
+        return false;
+    }
+    char *path = malloc(strlen(dir) + 16);
+    if (!path) {
+        abort();
+    }
+    sprintf(path, "%s/replay.snap", dir);
+    fprintf(stderr, "rrsim: note: '%s' cannot be written; snapshots go to %s, removed at exit\n",
+            s->store_path, path);
+    free(s->store_path);
+    s->store_path = path;
+    s->temp_dir = dir;
+    return true;
+}
+
 static bool snap_open_store(MachineSnap *s, Error **errp)
 {
     if (s->store) {
@@ -241,7 +309,7 @@ static bool snap_open_store(MachineSnap *s, Error **errp)
                        s->machine_desc);
             error_free(local);
         } else {
-            error_propagate(errp, local);
+            snap_store_error(errp, local);
         }
         return false;
     }
@@ -295,7 +363,9 @@ static bool snap_save_now(MachineSnap *s, const char *name, Error **errp)
     if (name) {
         strcpy(info.name, name);
     }
-    if (!snapstore_save(s->store, &info, &s->reg, s->ram, errp)) {
+    Error *local = NULL;
+    if (!snapstore_save(s->store, &info, &s->reg, s->ram, &local)) {
+        snap_store_error(errp, local);
         return false;
     }
     known_add(s, steps);
@@ -414,6 +484,8 @@ static void snap_slice_hook(void *opaque, Machine *m)
         Error *err = NULL;
         if (!snap_save_now(s, NULL, &err)) {
             error_prepend(&err, "periodic snapshot at step %" PRIu64 ": ", steps);
+            /* The run itself needs no snapshot: it goes on without. */
+            warn_report("%s; periodic snapshots stop", error_get_message(err));
             s->err = err;
             return;
         }
@@ -478,7 +550,8 @@ static bool snap_start(MachineSnap *s, const MachineSnapOptions *o, Error **errp
         if (o->store_path) {
             s->store_path = strdup(o->store_path);
         } else {
-            s->store_path = snapstore_path_for_journal(io->rrfile);
+            s->store_path = o->default_store_path ? strdup(o->default_store_path)
+                                                  : snapstore_path_for_journal(io->rrfile);
             s->rr_default_store = true;
         }
     } else {
@@ -493,8 +566,26 @@ static bool snap_start(MachineSnap *s, const MachineSnapOptions *o, Error **errp
     if (s->mode == REPLAY_MODE_RECORD && s->rr_default_store) {
         unlink_store(s->store_path);
     }
-    if (!snap_open_store(s, errp)) {
+    if (s->rr_default_store && !store_dir_writable(s->store_path) &&
+        !snap_use_temp_store(s, errp)) {
         return false;
+    }
+    Error *local = NULL;
+    if (!snap_open_store(s, &local)) {
+        /* The store next to the journal is only for periodic snapshots,
+         * which nothing needs yet: go on without them. An explicit store,
+         * or one needed now (rrsnapshot=), is an error. */
+        if (!s->rr_default_store || rrsnapshot) {
+            error_propagate(errp, local);
+            if (rrsnapshot) {
+                error_prepend(errp, "rrsnapshot=%s: ", rrsnapshot);
+            }
+            return false;
+        }
+        warn_report("%s; %s without periodic snapshots", error_get_message(local),
+                    s->mode == REPLAY_MODE_RECORD ? "recording" : "replaying");
+        s->err = local;
+        return true;
     }
     if (s->mode == REPLAY_MODE_RECORD && !s->rr_default_store &&
         !snap_forget_recording(s, errp)) {
@@ -554,6 +645,11 @@ void machine_snap_free(MachineSnap *s)
         machine_set_slice_hook(s->m, NULL, NULL);
     }
     snapstore_close(s->store);
+    if (s->temp_dir) {
+        unlink_store(s->store_path);
+        rmdir(s->temp_dir);
+        free(s->temp_dir);
+    }
     vmstate_registry_free(&s->reg);
     free(s->store_path);
     free(s->machine_desc);

@@ -21,6 +21,13 @@
  *    the recording id is "rr:<basename of rrfile>". A new recording replaces
  *    the default store (it belongs to the journal the recording truncates);
  *    with an explicit store it deletes that recording id's old snapshots.
+ *    The default store only serves periodic snapshots and seeks, so it is
+ *    never a reason for a run to fail: if the journal's directory cannot be
+ *    written, a private temporary store (removed at exit) takes its place,
+ *    with a note on stderr; if it is damaged or the disk is full, the run
+ *    goes on without periodic snapshots, with a warning. Whatever needs a
+ *    snapshot (rrsnapshot=, -loadvm, savevm/loadvm, a seek) then fails with
+ *    ERR_SNAPSHOT, as does an explicit store that cannot be opened.
  *  - normal mode: the store defaults to MACHINE_SNAP_DEFAULT_STORE in the
  *    current directory, opened on the first save/load/list/delete; the
  *    recording id is "" (one snapshot per step count: a save replaces an
@@ -60,8 +67,12 @@ typedef struct MachineSnap MachineSnap;
 
 typedef struct MachineSnapOptions {
     /* NULL: "<rrfile>.snap" when recording/replaying, else
-     * MACHINE_SNAP_DEFAULT_STORE, opened when first needed. Borrowed. */
+     * MACHINE_SNAP_DEFAULT_STORE, opened when first needed. Borrowed.
+     * An explicit store that cannot be opened is an error (ERR_SNAPSHOT). */
     const char *store_path;
+    /* Where the default store of a recording goes instead of
+     * "<rrfile>.snap" (tests). Borrowed. */
+    const char *default_store_path;
     /* Automatic snapshots every N steps during record and replay; 0 = off.
      * Default MACHINE_SNAP_DEFAULT_PERIOD. */
     uint64_t period_steps;

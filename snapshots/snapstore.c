@@ -39,8 +39,12 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 bool snap_mdb_fail(Error **errp, int rc, const char *what)
 {
@@ -222,6 +226,82 @@ static int open_txn(SnapStore *s, MDB_txn *txn, void *arg, Error **errp)
     return 0;
 }
 
+/*
+ * LMDB maps its lock file shared and writes it through the map, and it
+ * creates the file with ftruncate(), which allocates nothing: on a full
+ * file system the first store into the map is a SIGBUS, not an error. So
+ * the blocks are allocated here first, where a full disk is an error. The
+ * file keeps at least the size LMDB gives it with the default number of
+ * readers (it never shrinks a bigger one), so every page it maps is backed.
+ */
+#define LOCK_FILE_BYTES 8192
+
+static bool lock_file_back(const char *path, bool create, Error **errp)
+{
+    size_t n = strlen(path) + 6;
+    char *lock = malloc(n);
+    if (!lock) {
+        error_setg(errp, "out of memory");
+        return false;
+    }
+    snprintf(lock, n, "%s-lock", path);
+    int fd = open(lock, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
+    int rc = fd < 0 ? errno : 0;
+    struct stat st;
+    if (rc == 0 && fstat(fd, &st) != 0) {
+        rc = errno;
+    }
+    if (rc == 0) {
+        off_t want = st.st_size > LOCK_FILE_BYTES ? st.st_size : LOCK_FILE_BYTES;
+        rc = posix_fallocate(fd, 0, want);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (rc) {
+        error_setg_errno(errp, rc, "cannot prepare the lock file of snapshot store '%s'", path);
+    }
+    free(lock);
+    return rc == 0;
+}
+
+/*
+ * LMDB reads pages through its map: a page beyond the end of the file (a
+ * store copied short, cut by a full disk) would be a SIGBUS at the first
+ * access. The meta pages, read with pread() at open, say how far the data
+ * goes; a file shorter than that is refused before any page is read.
+ */
+static bool check_file_size(SnapStore *s, const char *path, Error **errp)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    mdb_filehandle_t fd;
+    struct stat fs;
+    int rc = mdb_env_info(s->env, &info);
+    if (rc == 0) {
+        rc = mdb_env_stat(s->env, &st);
+    }
+    if (rc == 0) {
+        rc = mdb_env_get_fd(s->env, &fd);
+    }
+    if (rc) {
+        return snap_mdb_fail(errp, rc, "checking the file");
+    }
+    if (fstat(fd, &fs) != 0) {
+        error_setg_errno(errp, errno, "cannot stat snapshot store '%s'", path);
+        return false;
+    }
+    uint64_t need = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+    if ((uint64_t)fs.st_size < need) {
+        error_setc(errp, ERR_SNAPSHOT,
+                   "snapshot store '%s' is damaged: the file has %llu bytes but its data "
+                   "needs %llu (truncated?)", path, (unsigned long long)fs.st_size,
+                   (unsigned long long)need);
+        return false;
+    }
+    return true;
+}
+
 SnapStore *snapstore_open(const char *path, const SnapStoreConfig *cfg, Error **errp)
 {
     const char *rec = cfg->recording ? cfg->recording : "";
@@ -253,7 +333,17 @@ SnapStore *snapstore_open(const char *path, const SnapStoreConfig *cfg, Error **
     }
     mdb_env_set_maxdbs(s->env, 8);
     mdb_env_set_mapsize(s->env, s->map_size);
+    /* Never MDB_WRITEMAP: pages are written with pwrite(), so a full disk
+     * is an error from the commit, never a store into an unbacked page. */
     unsigned flags = MDB_NOSUBDIR | MDB_NOMETASYNC | (cfg->no_sync ? MDB_NOSYNC : 0);
+    struct stat fs;
+    if (stat(path, &fs) == 0 && S_ISDIR(fs.st_mode)) {
+        error_setc(errp, ERR_SNAPSHOT, "'%s' is a directory, not a snapshot store", path);
+        goto fail;
+    }
+    if (!lock_file_back(path, true, errp)) {
+        goto fail;
+    }
     rc = mdb_env_open(s->env, path, flags, 0644);
     if (rc) {
         if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH) {
@@ -262,6 +352,10 @@ SnapStore *snapstore_open(const char *path, const SnapStoreConfig *cfg, Error **
         } else {
             error_setg_errno(errp, rc, "cannot open snapshot store '%s'", path);
         }
+        goto fail;
+    }
+    /* LMDB may have made the lock file bigger than it was backed. */
+    if (!lock_file_back(path, false, errp) || !check_file_size(s, path, errp)) {
         goto fail;
     }
     MDB_envinfo info;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cpu/hart.h"
@@ -63,9 +64,28 @@ typedef struct Run {
     MachineSnap *s;
 } Run;
 
+static bool run_open_snap(Run *r, Fixture *f, const char *rr, const char *extra_icount,
+                          const MachineSnapOptions *so, uint64_t ram, Error **errp);
+
 /* rr: NULL, "record" or "replay". */
 static void run_open(Run *r, Fixture *f, const char *rr, const char *extra_icount,
                      const char *store, uint64_t period, uint64_t ram)
+{
+    MachineSnapOptions so;
+    machine_snap_options_init(&so);
+    so.store_path = store;
+    so.period_steps = period;
+    Error *err = NULL;
+    if (!run_open_snap(r, f, rr, extra_icount, &so, ram, &err)) {
+        print_message("%s\n", error_get_message(err));
+    }
+    assert_non_null(r->s);
+}
+
+/* The machine and its replay must open; the snapshot support may fail
+ * (then r->s is NULL and errp set). */
+static bool run_open_snap(Run *r, Fixture *f, const char *rr, const char *extra_icount,
+                          const MachineSnapOptions *so, uint64_t ram, Error **errp)
 {
     memset(r, 0, sizeof(*r));
     char spec[512];
@@ -96,15 +116,8 @@ static void run_open(Run *r, Fixture *f, const char *rr, const char *extra_icoun
         print_message("%s\n", error_get_message(err));
     }
     assert_non_null(r->mr);
-    MachineSnapOptions so;
-    machine_snap_options_init(&so);
-    so.store_path = store;
-    so.period_steps = period;
-    r->s = machine_snap_new(r->m, r->mr, &so, &err);
-    if (!r->s) {
-        print_message("%s\n", error_get_message(err));
-    }
-    assert_non_null(r->s);
+    r->s = machine_snap_new(r->m, r->mr, so, errp);
+    return r->s != NULL;
 }
 
 static void run_close(Run *r)
@@ -524,6 +537,121 @@ static void test_failed_load_changes_nothing(void **state)
     free(plain.output);
 }
 
+static void expect_error_class(Error *err, ErrorClass cls, const char *needle)
+{
+    assert_non_null(err);
+    print_message("expected: %s\n", error_get_message(err));
+    assert_int_equal(error_get_class(err), cls);
+    if (needle) {
+        assert_non_null(strstr(error_get_message(err), needle));
+    }
+    error_free(err);
+}
+
+static size_t dir_entries(const char *path)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "ls -A '%s' | wc -l", path);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    unsigned long n = 0;
+    assert_int_equal(fscanf(p, "%lu", &n), 1);
+    pclose(p);
+    return n;
+}
+
+/* The store next to the journal cannot be created (here: its directory is
+ * a file, as a read-only directory is for anyone but root): the replay uses
+ * a private temporary store, removed at exit, and seeks work. An explicit
+ * store there is an error. */
+static void test_unwritable_journal_dir(void **state)
+{
+    Fixture *f = *state;
+    PassResult rec = { 0 };
+    Error *err = NULL;
+    record(f, &rec, NULL);
+    char tmp[240];
+    snprintf(tmp, sizeof(tmp), "%s/tmp", f->dir);
+    assert_int_equal(mkdir(tmp, 0700), 0);
+    char *old_tmp = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL;
+    setenv("TMPDIR", tmp, 1);
+
+    Run r;
+    MachineSnapOptions so;
+    machine_snap_options_init(&so);
+    so.period_steps = 1000000;
+    so.default_store_path = "/dev/null/rec.rr.snap";
+    bool ok = run_open_snap(&r, f, "replay", NULL, &so, 0, &err);
+    expect_ok(ok, err);
+    assert_int_equal(dir_entries(tmp), 1);
+    run_to(r.m, points[2]);
+    expect_ok(machine_seek(r.s, points[1], &err), err);
+    assert_hash_eq(machine_state_hash(r.m), rec.h[1]);
+    run_end(r.m);
+    assert_hash_eq(machine_state_hash(r.m), rec.final);
+    expect_ok(machine_replay_finish(r.mr, &err), err);
+    run_close(&r);
+    assert_int_equal(dir_entries(tmp), 0);
+
+    machine_snap_options_init(&so);
+    so.store_path = "/dev/null/explicit.snap";
+    assert_false(run_open_snap(&r, f, "replay", NULL, &so, 0, &err));
+    expect_error_class(err, ERR_SNAPSHOT, "/dev/null/explicit.snap");
+    run_close(&r);
+
+    if (old_tmp) {
+        setenv("TMPDIR", old_tmp, 1);
+        free(old_tmp);
+    } else {
+        unsetenv("TMPDIR");
+    }
+    free(rec.output);
+}
+
+/* A damaged store next to the journal: a replay that needs no snapshot
+ * runs to its end (without periodic snapshots); whatever needs one fails
+ * with ERR_SNAPSHOT. */
+static void test_damaged_default_store(void **state)
+{
+    Fixture *f = *state;
+    PassResult rec = { 0 }, plain = { 0 };
+    Error *err = NULL;
+    record(f, &rec, ",rrsnapshot=start");
+    char store[220];
+    snprintf(store, sizeof(store), "%s.snap", f->journal);
+    struct stat st;
+    assert_int_equal(stat(store, &st), 0);
+    assert_int_equal(truncate(store, st.st_size / 2), 0);
+
+    Run r;
+    MachineSnapOptions so;
+    machine_snap_options_init(&so);
+    so.period_steps = 1000000;
+    expect_ok(run_open_snap(&r, f, "replay", NULL, &so, 0, &err), err);
+    run_to(r.m, points[1]);
+    assert_false(machine_seek(r.s, points[0], &err));
+    expect_error_class(err, ERR_SNAPSHOT, "truncated");
+    err = NULL;
+    assert_false(machine_snap_load(r.s, "start", &err));
+    expect_error_class(err, ERR_SNAPSHOT, NULL);
+    err = NULL;
+    assert_int_equal(machine_icount(r.m), points[1]);
+    run_end(r.m);
+    assert_hash_eq(machine_state_hash(r.m), rec.final);
+    expect_ok(machine_replay_finish(r.mr, &err), err);
+    run_close(&r);
+    plain.output = read_file(f->out, &plain.output_len);
+    assert_int_equal(plain.output_len, rec.output_len);
+    assert_memory_equal(plain.output, rec.output, rec.output_len);
+
+    /* Starting from a snapshot needs the store. */
+    assert_false(run_open_snap(&r, f, "replay", ",rrsnapshot=start", &so, 0, &err));
+    expect_error_class(err, ERR_SNAPSHOT, "truncated");
+    run_close(&r);
+    free(rec.output);
+    free(plain.output);
+}
+
 /* rrsnapshot=NAME: the recording saves NAME at its start, the replay starts
  * from it. */
 static void test_rrsnapshot(void **state)
@@ -591,6 +719,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_replay_seek, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seek_console_complete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_load_changes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unwritable_journal_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_default_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rrsnapshot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_and_corrupt, setup, teardown),
     };

@@ -11,6 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sim/memory/memory.h"
@@ -920,6 +924,114 @@ static void test_unmarked_write_detected(void **state)
     snapstore_close(s);
 }
 
+/* A store cut short (a partial copy, a full disk) is refused at open, with
+ * ERR_SNAPSHOT: LMDB would otherwise read its pages beyond the end of the
+ * file through its map, a SIGBUS. */
+static void test_truncated_store_refused(void **state)
+{
+    Fixture *f = *state;
+    uint64_t seed = 21;
+    SnapStore *s = open_store(f);
+    initial_ram(f, &seed);
+    save_ok(s, f, 100, "a");
+    snapstore_close(s);
+    struct stat st;
+    assert_int_equal(stat(f->path, &st), 0);
+    assert_true(st.st_size > 64 * 1024);
+    off_t cuts[] = { st.st_size / 2, st.st_size - 4096, 3 * 4096 };
+    for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+        assert_int_equal(truncate(f->path, cuts[i]), 0);
+        Error *err = NULL;
+        s = snapstore_open(f->path, &f->cfg, &err);
+        if (s) {
+            fprintf(stderr, "a store cut to %lld bytes was opened\n", (long long)cuts[i]);
+            fail();
+        }
+        assert_int_equal(error_get_class(err), ERR_SNAPSHOT);
+        assert_non_null(strstr(error_get_message(err), "truncated"));
+        error_free(err);
+    }
+}
+
+/* LMDB writes its lock file through a shared map; the store allocates its
+ * blocks first, so that a full disk is an error at open, not a SIGBUS. */
+static void test_lock_file_backed(void **state)
+{
+    Fixture *f = *state;
+    SnapStore *s = open_store(f);
+    char lock[128];
+    snprintf(lock, sizeof(lock), "%s-lock", f->path);
+    struct stat st;
+    assert_int_equal(stat(lock, &st), 0);
+    assert_true(st.st_size > 0);
+    if ((uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size) {
+        fprintf(stderr, "lock file: %lld bytes, %lld allocated\n", (long long)st.st_size,
+                (long long)st.st_blocks * 512);
+        fail();
+    }
+    snapstore_close(s);
+}
+
+/* A file size limit (as a full disk does) makes saving fail with an error,
+ * never a signal; what was committed before stays loadable. Run in a child
+ * with SIGXFSZ ignored, so writes past the limit fail with EFBIG. */
+static void test_file_size_limit(void **state)
+{
+    Fixture *f = *state;
+    uint64_t seed = 33;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = { 256 * 1024, 256 * 1024 };
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0) {
+            _exit(10);
+        }
+        Error *err = NULL;
+        SnapStore *s = snapstore_open(f->path, &f->cfg, &err);
+        if (!s) {
+            _exit(11);
+        }
+        memset(f->ram, 0, RAM_SIZE);
+        ram_write_page(f, 0, &seed);
+        SnapshotInfo i = info_at(100, NULL);
+        if (!snapstore_save(s, &i, &f->reg, f->region, &err)) {
+            _exit(12);
+        }
+        initial_ram(f, &seed);        /* 4 MiB of distinct pages: over the limit */
+        i = info_at(200, NULL);
+        if (snapstore_save(s, &i, &f->reg, f->region, &err)) {
+            _exit(13);
+        }
+        fprintf(stderr, "over the limit: %s\n", error_get_message(err));
+        error_free(err);
+        err = NULL;
+        memset(f->ram, 0x77, RAM_SIZE);
+        if (!snapstore_load(s, 100, &f->reg, f->region, NULL, &err)) {
+            fprintf(stderr, "load: %s\n", error_get_message(err));
+            _exit(14);
+        }
+        snapstore_close(s);
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "child: %s %d\n", WIFEXITED(status) ? "exit" : "signal",
+                WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+        fail();
+    }
+    /* And the store is intact for a process without the limit. */
+    SnapStore *s = open_store(f);
+    SnapshotInfo *list;
+    size_t n;
+    assert_true(snapstore_list(s, &list, &n, NULL));
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].steps, 100);
+    free(list);
+    snapstore_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -943,6 +1055,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_map_grows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_io_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_load_changes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_truncated_store_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_file_backed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_size_limit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
