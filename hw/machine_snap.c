@@ -206,6 +206,44 @@ static bool snap_machine_identity(MachineSnap *s, Error **errp)
     return true;
 }
 
+/*
+ * The recording's id, which every snapshot of it is keyed by: the nonce the
+ * journal's manifest carries (JOURNAL_INPUT_RECORDING), so two recordings,
+ * even of journals named alike, never share snapshots. A journal written
+ * before the nonce existed is known by the hash of its whole content.
+ */
+static bool snap_recording_identity(MachineSnap *s, Error **errp)
+{
+    Hash128 id;
+    if (!machine_replay_recording_id(s->mr, &id)) {
+        const char *path = s->m->opts.icount.rrfile;
+        FILE *fp = fopen(path, "rb");
+        if (!fp) {
+            error_setg_errno(errp, errno, "cannot read journal '%s'", path);
+            return false;
+        }
+        HashState hs;
+        hash_init(&hs);
+        uint8_t buf[65536];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+            hash_update(&hs, buf, n);
+        }
+        bool bad = ferror(fp);
+        fclose(fp);
+        id = hash_final(&hs);
+        hash_free(&hs);
+        if (bad) {
+            error_setc(errp, ERR_IO, "error reading journal '%s'", path);
+            return false;
+        }
+    }
+    char hex[33];
+    hash_to_hex(id, hex);
+    snprintf(s->recording, sizeof(s->recording), "rr:%s", hex);
+    return true;
+}
+
 static void unlink_store(const char *path)
 {
     size_t len = strlen(path) + 8;
@@ -293,6 +331,9 @@ static bool snap_open_store(MachineSnap *s, Error **errp)
     }
     SnapStoreConfig cfg = {
         .recording = s->recording,
+        /* A replay is one recording's: another's snapshot is another
+         * history, which its journal cannot continue. */
+        .own_recording_only = s->mode == REPLAY_MODE_PLAY,
         .machine_hash = s->machine_hash,
         /* The default store of a journal can be rebuilt from it by replaying:
          * trade host-crash durability for cheap periodic snapshots. */
@@ -498,12 +539,6 @@ static void snap_slice_hook(void *opaque, Machine *m)
 
 /* ---- lifecycle ---- */
 
-static const char *path_basename(const char *p)
-{
-    const char *b = strrchr(p, '/');
-    return b ? b + 1 : p;
-}
-
 /* A new recording: snapshots of an old one with the same id are stale. */
 static bool snap_forget_recording(MachineSnap *s, Error **errp)
 {
@@ -545,7 +580,9 @@ static bool snap_start(MachineSnap *s, const MachineSnapOptions *o, Error **errp
         return false;
     }
     if (s->mode != REPLAY_MODE_NONE) {
-        snprintf(s->recording, sizeof(s->recording), "rr:%s", path_basename(io->rrfile));
+        if (!snap_recording_identity(s, errp)) {
+            return false;
+        }
         s->period = o->period_steps;
         if (o->store_path) {
             s->store_path = strdup(o->store_path);

@@ -18,9 +18,14 @@
  *
  * Stores and keys. Snapshots are keyed by (recording id, step count):
  *  - record/replay (-icount rr=...): the store defaults to "<rrfile>.snap",
- *    the recording id is "rr:<basename of rrfile>". A new recording replaces
- *    the default store (it belongs to the journal the recording truncates);
- *    with an explicit store it deletes that recording id's old snapshots.
+ *    the recording id is "rr:" and the hex of the nonce the journal's
+ *    manifest carries (JOURNAL_INPUT_RECORDING; for a journal without one,
+ *    the hash of its content), so two recordings never share snapshots,
+ *    whatever their journals are called. A replay refuses a snapshot of
+ *    another recording ("snapshot 'x' belongs to recording ..., not to
+ *    ..."; ERR_SNAPSHOT); outside a replay any snapshot loads. A new
+ *    recording replaces the default store (it belongs to the journal the
+ *    recording truncates).
  *    The default store only serves periodic snapshots and seeks, so it is
  *    never a reason for a run to fail: if the journal's directory cannot be
  *    written, a private temporary store (removed at exit) takes its place,

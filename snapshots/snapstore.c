@@ -316,6 +316,7 @@ SnapStore *snapstore_open(const char *path, const SnapStoreConfig *cfg, Error **
         return NULL;
     }
     strcpy(s->recording, rec);
+    s->own_recording_only = cfg->own_recording_only;
     s->map_size = cfg->map_size ? cfg->map_size : DEFAULT_MAP_SIZE;
     s->cctx = ZSTD_createCCtx();
     s->dctx = ZSTD_createDCtx();
@@ -799,6 +800,16 @@ static bool load_common(SnapStore *s, const LoadCtx *c, VMStateRegistry *reg,
         } else {
             memcpy(kb, v.mv_data, v.mv_size);
             key = (MDB_val){ v.mv_size, kb };
+            char rec[SNAP_RECORDING_MAX];
+            uint64_t steps;
+            if (!snap_key_parse(&key, rec, &steps)) {
+                ok = snap_damaged(errp, "bad name index entry for ", c->name);
+            } else if (s->own_recording_only && strcmp(rec, s->recording) != 0) {
+                error_setc(errp, ERR_SNAPSHOT,
+                           "snapshot '%s' belongs to recording %s, not to %s", c->name,
+                           rec[0] ? rec : "(none: saved outside record/replay)", s->recording);
+                ok = false;
+            }
         }
     } else {
         key = (MDB_val){ snap_key(s->recording, c->steps, kb), kb };

@@ -57,6 +57,9 @@ typedef struct SnapStoreConfig {
     /* Id of the recording this session saves snapshots of (journal id or
      * name); part of every key it writes. NULL means "". */
     const char *recording;
+    /* Loads refuse a snapshot of another recording (by name; by step count
+     * only this recording's are found anyway), with ERR_SNAPSHOT. */
+    bool own_recording_only;
     /* Hash of the machine configuration; a store made for another one is refused. */
     Hash128 machine_hash;
     /* Initial LMDB map size in bytes (0: default). The map grows on demand. */

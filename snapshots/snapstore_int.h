@@ -37,6 +37,7 @@ struct SnapStore {
     MDB_dbi meta, pages, chunks, tables, refs, snaps, names;
     uint64_t map_size;
     char recording[SNAP_RECORDING_MAX];
+    bool own_recording_only;
     ZSTD_CCtx *cctx;
     ZSTD_DCtx *dctx;
     uint8_t *zpage;             /* compression scratch for one page */

@@ -297,7 +297,14 @@ typedef struct PassResult {
 
 /* Record the guest with input sent at INPUT_AT (after which it also reads
  * the host clock), hashing the state at each point. */
+static void record_input(Fixture *f, PassResult *pr, const char *extra, const char *input);
+
 static void record(Fixture *f, PassResult *pr, const char *extra)
+{
+    record_input(f, pr, extra, "ab");
+}
+
+static void record_input(Fixture *f, PassResult *pr, const char *extra, const char *input)
 {
     Run r;
     Error *err = NULL;
@@ -305,7 +312,7 @@ static void record(Fixture *f, PassResult *pr, const char *extra)
     for (int i = 0; i < NPTS; i++) {
         if (points[i] > INPUT_AT && machine_icount(r.m) < INPUT_AT) {
             run_to(r.m, INPUT_AT);
-            machine_char_input(r.m, 0, (const uint8_t *)"ab", 2);
+            machine_char_input(r.m, 0, (const uint8_t *)input, strlen(input));
         }
         run_to(r.m, points[i]);
         pr->h[i] = machine_state_hash(r.m);
@@ -652,6 +659,51 @@ static void test_damaged_default_store(void **state)
     free(plain.output);
 }
 
+/* Snapshots belong to their recording: a replay refuses another
+ * recording's snapshot by name, and its seeks never use another's periodic
+ * snapshots, even of a journal of the same name in the same store. */
+static void test_other_recording_refused(void **state)
+{
+    Fixture *f = *state;
+    PassResult a = { 0 }, b = { 0 };
+    Error *err = NULL;
+    record(f, &a, NULL);
+    Run r;
+    run_open(&r, f, "replay", NULL, f->store, 1000000, 0);
+    run_to(r.m, points[1]);
+    assert_hash_eq(machine_state_hash(r.m), a.h[1]);
+    expect_ok(machine_snap_save(r.s, "from-a", &err), err);
+    run_to(r.m, points[3]);
+    run_close(&r);
+
+    /* Another recording under the same journal name, with other input. */
+    record_input(f, &b, NULL, "xyz");
+    assert_true(memcmp(&a.h[1], &b.h[1], sizeof(Hash128)) != 0);
+    run_open(&r, f, "replay", NULL, f->store, 1000000, 0);
+    run_to(r.m, points[2]);
+    Hash128 before = machine_state_hash(r.m);
+    assert_hash_eq(before, b.h[2]);
+    assert_false(machine_snap_load(r.s, "from-a", &err));
+    expect_error_class(err, ERR_SNAPSHOT, "belongs to recording");
+    err = NULL;
+    assert_int_equal(machine_icount(r.m), points[2]);
+    assert_hash_eq(machine_state_hash(r.m), before);
+    expect_ok(machine_seek(r.s, points[1], &err), err);
+    assert_hash_eq(machine_state_hash(r.m), b.h[1]);
+    run_end(r.m);
+    assert_hash_eq(machine_state_hash(r.m), b.final);
+    expect_ok(machine_replay_finish(r.mr, &err), err);
+    run_close(&r);
+
+    /* Outside a replay a snapshot is just a machine state: it loads. */
+    run_open(&r, f, NULL, NULL, f->store, 0, 0);
+    expect_ok(machine_snap_load(r.s, "from-a", &err), err);
+    assert_hash_eq(machine_state_hash(r.m), a.h[1]);
+    run_close(&r);
+    free(a.output);
+    free(b.output);
+}
+
 /* rrsnapshot=NAME: the recording saves NAME at its start, the replay starts
  * from it. */
 static void test_rrsnapshot(void **state)
@@ -721,6 +773,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_load_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unwritable_journal_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_default_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_other_recording_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rrsnapshot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_and_corrupt, setup, teardown),
     };
