@@ -29,6 +29,7 @@ typedef struct SnapMeta {
     uint64_t console_pos[MACHINE_MAX_SERIAL];
     bool console_known;         /* not saved: false after loading version 1 */
     Machine *m;                 /* not saved */
+    MachineReplay *mr;          /* not saved */
 } SnapMeta;
 
 struct MachineSnap {
@@ -68,9 +69,15 @@ struct MachineSnap {
     MachineSnapCounters cnt;
 };
 
+/* Whatever saves the registry (a snapshot, or the copy of the present a
+ * load keeps to undo itself) records where the machine and journal are. */
 static void snap_meta_pre_save(void *opaque)
 {
     SnapMeta *sm = opaque;
+    ReplayPosition pos = machine_replay_position(sm->mr);
+    sm->steps = machine_icount(sm->m);
+    sm->async_next = pos.async_next;
+    sm->sync_next = pos.sync_next;
     memset(sm->console_pos, 0, sizeof(sm->console_pos));
     for (int i = 0; i < sm->m->nserial && i < MACHINE_MAX_SERIAL; i++) {
         if (sm->m->serial[i]) {
@@ -391,9 +398,6 @@ static bool snap_save_now(MachineSnap *s, const char *name, Error **errp)
     }
     ReplayPosition pos = machine_replay_position(s->mr);
     uint64_t steps = machine_icount(m);
-    s->meta.steps = steps;
-    s->meta.async_next = pos.async_next;
-    s->meta.sync_next = pos.sync_next;
 
     SnapshotInfo info;
     memset(&info, 0, sizeof(info));
@@ -574,6 +578,7 @@ static bool snap_start(MachineSnap *s, const MachineSnapOptions *o, Error **errp
         vmstate_register(&s->reg, e->instance, e->vmsd, e->opaque);
     }
     s->meta.m = m;
+    s->meta.mr = s->mr;
     vmstate_register(&s->reg, "snap", &snap_meta_vmsd, &s->meta);
 
     if (!snap_machine_identity(s, errp)) {

@@ -482,18 +482,25 @@ static void test_seek_console_complete(void **state)
     free(plain.output);
 }
 
-/* Empty a database of the store, with LMDB directly. */
-static void store_drop_db(const char *path, const char *db)
+/* Delete one page of the store (by its content), with LMDB directly. */
+static void store_drop_page(const char *path, const uint8_t *content)
 {
     MDB_env *env;
     MDB_txn *txn;
     MDB_dbi dbi;
+    Hash128 h = hash128(content, MEM_PAGE_SIZE);
+    uint8_t kb[16];
+    for (int i = 0; i < 8; i++) {
+        kb[i] = (uint8_t)(h.lo >> (8 * i));
+        kb[8 + i] = (uint8_t)(h.hi >> (8 * i));
+    }
+    MDB_val k = { sizeof(kb), kb };
     assert_int_equal(mdb_env_create(&env), 0);
     assert_int_equal(mdb_env_set_maxdbs(env, 8), 0);
     assert_int_equal(mdb_env_open(env, path, MDB_NOSUBDIR, 0644), 0);
     assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-    assert_int_equal(mdb_dbi_open(txn, db, 0, &dbi), 0);
-    assert_int_equal(mdb_drop(txn, dbi, 0), 0);
+    assert_int_equal(mdb_dbi_open(txn, "pages", 0, &dbi), 0);
+    assert_int_equal(mdb_del(txn, dbi, &k, NULL), 0);
     assert_int_equal(mdb_txn_commit(txn), 0);
     mdb_env_close(env);
 }
@@ -510,11 +517,30 @@ static void test_failed_load_changes_nothing(void **state)
 
     Run r;
     run_open(&r, f, "replay", NULL, f->store, 0, 0);
+    const MemRegion *ram = mem_find(&r.m->as, VIRT_DRAM_BASE, r.m->ram_size);
+    assert_non_null(ram);
+    uint8_t *at_x = malloc(ram->size);
     run_to(r.m, points[0]);
     expect_ok(machine_snap_save(r.s, "x", &err), err);
+    memcpy(at_x, ram->host, ram->size);
     run_to(r.m, points[2]);
+    /* The last page that the load must rewrite goes missing: the pages
+     * before it would be rewritten first. */
+    size_t differ = 0, last = 0;
+    for (size_t pg = 0; pg < ram->size / MEM_PAGE_SIZE; pg++) {
+        const uint8_t *a = at_x + pg * MEM_PAGE_SIZE;
+        if (memcmp(a, ram->host + pg * MEM_PAGE_SIZE, MEM_PAGE_SIZE) != 0) {
+            differ++;
+            static const uint8_t zero[MEM_PAGE_SIZE];
+            if (memcmp(a, zero, MEM_PAGE_SIZE) != 0) {
+                last = pg;
+            }
+        }
+    }
+    assert_true(differ >= 2 && last > 0);
     run_close(&r);
-    store_drop_db(f->store, "pages");
+    store_drop_page(f->store, at_x + last * MEM_PAGE_SIZE);
+    free(at_x);
 
     run_open(&r, f, "replay", NULL, f->store, 0, 0);
     run_to(r.m, points[2]);
@@ -704,6 +730,58 @@ static void test_other_recording_refused(void **state)
     free(b.output);
 }
 
+static bool refuse_commit(void *opaque, const SnapshotInfo *info, Error **errp)
+{
+    (void)opaque;
+    error_setc(errp, ERR_SNAPSHOT, "refused at step %llu", (unsigned long long)info->steps);
+    return false;
+}
+
+/* A load refused at its very end (after RAM and every device, the hart's
+ * step count and the snapshot layer's record were written) is undone: the
+ * machine is exactly as before, and the replay goes on to its recorded end. */
+static void test_refused_load_undone(void **state)
+{
+    Fixture *f = *state;
+    PassResult rec = { 0 }, plain = { 0 };
+    Error *err = NULL;
+    record(f, &rec, NULL);
+    replay_plain(f, &rec, &plain);
+    Run r;
+    run_open(&r, f, "replay", NULL, f->store, 1000000, 0);
+    run_to(r.m, points[0]);
+    expect_ok(machine_snap_save(r.s, "x", &err), err);
+    run_to(r.m, points[2]);
+    VMBuf before, after;
+    vmbuf_init(&before);
+    vmbuf_init(&after);
+    vmstate_save_all(&r.m->vms, &before);
+    SnapStore *store = machine_snap_store(r.s, &err);
+    assert_non_null(store);
+    snapstore_set_load_commit(store, refuse_commit, NULL);
+    assert_false(machine_snap_load(r.s, "x", &err));
+    expect_error_class(err, ERR_SNAPSHOT, "refused at step");
+    err = NULL;
+    assert_int_equal(machine_icount(r.m), points[2]);
+    vmstate_save_all(&r.m->vms, &after);
+    assert_int_equal(before.len, after.len);
+    assert_memory_equal(before.data, after.data, before.len);
+    assert_hash_eq(machine_state_hash(r.m), rec.h[2]);
+    run_end(r.m);
+    assert_hash_eq(machine_state_hash(r.m), rec.final);
+    expect_ok(machine_replay_finish(r.mr, &err), err);
+    run_close(&r);
+    size_t len;
+    char *out = read_file(f->out, &len);
+    assert_int_equal(len, plain.output_len);
+    assert_memory_equal(out, plain.output, len);
+    free(out);
+    vmbuf_free(&before);
+    vmbuf_free(&after);
+    free(rec.output);
+    free(plain.output);
+}
+
 /* rrsnapshot=NAME: the recording saves NAME at its start, the replay starts
  * from it. */
 static void test_rrsnapshot(void **state)
@@ -774,6 +852,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unwritable_journal_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_default_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_recording_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_load_undone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rrsnapshot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_and_corrupt, setup, teardown),
     };
