@@ -102,11 +102,16 @@ char *snapstore_path_for_journal(const char *journal_path);
 /*
  * Open (creating if absent) the store at path, a single file; LMDB keeps its
  * lock file beside it as "<path>-lock".
+ * Nothing LMDB maps is ever touched beyond what the disk holds: a file
+ * shorter than its meta pages say its data is (a copy cut short) is refused
+ * here, the lock file's blocks are allocated before LMDB maps it, and data
+ * pages are written with pwrite() (never MDB_WRITEMAP), so a full disk is
+ * an error (ERR_IO) from open or from the commit of a save, not a SIGBUS.
  * @param[in] path  store file
  * @param[in] cfg   recording id, machine hash and tuning; copied
  * @return the store, or NULL with errp set: ERR_SNAPSHOT for a file that is not
- *         a store, another store format or another machine configuration
- *         (the message says which), ERR_IO for host failures.
+ *         a store, is cut short, has another store format or another machine
+ *         configuration (the message says which), ERR_IO for host failures.
  */
 SnapStore *snapstore_open(const char *path, const SnapStoreConfig *cfg, Error **errp);
 void snapstore_close(SnapStore *s);
