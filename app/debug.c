@@ -1135,7 +1135,8 @@ DebugSession *debug_new(Machine *m, MachineReplay *mr, const DebugOptions *o, Er
             goto fail;
         }
     }
-    if (o->loadvm && !snap_load(d, o->loadvm, errp)) {
+    /* Nothing has run yet, with or without -S: no need to be paused. */
+    if (o->loadvm && (!snap_available(d, errp) || !machine_snap_load(d->snap, o->loadvm, errp))) {
         error_prepend(errp, "-loadvm %s: ", o->loadvm);
         goto fail;
     }

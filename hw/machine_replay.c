@@ -582,6 +582,20 @@ bool machine_replay_set_position(MachineReplay *mr, ReplayPosition pos, Error **
     return true;
 }
 
+bool machine_replay_recording_id(const MachineReplay *mr, Hash128 *id)
+{
+    if (!mr || mr->mode == REPLAY_MODE_NONE) {
+        return false;
+    }
+    const JournalInput *in = journal_manifest_find(replay_manifest(mr->r),
+                                                   JOURNAL_INPUT_RECORDING);
+    if (!in) {
+        return false;
+    }
+    *id = in->hash;
+    return true;
+}
+
 bool machine_replay_failed(const MachineReplay *mr)
 {
     return mr && mr->err;

@@ -73,6 +73,10 @@ ReplayPosition machine_replay_position(MachineReplay *mr);
  * forgets a user stop of the replay (it belonged to the abandoned future).
  * Errors: ERR_USAGE when not playing, journal errors from sim/replay. */
 bool machine_replay_set_position(MachineReplay *mr, ReplayPosition pos, Error **errp);
+/* The id of the recording being written or replayed (the journal's
+ * JOURNAL_INPUT_RECORDING nonce). false when not recording or replaying,
+ * or for a journal written without one. */
+bool machine_replay_recording_id(const MachineReplay *mr, Hash128 *id);
 /* Whether a hook met an error (kept for machine_replay_finish()). */
 bool machine_replay_failed(const MachineReplay *mr);
 

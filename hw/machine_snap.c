@@ -1,10 +1,12 @@
 /* machine_snap: see machine_snap.h. */
 #include "hw/machine_snap.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sim/replay/journal.h"
@@ -22,7 +24,12 @@ typedef struct SnapMeta {
     uint64_t steps;
     uint64_t async_next;
     uint64_t sync_next;
+    /* Console output position of each serial backend (bytes the guest had
+     * written): debugger/output state, never guest state. Version 2. */
+    uint64_t console_pos[MACHINE_MAX_SERIAL];
+    bool console_known;         /* not saved: false after loading version 1 */
     Machine *m;                 /* not saved */
+    MachineReplay *mr;          /* not saved */
 } SnapMeta;
 
 struct MachineSnap {
@@ -31,6 +38,7 @@ struct MachineSnap {
     ReplayMode mode;
     char *store_path;
     bool rr_default_store;      /* "<rrfile>.snap": belongs to the journal */
+    char *temp_dir;             /* private store of this session, removed at exit */
     char recording[SNAP_RECORDING_MAX];
     Hash128 machine_hash;
     char *machine_desc;         /* for error messages */
@@ -44,6 +52,11 @@ struct MachineSnap {
     bool started;               /* the snapshot at the start is there */
     bool hook_seen;
     uint64_t hook_steps;        /* step count at the last slice hook */
+    /* The furthest step this session ran to without a gap since its start
+     * (or since a restore beyond it): the console has shown everything the
+     * guest wrote before it, so a seek may restore a snapshot up to here
+     * but must run, not jump, past it. */
+    uint64_t shown_steps;
 
     /* Sorted step counts of this recording's snapshots in the store. */
     uint64_t *known;
@@ -56,10 +69,27 @@ struct MachineSnap {
     MachineSnapCounters cnt;
 };
 
+/* Whatever saves the registry (a snapshot, or the copy of the present a
+ * load keeps to undo itself) records where the machine and journal are. */
+static void snap_meta_pre_save(void *opaque)
+{
+    SnapMeta *sm = opaque;
+    ReplayPosition pos = machine_replay_position(sm->mr);
+    sm->steps = machine_icount(sm->m);
+    sm->async_next = pos.async_next;
+    sm->sync_next = pos.sync_next;
+    memset(sm->console_pos, 0, sizeof(sm->console_pos));
+    for (int i = 0; i < sm->m->nserial && i < MACHINE_MAX_SERIAL; i++) {
+        if (sm->m->serial[i]) {
+            sm->console_pos[i] = chardev_output_pos(sm->m->serial[i]);
+        }
+    }
+}
+
 static bool snap_meta_post_load(void *opaque, int version_id, Error **errp)
 {
     SnapMeta *sm = opaque;
-    (void)version_id;
+    sm->console_known = version_id >= 2;
     if (sm->steps != machine_icount(sm->m)) {
         error_setc(errp, ERR_SNAPSHOT,
                    "snapshot record is for step %" PRIu64 " but its hart state is at step %" PRIu64,
@@ -73,13 +103,16 @@ static const VMStateField snap_meta_fields[] = {
     VMSTATE_UINT64(steps, SnapMeta),
     VMSTATE_UINT64(async_next, SnapMeta),
     VMSTATE_UINT64(sync_next, SnapMeta),
+    { .name = "console_pos", .type = VMS_U64, .offset = offsetof(SnapMeta, console_pos),
+      .count = MACHINE_MAX_SERIAL, .version_id = 2 },
     VMSTATE_END_OF_LIST()
 };
 
 static const VMStateDescription snap_meta_vmsd = {
     .name = "snap",
-    .version_id = 1,
+    .version_id = 2,
     .minimum_version_id = 1,
+    .pre_save = snap_meta_pre_save,
     .post_load = snap_meta_post_load,
     .fields = snap_meta_fields,
 };
@@ -180,6 +213,44 @@ static bool snap_machine_identity(MachineSnap *s, Error **errp)
     return true;
 }
 
+/*
+ * The recording's id, which every snapshot of it is keyed by: the nonce the
+ * journal's manifest carries (JOURNAL_INPUT_RECORDING), so two recordings,
+ * even of journals named alike, never share snapshots. A journal written
+ * before the nonce existed is known by the hash of its whole content.
+ */
+static bool snap_recording_identity(MachineSnap *s, Error **errp)
+{
+    Hash128 id;
+    if (!machine_replay_recording_id(s->mr, &id)) {
+        const char *path = s->m->opts.icount.rrfile;
+        FILE *fp = fopen(path, "rb");
+        if (!fp) {
+            error_setg_errno(errp, errno, "cannot read journal '%s'", path);
+            return false;
+        }
+        HashState hs;
+        hash_init(&hs);
+        uint8_t buf[65536];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+            hash_update(&hs, buf, n);
+        }
+        bool bad = ferror(fp);
+        fclose(fp);
+        id = hash_final(&hs);
+        hash_free(&hs);
+        if (bad) {
+            error_setc(errp, ERR_IO, "error reading journal '%s'", path);
+            return false;
+        }
+    }
+    char hex[33];
+    hash_to_hex(id, hex);
+    snprintf(s->recording, sizeof(s->recording), "rr:%s", hex);
+    return true;
+}
+
 static void unlink_store(const char *path)
 {
     size_t len = strlen(path) + 8;
@@ -193,6 +264,73 @@ static void unlink_store(const char *path)
     free(lock);
 }
 
+static SnapLoadCommit snap_load_commit;
+
+/* A store that cannot be read or written (damaged, full disk, no access) is
+ * a snapshot store failure, whatever host error is behind it: the run
+ * needed a snapshot and has none (ERR_SNAPSHOT). */
+static void snap_store_error(Error **errp, Error *local)
+{
+    if (local && error_get_class(local) == ERR_IO) {
+        error_setc(errp, ERR_SNAPSHOT, "%s", error_get_message(local));
+        error_free(local);
+    } else {
+        error_propagate(errp, local);
+    }
+}
+
+/* Whether a store at path could be created or written: its directory is
+ * one and writable (access(2) also answers EROFS for root), and the file,
+ * if there, is readable and writable. */
+static bool store_dir_writable(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+    if (!dir) {
+        abort();
+    }
+    struct stat st;
+    bool ok = stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && access(dir, W_OK | X_OK) == 0;
+    free(dir);
+    if (ok && stat(path, &st) == 0) {
+        ok = access(path, R_OK | W_OK) == 0;
+    }
+    return ok;
+}
+
+/* The journal's directory cannot take a store (read-only, or not ours):
+ * keep this session's snapshots in a private temporary store instead. */
+static bool snap_use_temp_store(MachineSnap *s, Error **errp)
+{
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp) {
+        tmp = "/tmp";
+    }
+    size_t n = strlen(tmp) + 32;
+    char *dir = malloc(n);
+    if (!dir) {
+        abort();
+    }
+    snprintf(dir, n, "%s/rrsim-snap.XXXXXX", tmp);
+    if (!mkdtemp(dir)) {
+        error_setg_errno(errp, errno, "cannot create a temporary snapshot store in %s", tmp);
+        error_prepend(errp, "'%s' cannot be written and ", s->store_path);
+        free(dir);
+        return false;
+    }
+    char *path = malloc(strlen(dir) + 16);
+    if (!path) {
+        abort();
+    }
+    sprintf(path, "%s/replay.snap", dir);
+    fprintf(stderr, "rrsim: note: '%s' cannot be written; snapshots go to %s, removed at exit\n",
+            s->store_path, path);
+    free(s->store_path);
+    s->store_path = path;
+    s->temp_dir = dir;
+    return true;
+}
+
 static bool snap_open_store(MachineSnap *s, Error **errp)
 {
     if (s->store) {
@@ -200,6 +338,9 @@ static bool snap_open_store(MachineSnap *s, Error **errp)
     }
     SnapStoreConfig cfg = {
         .recording = s->recording,
+        /* A replay is one recording's: another's snapshot is another
+         * history, which its journal cannot continue. */
+        .own_recording_only = s->mode == REPLAY_MODE_PLAY,
         .machine_hash = s->machine_hash,
         /* The default store of a journal can be rebuilt from it by replaying:
          * trade host-crash durability for cheap periodic snapshots. */
@@ -216,7 +357,7 @@ static bool snap_open_store(MachineSnap *s, Error **errp)
                        s->machine_desc);
             error_free(local);
         } else {
-            error_propagate(errp, local);
+            snap_store_error(errp, local);
         }
         return false;
     }
@@ -225,6 +366,7 @@ static bool snap_open_store(MachineSnap *s, Error **errp)
         s->store = NULL;
         return false;
     }
+    snapstore_set_load_commit(s->store, snap_load_commit, s);
     return true;
 }
 
@@ -256,9 +398,6 @@ static bool snap_save_now(MachineSnap *s, const char *name, Error **errp)
     }
     ReplayPosition pos = machine_replay_position(s->mr);
     uint64_t steps = machine_icount(m);
-    s->meta.steps = steps;
-    s->meta.async_next = pos.async_next;
-    s->meta.sync_next = pos.sync_next;
 
     SnapshotInfo info;
     memset(&info, 0, sizeof(info));
@@ -269,7 +408,9 @@ static bool snap_save_now(MachineSnap *s, const char *name, Error **errp)
     if (name) {
         strcpy(info.name, name);
     }
-    if (!snapstore_save(s->store, &info, &s->reg, s->ram, errp)) {
+    Error *local = NULL;
+    if (!snapstore_save(s->store, &info, &s->reg, s->ram, &local)) {
+        snap_store_error(errp, local);
         return false;
     }
     known_add(s, steps);
@@ -279,6 +420,9 @@ static bool snap_save_now(MachineSnap *s, const char *name, Error **errp)
 
 static void snap_after_restore(MachineSnap *s, uint64_t steps)
 {
+    if (steps > s->shown_steps) {
+        s->shown_steps = steps;   /* what lies between was skipped, not shown */
+    }
     s->hook_seen = true;
     s->hook_steps = steps;
     s->started = true;
@@ -286,6 +430,33 @@ static void snap_after_restore(MachineSnap *s, uint64_t steps)
         s->next_auto = (steps / s->period + 1) * s->period;
     }
     s->cnt.loads++;
+}
+
+/* The last step of every restore (snapstore's commit hook): the journal
+ * follows the machine in a replay; a failure here undoes the restore. */
+static bool snap_load_commit(void *opaque, const SnapshotInfo *info, Error **errp)
+{
+    MachineSnap *s = opaque;
+    Machine *m = s->m;
+    (void)info;
+    if (s->mode == REPLAY_MODE_PLAY) {
+        ReplayPosition old = machine_replay_position(s->mr);
+        ReplayPosition pos = { s->meta.async_next, s->meta.sync_next };
+        if (!machine_replay_set_position(s->mr, pos, errp)) {
+            error_prepend(errp, "resuming the journal at step %" PRIu64 ": ", s->meta.steps);
+            (void)machine_replay_set_position(s->mr, old, NULL);
+            return false;
+        }
+    }
+    /* A replay goes on along the timeline the console has shown; anything
+     * else starts a new one, shown in full. */
+    for (int i = 0; i < m->nserial && i < MACHINE_MAX_SERIAL; i++) {
+        if (m->serial[i] && s->meta.console_known) {
+            chardev_set_output_pos(m->serial[i], s->meta.console_pos[i],
+                                   s->mode == REPLAY_MODE_PLAY);
+        }
+    }
+    return true;
 }
 
 /* Restore the snapshot called name, or the one at `steps` of this recording. */
@@ -305,14 +476,12 @@ static bool snap_restore(MachineSnap *s, const char *name, uint64_t steps, Error
         }
     }
     /* Deferred work of the present being abandoned: let it finish against
-     * the old state, which the restore then overwrites, without showing
-     * any output it makes. */
-    bool muted = m->output_muted;
-    machine_set_output_muted(m, true);
+     * the old state, which the restore then overwrites. Its console output
+     * is the timeline's at this step, so it is shown (once: a replay that
+     * passes here again shows nothing twice, see chardev_set_output_pos()). */
     for (int i = 0; i < RESTORE_MAX_BH_ROUNDS && loop_bhs_pending(m->loop); i++) {
         loop_run_bhs(m->loop);
     }
-    machine_set_output_muted(m, muted);
 
     SnapshotInfo info;
     bool ok = name ? snapstore_load_named(s->store, name, &s->reg, s->ram, &info, errp)
@@ -333,13 +502,6 @@ static bool snap_restore(MachineSnap *s, const char *name, uint64_t steps, Error
     (void)loop_take_shutdown(m->loop, &code);
     (void)loop_take_reset(m->loop);
     (void)loop_take_debug_stop(m->loop);
-    if (s->mode == REPLAY_MODE_PLAY) {
-        ReplayPosition pos = { s->meta.async_next, s->meta.sync_next };
-        if (!machine_replay_set_position(s->mr, pos, errp)) {
-            error_prepend(errp, "resuming the journal at step %" PRIu64 ": ", s->meta.steps);
-            return false;
-        }
-    }
     snap_after_restore(s, s->meta.steps);
     return true;
 }
@@ -351,6 +513,9 @@ static void snap_slice_hook(void *opaque, Machine *m)
     MachineSnap *s = opaque;
     uint64_t steps = machine_icount(m);
     bool first = !s->hook_seen || steps != s->hook_steps;
+    if (steps > s->shown_steps) {
+        s->shown_steps = steps;
+    }
     s->hook_seen = true;
     s->hook_steps = steps;
     if (!first || s->err || s->mode == REPLAY_MODE_NONE) {
@@ -364,6 +529,8 @@ static void snap_slice_hook(void *opaque, Machine *m)
         Error *err = NULL;
         if (!snap_save_now(s, NULL, &err)) {
             error_prepend(&err, "periodic snapshot at step %" PRIu64 ": ", steps);
+            /* The run itself needs no snapshot: it goes on without. */
+            warn_report("%s; periodic snapshots stop", error_get_message(err));
             s->err = err;
             return;
         }
@@ -375,12 +542,6 @@ static void snap_slice_hook(void *opaque, Machine *m)
 }
 
 /* ---- lifecycle ---- */
-
-static const char *path_basename(const char *p)
-{
-    const char *b = strrchr(p, '/');
-    return b ? b + 1 : p;
-}
 
 /* A new recording: snapshots of an old one with the same id are stale. */
 static bool snap_forget_recording(MachineSnap *s, Error **errp)
@@ -417,18 +578,22 @@ static bool snap_start(MachineSnap *s, const MachineSnapOptions *o, Error **errp
         vmstate_register(&s->reg, e->instance, e->vmsd, e->opaque);
     }
     s->meta.m = m;
+    s->meta.mr = s->mr;
     vmstate_register(&s->reg, "snap", &snap_meta_vmsd, &s->meta);
 
     if (!snap_machine_identity(s, errp)) {
         return false;
     }
     if (s->mode != REPLAY_MODE_NONE) {
-        snprintf(s->recording, sizeof(s->recording), "rr:%s", path_basename(io->rrfile));
+        if (!snap_recording_identity(s, errp)) {
+            return false;
+        }
         s->period = o->period_steps;
         if (o->store_path) {
             s->store_path = strdup(o->store_path);
         } else {
-            s->store_path = snapstore_path_for_journal(io->rrfile);
+            s->store_path = o->default_store_path ? strdup(o->default_store_path)
+                                                  : snapstore_path_for_journal(io->rrfile);
             s->rr_default_store = true;
         }
     } else {
@@ -443,8 +608,26 @@ static bool snap_start(MachineSnap *s, const MachineSnapOptions *o, Error **errp
     if (s->mode == REPLAY_MODE_RECORD && s->rr_default_store) {
         unlink_store(s->store_path);
     }
-    if (!snap_open_store(s, errp)) {
+    if (s->rr_default_store && !store_dir_writable(s->store_path) &&
+        !snap_use_temp_store(s, errp)) {
         return false;
+    }
+    Error *local = NULL;
+    if (!snap_open_store(s, &local)) {
+        /* The store next to the journal is only for periodic snapshots,
+         * which nothing needs yet: go on without them. An explicit store,
+         * or one needed now (rrsnapshot=), is an error. */
+        if (!s->rr_default_store || rrsnapshot) {
+            error_propagate(errp, local);
+            if (rrsnapshot) {
+                error_prepend(errp, "rrsnapshot=%s: ", rrsnapshot);
+            }
+            return false;
+        }
+        warn_report("%s; %s without periodic snapshots", error_get_message(local),
+                    s->mode == REPLAY_MODE_RECORD ? "recording" : "replaying");
+        s->err = local;
+        return true;
     }
     if (s->mode == REPLAY_MODE_RECORD && !s->rr_default_store &&
         !snap_forget_recording(s, errp)) {
@@ -504,6 +687,11 @@ void machine_snap_free(MachineSnap *s)
         machine_set_slice_hook(s->m, NULL, NULL);
     }
     snapstore_close(s->store);
+    if (s->temp_dir) {
+        unlink_store(s->store_path);
+        rmdir(s->temp_dir);
+        free(s->temp_dir);
+    }
     vmstate_registry_free(&s->reg);
     free(s->store_path);
     free(s->machine_desc);
@@ -538,9 +726,17 @@ bool machine_snap_load(MachineSnap *s, const char *name, Error **errp)
     if (!snap_restore(s, name, 0, errp)) {
         return false;
     }
-    /* A seek back to this point must find a snapshot of this recording. */
+    /* A seek back to this point should find a snapshot of this recording.
+     * Only a shortcut: the load itself is done, so a failure here is not
+     * the load's (it would otherwise report a restore that happened as
+     * failed); the seek then starts from an earlier snapshot. */
     if (s->mode != REPLAY_MODE_NONE && !known_has(s, machine_icount(s->m))) {
-        return snap_save_now(s, NULL, errp);
+        Error *err = NULL;
+        if (!snap_save_now(s, NULL, &err)) {
+            warn_report("snapshot at step %" PRIu64 " after loading '%s': %s",
+                        machine_icount(s->m), name, error_get_message(err));
+            error_free(err);
+        }
     }
     return true;
 }
@@ -643,17 +839,17 @@ uint64_t machine_snap_replay_end(MachineSnap *s, Error **errp)
     return s->end_steps;
 }
 
-/* Replay forward to `target` with output muted, saving snapshots on the way
- * (at halfway points until MACHINE_SNAP_SEEK_FINE from the target). */
+/* Replay forward to `target`, saving snapshots on the way (at halfway points
+ * until MACHINE_SNAP_SEEK_FINE from the target). The console shows only what
+ * it has not shown yet (chardev_set_output_pos()): nothing when re-running
+ * history, and what a forward seek passes over. */
 static bool snap_run_to(MachineSnap *s, uint64_t target, Error **errp)
 {
     Machine *m = s->m;
-    bool muted = m->output_muted;
     uint64_t from = machine_icount(m);
     unsigned idle_stops = 0;
     bool ok = true;
 
-    machine_set_output_muted(m, true);
     while (ok && machine_icount(m) < target) {
         uint64_t cur = machine_icount(m);
         uint64_t stop = target;
@@ -701,7 +897,6 @@ static bool snap_run_to(MachineSnap *s, uint64_t target, Error **errp)
         }
     }
     machine_set_stop_at(m, UINT64_MAX);
-    machine_set_output_muted(m, muted);
     s->cnt.replayed_steps += machine_icount(m) - from;
     return ok;
 }
@@ -733,8 +928,11 @@ bool machine_seek(MachineSnap *s, uint64_t steps, Error **errp)
     if (steps == cur) {
         return true;
     }
+    /* Forward past what the console has shown, the guest's output on the
+     * way must be produced: restore no snapshot beyond that point. */
+    uint64_t limit = steps < s->shown_steps ? steps : s->shown_steps;
     SnapshotInfo si;
-    int found = snapstore_find_before(s->store, steps, &si, errp);
+    int found = snapstore_find_before(s->store, limit, &si, errp);
     if (found < 0) {
         return false;
     }

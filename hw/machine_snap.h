@@ -18,9 +18,21 @@
  *
  * Stores and keys. Snapshots are keyed by (recording id, step count):
  *  - record/replay (-icount rr=...): the store defaults to "<rrfile>.snap",
- *    the recording id is "rr:<basename of rrfile>". A new recording replaces
- *    the default store (it belongs to the journal the recording truncates);
- *    with an explicit store it deletes that recording id's old snapshots.
+ *    the recording id is "rr:" and the hex of the nonce the journal's
+ *    manifest carries (JOURNAL_INPUT_RECORDING; for a journal without one,
+ *    the hash of its content), so two recordings never share snapshots,
+ *    whatever their journals are called. A replay refuses a snapshot of
+ *    another recording ("snapshot 'x' belongs to recording ..., not to
+ *    ..."; ERR_SNAPSHOT); outside a replay any snapshot loads. A new
+ *    recording replaces the default store (it belongs to the journal the
+ *    recording truncates).
+ *    The default store only serves periodic snapshots and seeks, so it is
+ *    never a reason for a run to fail: if the journal's directory cannot be
+ *    written, a private temporary store (removed at exit) takes its place,
+ *    with a note on stderr; if it is damaged or the disk is full, the run
+ *    goes on without periodic snapshots, with a warning. Whatever needs a
+ *    snapshot (rrsnapshot=, -loadvm, savevm/loadvm, a seek) then fails with
+ *    ERR_SNAPSHOT, as does an explicit store that cannot be opened.
  *  - normal mode: the store defaults to MACHINE_SNAP_DEFAULT_STORE in the
  *    current directory, opened on the first save/load/list/delete; the
  *    recording id is "" (one snapshot per step count: a save replaces an
@@ -60,8 +72,12 @@ typedef struct MachineSnap MachineSnap;
 
 typedef struct MachineSnapOptions {
     /* NULL: "<rrfile>.snap" when recording/replaying, else
-     * MACHINE_SNAP_DEFAULT_STORE, opened when first needed. Borrowed. */
+     * MACHINE_SNAP_DEFAULT_STORE, opened when first needed. Borrowed.
+     * An explicit store that cannot be opened is an error (ERR_SNAPSHOT). */
     const char *store_path;
+    /* Where the default store of a recording goes instead of
+     * "<rrfile>.snap" (tests). Borrowed. */
+    const char *default_store_path;
     /* Automatic snapshots every N steps during record and replay; 0 = off.
      * Default MACHINE_SNAP_DEFAULT_PERIOD. */
     uint64_t period_steps;
@@ -88,8 +104,10 @@ void machine_snap_free(MachineSnap *s);
  * Errors: ERR_SNAPSHOT (name in use, pending bottom halves), ERR_IO. */
 bool machine_snap_save(MachineSnap *s, const char *name, Error **errp);
 /* Restore a named snapshot. In replay the journal position follows; in
- * record only before anything was journaled. On failure the machine may be
- * partly restored (restore another snapshot or stop). */
+ * record only before anything was journaled. All or nothing: on failure
+ * (missing, damaged, another machine's or another recording's snapshot,
+ * journal position unusable) the machine, its step count, RAM, devices and
+ * the journal position are exactly as before the call. */
 bool machine_snap_load(MachineSnap *s, const char *name, Error **errp);
 bool machine_snap_delete(MachineSnap *s, const char *name, Error **errp);
 /* Named snapshots of the store: malloc'd arrays the caller frees with
@@ -101,9 +119,11 @@ void machine_snap_list_free(char **names, uint64_t *steps, size_t count);
 /*
  * Replay only: bring the machine to exactly `steps` (backwards or forwards):
  * restore the latest snapshot at or before it (or continue from where the
- * machine is when that is closer), then replay forward with console output
- * muted and the journal position restored, so that continuing afterwards
- * produces exactly the original replay. Breakpoints and watchpoints met on
+ * machine is when that is closer), then replay forward with the journal
+ * position restored, so that continuing afterwards produces exactly the
+ * original replay. The console shows what the replay had not shown yet (a
+ * forward seek shows what it passes over) and nothing twice: a replay's
+ * console output is the recording's, in order, whatever seeks happened. Breakpoints and watchpoints met on
  * the way are passed over. Stop-at is left off.
  * Errors: ERR_USAGE if not replaying or steps beyond the end of the
  * recording; ERR_SNAPSHOT / journal errors / ERR_DIVERGENCE from the way.

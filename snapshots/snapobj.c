@@ -592,9 +592,73 @@ int snapobj_unref_table(SnapStore *s, MDB_txn *txn, Hash128 table, Error **errp)
 
 /* ---- restoring ---- */
 
-bool snapobj_ram_restore(SnapStore *s, MDB_txn *txn, Hash128 table, const MemRegion *ram,
-                         Error **errp)
+void snapobj_ram_plan_free(RamPlan *p)
 {
+    free(p->pg);
+    free(p->hash);
+    free(p->buf);
+    free(p->chunk);
+    free(p->chunk_hash);
+    memset(p, 0, sizeof(*p));
+}
+
+static bool plan_add_page(RamPlan *p, uint64_t pg, Hash128 h, Error **errp)
+{
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 64;
+        uint64_t *npg = realloc(p->pg, cap * sizeof(*npg));
+        if (npg) {
+            p->pg = npg;
+        }
+        Hash128 *nh = realloc(p->hash, cap * sizeof(*nh));
+        if (nh) {
+            p->hash = nh;
+        }
+        uint8_t *nb = realloc(p->buf, cap * MEM_PAGE_SIZE);
+        if (nb) {
+            p->buf = nb;
+        }
+        if (!npg || !nh || !nb) {
+            error_setg(errp, "out of memory for the pages of a snapshot");
+            return false;
+        }
+        p->cap = cap;
+    }
+    p->pg[p->n] = pg;
+    p->hash[p->n] = h;
+    p->n++;
+    return true;
+}
+
+static bool plan_add_chunk(RamPlan *p, uint64_t c, Hash128 h, Error **errp)
+{
+    if (p->nchunks == p->capchunks) {
+        size_t cap = p->capchunks ? p->capchunks * 2 : 16;
+        uint64_t *nc = realloc(p->chunk, cap * sizeof(*nc));
+        if (nc) {
+            p->chunk = nc;
+        }
+        Hash128 *nh = realloc(p->chunk_hash, cap * sizeof(*nh));
+        if (nh) {
+            p->chunk_hash = nh;
+        }
+        if (!nc || !nh) {
+            error_setg(errp, "out of memory for the chunks of a snapshot");
+            return false;
+        }
+        p->capchunks = cap;
+    }
+    p->chunk[p->nchunks] = c;
+    p->chunk_hash[p->nchunks] = h;
+    p->nchunks++;
+    return true;
+}
+
+bool snapobj_ram_plan(SnapStore *s, MDB_txn *txn, Hash128 table, const MemRegion *ram,
+                      RamPlan *p, Error **errp)
+{
+    memset(p, 0, sizeof(*p));
+    p->table = table;
     bool known = cache_knows(s, ram);
     if (!known && !cache_resize(s, ram, errp)) {
         return false;
@@ -603,7 +667,6 @@ bool snapobj_ram_restore(SnapStore *s, MDB_txn *txn, Hash128 table, const MemReg
     Hash128 target[SNAPSTORE_CHUNK_PAGES];
     Hash128 *chunks = malloc(nc * sizeof(Hash128));
     unsigned depth;
-    s->last.last_pages_restored = 0;
     if (!chunks) {
         error_setg(errp, "out of memory");
         goto fail;
@@ -617,7 +680,8 @@ bool snapobj_ram_restore(SnapStore *s, MDB_txn *txn, Hash128 table, const MemReg
             continue; /* already holds this content */
         }
         uint32_t n = chunk_len(pages, c);
-        if (!list_resolve(s, txn, 'c', chunks[c], n, target, &depth, 0, errp)) {
+        if (!list_resolve(s, txn, 'c', chunks[c], n, target, &depth, 0, errp) ||
+            !plan_add_chunk(p, c, chunks[c], errp)) {
             goto fail;
         }
         for (uint32_t i = 0; i < n; i++) {
@@ -625,30 +689,66 @@ bool snapobj_ram_restore(SnapStore *s, MDB_txn *txn, Hash128 table, const MemReg
             if (!(unknown >> i & 1) && hash_equal(s->page_hash[pg], target[i])) {
                 continue;
             }
-            uint8_t *dst = ram->host + pg * MEM_PAGE_SIZE;
+            if (!plan_add_page(p, pg, target[i], errp)) {
+                goto fail;
+            }
+            /* Decoded and checked now, into the plan: nothing in RAM changes
+             * until every page is known to be good. */
+            uint8_t *dst = p->buf + (p->n - 1) * MEM_PAGE_SIZE;
             if (is_zero_hash(target[i])) {
                 memset(dst, 0, MEM_PAGE_SIZE);
             } else if (!page_load(s, txn, target[i], dst, errp)) {
                 goto fail;
             }
-            s->page_hash[pg] = target[i];
-            s->last.last_pages_restored++;
         }
-        s->chunk_hash[c] = chunks[c];
+    }
+    free(chunks);
+    return true;
+
+fail:
+    free(chunks);
+    snapobj_ram_plan_free(p);
+    return false;
+}
+
+/* Exchange the planned pages with RAM's: afterwards the plan holds the old
+ * content, so applying twice undoes. */
+static void plan_swap(RamPlan *p, const MemRegion *ram)
+{
+    uint64_t tmp[MEM_PAGE_SIZE / 8];
+    for (size_t k = 0; k < p->n; k++) {
+        uint8_t *dst = ram->host + p->pg[k] * MEM_PAGE_SIZE;
+        uint8_t *src = p->buf + k * MEM_PAGE_SIZE;
+        memcpy(tmp, dst, MEM_PAGE_SIZE);
+        memcpy(dst, src, MEM_PAGE_SIZE);
+        memcpy(src, tmp, MEM_PAGE_SIZE);
+    }
+}
+
+void snapobj_ram_apply(SnapStore *s, RamPlan *p, const MemRegion *ram)
+{
+    plan_swap(p, ram);
+    for (size_t k = 0; k < p->n; k++) {
+        s->page_hash[p->pg[k]] = p->hash[k];
+    }
+    for (size_t k = 0; k < p->nchunks; k++) {
+        uint64_t c = p->chunk[k];
+        s->chunk_hash[c] = p->chunk_hash[k];
         s->base_hash[c] = ZERO_HASH;
         if (ram->dirty) {
             ram->dirty[c] = 0;
         }
     }
-    free(chunks);
+    s->last.last_pages_restored = p->n;
     s->ram_host = ram->host;
-    s->ram_pages = pages;
-    s->ram_table = table;
-    return true;
-
-fail:
-    free(chunks);
-    snapstore_forget_ram(s);
-    return false;
+    s->ram_pages = ram->size / MEM_PAGE_SIZE;
+    s->ram_table = p->table;
 }
 
+void snapobj_ram_undo(SnapStore *s, RamPlan *p, const MemRegion *ram)
+{
+    plan_swap(p, ram);
+    /* The dirty bits of the chunks the restore touched were cleared. */
+    snapstore_forget_ram(s);
+    s->last.last_pages_restored = 0;
+}

@@ -37,9 +37,14 @@
  */
 #include "snapshots/snapstore_int.h"
 
+#include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 bool snap_mdb_fail(Error **errp, int rc, const char *what)
 {
@@ -221,6 +226,82 @@ static int open_txn(SnapStore *s, MDB_txn *txn, void *arg, Error **errp)
     return 0;
 }
 
+/*
+ * LMDB maps its lock file shared and writes it through the map, and it
+ * creates the file with ftruncate(), which allocates nothing: on a full
+ * file system the first store into the map is a SIGBUS, not an error. So
+ * the blocks are allocated here first, where a full disk is an error. The
+ * file keeps at least the size LMDB gives it with the default number of
+ * readers (it never shrinks a bigger one), so every page it maps is backed.
+ */
+#define LOCK_FILE_BYTES 8192
+
+static bool lock_file_back(const char *path, bool create, Error **errp)
+{
+    size_t n = strlen(path) + 6;
+    char *lock = malloc(n);
+    if (!lock) {
+        error_setg(errp, "out of memory");
+        return false;
+    }
+    snprintf(lock, n, "%s-lock", path);
+    int fd = open(lock, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
+    int rc = fd < 0 ? errno : 0;
+    struct stat st;
+    if (rc == 0 && fstat(fd, &st) != 0) {
+        rc = errno;
+    }
+    if (rc == 0) {
+        off_t want = st.st_size > LOCK_FILE_BYTES ? st.st_size : LOCK_FILE_BYTES;
+        rc = posix_fallocate(fd, 0, want);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (rc) {
+        error_setg_errno(errp, rc, "cannot prepare the lock file of snapshot store '%s'", path);
+    }
+    free(lock);
+    return rc == 0;
+}
+
+/*
+ * LMDB reads pages through its map: a page beyond the end of the file (a
+ * store copied short, cut by a full disk) would be a SIGBUS at the first
+ * access. The meta pages, read with pread() at open, say how far the data
+ * goes; a file shorter than that is refused before any page is read.
+ */
+static bool check_file_size(SnapStore *s, const char *path, Error **errp)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    mdb_filehandle_t fd;
+    struct stat fs;
+    int rc = mdb_env_info(s->env, &info);
+    if (rc == 0) {
+        rc = mdb_env_stat(s->env, &st);
+    }
+    if (rc == 0) {
+        rc = mdb_env_get_fd(s->env, &fd);
+    }
+    if (rc) {
+        return snap_mdb_fail(errp, rc, "checking the file");
+    }
+    if (fstat(fd, &fs) != 0) {
+        error_setg_errno(errp, errno, "cannot stat snapshot store '%s'", path);
+        return false;
+    }
+    uint64_t need = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+    if ((uint64_t)fs.st_size < need) {
+        error_setc(errp, ERR_SNAPSHOT,
+                   "snapshot store '%s' is damaged: the file has %llu bytes but its data "
+                   "needs %llu (truncated?)", path, (unsigned long long)fs.st_size,
+                   (unsigned long long)need);
+        return false;
+    }
+    return true;
+}
+
 SnapStore *snapstore_open(const char *path, const SnapStoreConfig *cfg, Error **errp)
 {
     const char *rec = cfg->recording ? cfg->recording : "";
@@ -235,6 +316,7 @@ SnapStore *snapstore_open(const char *path, const SnapStoreConfig *cfg, Error **
         return NULL;
     }
     strcpy(s->recording, rec);
+    s->own_recording_only = cfg->own_recording_only;
     s->map_size = cfg->map_size ? cfg->map_size : DEFAULT_MAP_SIZE;
     s->cctx = ZSTD_createCCtx();
     s->dctx = ZSTD_createDCtx();
@@ -252,7 +334,17 @@ SnapStore *snapstore_open(const char *path, const SnapStoreConfig *cfg, Error **
     }
     mdb_env_set_maxdbs(s->env, 8);
     mdb_env_set_mapsize(s->env, s->map_size);
+    /* Never MDB_WRITEMAP: pages are written with pwrite(), so a full disk
+     * is an error from the commit, never a store into an unbacked page. */
     unsigned flags = MDB_NOSUBDIR | MDB_NOMETASYNC | (cfg->no_sync ? MDB_NOSYNC : 0);
+    struct stat fs;
+    if (stat(path, &fs) == 0 && S_ISDIR(fs.st_mode)) {
+        error_setc(errp, ERR_SNAPSHOT, "'%s' is a directory, not a snapshot store", path);
+        goto fail;
+    }
+    if (!lock_file_back(path, true, errp)) {
+        goto fail;
+    }
     rc = mdb_env_open(s->env, path, flags, 0644);
     if (rc) {
         if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH) {
@@ -261,6 +353,10 @@ SnapStore *snapstore_open(const char *path, const SnapStoreConfig *cfg, Error **
         } else {
             error_setg_errno(errp, rc, "cannot open snapshot store '%s'", path);
         }
+        goto fail;
+    }
+    /* LMDB may have made the lock file bigger than it was backed. */
+    if (!lock_file_back(path, false, errp) || !check_file_size(s, path, errp)) {
         goto fail;
     }
     MDB_envinfo info;
@@ -588,8 +684,6 @@ bool snapstore_delete_named(SnapStore *s, const char *name, Error **errp)
 
 /* ---- loading ---- */
 
-/* ---- loading ---- */
-
 static bool load_at(SnapStore *s, MDB_txn *txn, const MDB_val *key, VMStateRegistry *reg,
                     const MemRegion *ram, SnapshotInfo *out, Error **errp)
 {
@@ -621,24 +715,57 @@ static bool load_at(SnapStore *s, MDB_txn *txn, const MDB_val *key, VMStateRegis
         error_setg(errp, "out of memory");
         return false;
     }
+    SnapshotInfo info = r.info;
+    if (!snap_key_parse(key, info.recording, &info.steps)) {
+        info.recording[0] = 0;
+    }
     size_t n = ZSTD_decompressDCtx(s->dctx, vm, r.vm_len, r.vm_z, r.vm_zlen);
     bool ok = true;
     if (ZSTD_isError(n) || n != r.vm_len) {
         ok = snap_damaged(errp, "undecodable device state", NULL);
     }
-    /* Refuse a mismatched machine before RAM is touched; RAM goes first so
-     * that post_load hooks see the restored memory. */
+    /* All or nothing: everything is read and checked before the machine is
+     * touched (the device state's framing, every RAM page that must change);
+     * what can only be checked by loading (post_load hooks, the commit hook)
+     * is undone from a copy of the present state if it fails. */
     ok = ok && vmstate_check_all(reg, vm, r.vm_len, errp);
-    ok = ok && snapobj_ram_restore(s, txn, r.table, ram, errp);
-    ok = ok && vmstate_load_all(reg, vm, r.vm_len, errp);
-    free(vm);
-    if (ok && out) {
-        *out = r.info;
-        if (!snap_key_parse(key, out->recording, &out->steps)) {
-            out->recording[0] = 0;
+    RamPlan plan = { 0 };
+    ok = ok && snapobj_ram_plan(s, txn, r.table, ram, &plan, errp);
+    if (!ok) {
+        free(vm);
+        return false;
+    }
+    VMBuf present;
+    vmbuf_init(&present);
+    vmstate_save_all(reg, &present);
+    /* RAM goes first so that post_load hooks see the restored memory. */
+    snapobj_ram_apply(s, &plan, ram);
+    ok = vmstate_load_all(reg, vm, r.vm_len, errp);
+    ok = ok && (!s->load_commit || s->load_commit(s->load_commit_opaque, &info, errp));
+    if (!ok) {
+        snapobj_ram_undo(s, &plan, ram);
+        Error *local = NULL;
+        if (!vmstate_load_all(reg, present.data, present.len, &local)) {
+            /* The state just saved must load: a broken invariant. */
+            error_prepend(errp, "(and the machine could not be put back: %s) ",
+                          error_get_message(local));
+            error_free(local);
+            assert(!"the present machine state does not load back");
         }
     }
+    snapobj_ram_plan_free(&plan);
+    vmbuf_free(&present);
+    free(vm);
+    if (ok && out) {
+        *out = info;
+    }
     return ok;
+}
+
+void snapstore_set_load_commit(SnapStore *s, SnapLoadCommit *fn, void *opaque)
+{
+    s->load_commit = fn;
+    s->load_commit_opaque = opaque;
 }
 
 typedef struct LoadCtx {
@@ -673,6 +800,16 @@ static bool load_common(SnapStore *s, const LoadCtx *c, VMStateRegistry *reg,
         } else {
             memcpy(kb, v.mv_data, v.mv_size);
             key = (MDB_val){ v.mv_size, kb };
+            char rec[SNAP_RECORDING_MAX];
+            uint64_t steps;
+            if (!snap_key_parse(&key, rec, &steps)) {
+                ok = snap_damaged(errp, "bad name index entry for ", c->name);
+            } else if (s->own_recording_only && strcmp(rec, s->recording) != 0) {
+                error_setc(errp, ERR_SNAPSHOT,
+                           "snapshot '%s' belongs to recording %s, not to %s", c->name,
+                           rec[0] ? rec : "(none: saved outside record/replay)", s->recording);
+                ok = false;
+            }
         }
     } else {
         key = (MDB_val){ snap_key(s->recording, c->steps, kb), kb };

@@ -57,6 +57,9 @@ typedef struct SnapStoreConfig {
     /* Id of the recording this session saves snapshots of (journal id or
      * name); part of every key it writes. NULL means "". */
     const char *recording;
+    /* Loads refuse a snapshot of another recording (by name; by step count
+     * only this recording's are found anyway), with ERR_SNAPSHOT. */
+    bool own_recording_only;
     /* Hash of the machine configuration; a store made for another one is refused. */
     Hash128 machine_hash;
     /* Initial LMDB map size in bytes (0: default). The map grows on demand. */
@@ -99,11 +102,16 @@ char *snapstore_path_for_journal(const char *journal_path);
 /*
  * Open (creating if absent) the store at path, a single file; LMDB keeps its
  * lock file beside it as "<path>-lock".
+ * Nothing LMDB maps is ever touched beyond what the disk holds: a file
+ * shorter than its meta pages say its data is (a copy cut short) is refused
+ * here, the lock file's blocks are allocated before LMDB maps it, and data
+ * pages are written with pwrite() (never MDB_WRITEMAP), so a full disk is
+ * an error (ERR_IO) from open or from the commit of a save, not a SIGBUS.
  * @param[in] path  store file
  * @param[in] cfg   recording id, machine hash and tuning; copied
  * @return the store, or NULL with errp set: ERR_SNAPSHOT for a file that is not
- *         a store, another store format or another machine configuration
- *         (the message says which), ERR_IO for host failures.
+ *         a store, is cut short, has another store format or another machine
+ *         configuration (the message says which), ERR_IO for host failures.
  */
 SnapStore *snapstore_open(const char *path, const SnapStoreConfig *cfg, Error **errp);
 void snapstore_close(SnapStore *s);
@@ -126,14 +134,27 @@ bool snapstore_save(SnapStore *s, const SnapshotInfo *info, VMStateRegistry *reg
  * device state through vmstate_load_all(reg), RAM into ram (which must have
  * the snapshot's size). Pages the store knows to hold the target content
  * already are not rewritten. out (may be NULL) receives the snapshot header.
+ * All or nothing: the record, the device state's framing and every RAM page
+ * that must change are read and checked before anything is written; if a
+ * post_load hook or the commit hook (snapstore_set_load_commit()) then
+ * refuses, RAM and device state are put back as they were.
  * @return false with errp set: ERR_SNAPSHOT if absent, damaged or not for
- *         this machine. After a failure the machine may be partly restored;
- *         the caller must restore another snapshot or stop.
+ *         this machine; the machine (RAM and every instance in reg) is then
+ *         unchanged.
  */
 bool snapstore_load(SnapStore *s, uint64_t steps, VMStateRegistry *reg,
                     const MemRegion *ram, SnapshotInfo *out, Error **errp);
 bool snapstore_load_named(SnapStore *s, const char *name, VMStateRegistry *reg,
                           const MemRegion *ram, SnapshotInfo *out, Error **errp);
+
+/*
+ * Called by a load once the machine holds the snapshot, as its last step:
+ * e.g. to move the journal to the snapshot's position. Returning false (with
+ * errp set) undoes the whole restore; the hook must leave whatever it
+ * changed itself as it was. fn NULL: none.
+ */
+typedef bool SnapLoadCommit(void *opaque, const SnapshotInfo *info, Error **errp);
+void snapstore_set_load_commit(SnapStore *s, SnapLoadCommit *fn, void *opaque);
 
 /*
  * The latest snapshot of the store's recording at or before steps.

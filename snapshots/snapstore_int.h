@@ -37,6 +37,7 @@ struct SnapStore {
     MDB_dbi meta, pages, chunks, tables, refs, snaps, names;
     uint64_t map_size;
     char recording[SNAP_RECORDING_MAX];
+    bool own_recording_only;
     ZSTD_CCtx *cctx;
     ZSTD_DCtx *dctx;
     uint8_t *zpage;             /* compression scratch for one page */
@@ -54,6 +55,9 @@ struct SnapStore {
     Hash128 ram_table;          /* table of the last save/load: the next one's base */
 
     SnapStoreStats last;        /* last_* fields of the latest save */
+
+    SnapLoadCommit *load_commit; /* snapstore_set_load_commit() */
+    void *load_commit_opaque;
 };
 
 static inline void wr_le(uint8_t *p, uint64_t v, unsigned w)
@@ -112,8 +116,27 @@ Hash128 snapobj_ram_table(const SnapStore *s);
 int snapobj_ref_table(SnapStore *s, MDB_txn *txn, const MemRegion *ram, Hash128 table,
                       Error **errp);
 int snapobj_unref_table(SnapStore *s, MDB_txn *txn, Hash128 table, Error **errp);
-/* Make RAM hold table, rewriting only pages not known to hold their content. */
-bool snapobj_ram_restore(SnapStore *s, MDB_txn *txn, Hash128 table, const MemRegion *ram,
-                         Error **errp);
+/*
+ * Restoring RAM is planned, then applied: the plan reads, decodes and checks
+ * every page that must change (those not known to hold their content
+ * already) without touching RAM, so a damaged store fails before anything
+ * changes. Applying cannot fail, and keeps the old content so that it can be
+ * undone (when the device state that follows turns out to be bad).
+ */
+typedef struct RamPlan {
+    Hash128 table;
+    size_t n, cap;              /* pages to rewrite */
+    uint64_t *pg;
+    Hash128 *hash;
+    uint8_t *buf;               /* their new content; after apply, the old one */
+    size_t nchunks, capchunks;  /* chunks whose hashes the restore updates */
+    uint64_t *chunk;
+    Hash128 *chunk_hash;
+} RamPlan;
+bool snapobj_ram_plan(SnapStore *s, MDB_txn *txn, Hash128 table, const MemRegion *ram,
+                      RamPlan *p, Error **errp);
+void snapobj_ram_apply(SnapStore *s, RamPlan *p, const MemRegion *ram);
+void snapobj_ram_undo(SnapStore *s, RamPlan *p, const MemRegion *ram);
+void snapobj_ram_plan_free(RamPlan *p);
 
 #endif

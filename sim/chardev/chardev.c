@@ -49,6 +49,10 @@ struct CharBackend {
 
     bool input_enabled;
     bool output_muted;       /* chardev_set_output_muted() */
+    /* Output along the guest's timeline: out_pos bytes written by the guest
+     * up to now, of which the first out_shown were delivered to the user
+     * (see chardev_set_output_pos()). */
+    uint64_t out_pos, out_shown;
     bool eof;                /* stdin/pipe reached end of file */
     int watched_fd;          /* fd with our read handler installed, -1 if none */
 
@@ -520,6 +524,8 @@ bool chardev_input_possible(const CharBackend *be)
     return (be->in_fd >= 0 && !be->eof) || be->mux_pend_len > 0;
 }
 
+static size_t chr_write_out(CharBackend *be, const uint8_t *buf, size_t len);
+
 static bool chr_write_all(int fd, const uint8_t *buf, size_t len, bool sock)
 {
     while (len) {
@@ -544,9 +550,24 @@ static bool chr_write_all(int fd, const uint8_t *buf, size_t len, bool sock)
 
 size_t chardev_write(CharBackend *be, const uint8_t *buf, size_t len)
 {
-    if (be->output_muted) {
+    uint64_t pos = be->out_pos;
+    be->out_pos += len;
+    if (be->output_muted || be->out_pos <= be->out_shown) {
         return len;
     }
+    /* Only the bytes beyond what was already shown: a run through history
+     * the user has seen (after a replay went back) shows nothing twice. */
+    if (be->out_shown > pos) {
+        buf += be->out_shown - pos;
+        len -= (size_t)(be->out_shown - pos);
+    }
+    be->out_shown = be->out_pos;
+    size_t skipped = (size_t)(be->out_pos - pos) - len;
+    return skipped + chr_write_out(be, buf, len);
+}
+
+static size_t chr_write_out(CharBackend *be, const uint8_t *buf, size_t len)
+{
     switch (be->kind) {
     case CHR_CAPTURE:
         if (be->cap_len + len > be->cap_size) {
@@ -612,4 +633,17 @@ void chardev_accept_input(CharBackend *be)
 void chardev_set_output_muted(CharBackend *be, bool muted)
 {
     be->output_muted = muted;
+}
+
+uint64_t chardev_output_pos(const CharBackend *be)
+{
+    return be->out_pos;
+}
+
+void chardev_set_output_pos(CharBackend *be, uint64_t pos, bool same_timeline)
+{
+    be->out_pos = pos;
+    if (!same_timeline) {
+        be->out_shown = pos;
+    }
 }

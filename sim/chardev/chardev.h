@@ -72,9 +72,25 @@ bool chardev_input_possible(const CharBackend *be);
 /* Guest -> host. Returns the bytes accepted (all of them, or dropped ones
  * counted as written for a socket with no client). */
 size_t chardev_write(CharBackend *be, const uint8_t *buf, size_t len);
-/* While muted, output is dropped (counted as written): re-executing history
- * that was already shown, e.g. during a replay seek. */
+/* While muted, output is dropped (counted as written, and as not shown). */
 void chardev_set_output_muted(CharBackend *be, bool muted);
+
+/*
+ * Output along the guest's timeline. The backend counts the bytes the guest
+ * has written (its position) and remembers the furthest position delivered
+ * to the user (its high-water mark). A write is shown only where it goes
+ * beyond the mark, so when a replay goes back in time and runs forward
+ * again, what the console showed before is not shown twice, and what it had
+ * not shown yet (e.g. passed over by a forward seek) is shown once, in order.
+ * Neither count is guest state: the guest never sees them.
+ */
+uint64_t chardev_output_pos(const CharBackend *be);
+/* The machine moved to a point of its timeline whose position is pos (a
+ * snapshot restore). same_timeline: the history from there on is the one
+ * already shown (a replay), so the mark stays; false (a new timeline, e.g.
+ * a restore outside a replay) also moves the mark to pos, so everything the
+ * guest writes from there on is shown. */
+void chardev_set_output_pos(CharBackend *be, uint64_t pos, bool same_timeline);
 
 /* Frontend capacity now (0 when no frontend). */
 size_t chardev_can_receive(CharBackend *be);

@@ -78,6 +78,12 @@ typedef struct JournalManifest {
     JournalInput *inputs;
 } JournalManifest;
 
+/* The manifest entry that names the recording itself: its "hash" is a
+ * random nonce drawn when the recording starts, so no two recordings share
+ * it (snapshots are bound to it). It is not an input: manifests are
+ * compared without it. Journals written before it existed lack it. */
+#define JOURNAL_INPUT_RECORDING "recording"
+
 void journal_manifest_init(JournalManifest *m, const char *rrsim_version, const char *machine,
                            int icount_shift);
 /* Add (or replace) a named input. */

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 /* One stream of the journal (async or sync events) with a one-event lookahead. */
 typedef struct Stream {
@@ -97,6 +99,9 @@ bool replay_manifest_check(const JournalManifest *rec, const JournalManifest *no
     }
     for (size_t i = 0; i < rec->n_inputs; i++) {
         const JournalInput *a = &rec->inputs[i];
+        if (!strcmp(a->name, JOURNAL_INPUT_RECORDING)) {
+            continue; /* the recording's own id, not an input */
+        }
         const JournalInput *b = journal_manifest_find(now, a->name);
         char ha[33], hb[33];
         hash_to_hex(a->hash, ha);
@@ -115,7 +120,8 @@ bool replay_manifest_check(const JournalManifest *rec, const JournalManifest *no
         }
     }
     for (size_t i = 0; i < now->n_inputs; i++) {
-        if (!journal_manifest_find(rec, now->inputs[i].name)) {
+        if (strcmp(now->inputs[i].name, JOURNAL_INPUT_RECORDING) &&
+            !journal_manifest_find(rec, now->inputs[i].name)) {
             error_setc(errp, ERR_JOURNAL_MISMATCH,
                        "this run has a %s that the journal was recorded without",
                        now->inputs[i].name);
@@ -126,6 +132,33 @@ bool replay_manifest_check(const JournalManifest *rec, const JournalManifest *no
 }
 
 /* ---- open / free ---- */
+
+/* Names this recording (JOURNAL_INPUT_RECORDING). Host randomness, but it
+ * never reaches the guest: only snapshots are bound to it. */
+static Hash128 recording_nonce(void)
+{
+    uint8_t b[16] = { 0 };
+    size_t got = 0;
+    while (got < sizeof(b)) {
+        ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        got += (size_t)n;
+    }
+    if (got < sizeof(b)) {
+        /* No entropy source: the process and its clock still tell two
+         * recordings apart. */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t v[3] = { (uint64_t)getpid(), (uint64_t)ts.tv_sec, (uint64_t)ts.tv_nsec };
+        return hash128(v, sizeof(v));
+    }
+    return hash128(b, sizeof(b));
+}
 
 static bool open_play(Replay *r, const char *path, const JournalManifest *m, Error **errp)
 {
@@ -195,7 +228,8 @@ Replay *replay_open(ReplayMode mode, const char *path, const JournalManifest *m,
             return NULL;
         }
         journal_manifest_copy(&r->manifest, m);
-        r->w = journal_writer_open(path, m, errp);
+        journal_manifest_add_input(&r->manifest, JOURNAL_INPUT_RECORDING, recording_nonce());
+        r->w = journal_writer_open(path, &r->manifest, errp);
         ok = r->w != NULL;
     } else {
         ok = open_play(r, path, m, errp);

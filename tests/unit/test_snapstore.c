@@ -11,6 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sim/memory/memory.h"
@@ -596,6 +600,8 @@ static void damage_meta_version(MDB_txn *txn, MDB_dbi dbi)
     free(copy);
 }
 
+static void expect_ram_filled(Fixture *f, uint8_t byte);
+
 /* Save one snapshot, damage the store, reopen (so RAM is unknown and every
  * page is read) and expect the load to fail with ERR_SNAPSHOT mentioning needle. */
 static void expect_damage_detected(Fixture *f, const char *db, Damage *fn, const char *needle)
@@ -607,6 +613,10 @@ static void expect_damage_detected(Fixture *f, const char *db, Damage *fn, const
     snapstore_close(s);
     damage(f, db, fn);
     s = open_store(f);
+    /* The present differs from the snapshot everywhere: a failed load must
+     * leave all of it as it is (nothing half restored). */
+    memset(f->ram, 0x5a, RAM_SIZE);
+    f->dev = (DevState){ { 9, 9, 9, 9 }, 9 };
     Error *err = NULL;
     assert_false(snapstore_load(s, 100, &f->reg, f->region, NULL, &err));
     assert_non_null(err);
@@ -616,7 +626,111 @@ static void expect_damage_detected(Fixture *f, const char *db, Damage *fn, const
         fail();
     }
     error_free(err);
+    expect_ram_filled(f, 0x5a);
+    assert_int_equal(f->dev.regs[0], 9);
+    assert_int_equal(f->dev.ctrl, 9);
     snapstore_close(s);
+}
+
+static void expect_ram_filled(Fixture *f, uint8_t byte)
+{
+    for (size_t i = 0; i < RAM_SIZE; i++) {
+        if (f->ram[i] != byte) {
+            fprintf(stderr, "RAM byte %zu (page %zu) changed: %#x\n", i, i / MEM_PAGE_SIZE,
+                    f->ram[i]);
+            fail();
+        }
+    }
+}
+
+/* The device refuses the state in its post_load: RAM restored before it and
+ * the devices loaded before it are put back. */
+static bool strict_post_load(void *opaque, int version_id, Error **errp)
+{
+    DevState *d = opaque;
+    (void)version_id;
+    if (d->ctrl == 0xdead) {
+        error_setc(errp, ERR_SNAPSHOT, "ctrl 0xdead refused");
+        return false;
+    }
+    return true;
+}
+
+static const VMStateDescription vmstate_devstate_strict = {
+    .name = "devstate", .version_id = 1, .minimum_version_id = 1, .fields = dev_fields,
+    .post_load = strict_post_load,
+};
+
+static int commit_calls;
+static bool refusing_commit(void *opaque, const SnapshotInfo *info, Error **errp)
+{
+    (void)opaque;
+    commit_calls++;
+    assert_int_equal(info->steps, 100);
+    error_setc(errp, ERR_SNAPSHOT, "commit refused");
+    return false;
+}
+
+static void test_failed_load_changes_nothing(void **state)
+{
+    Fixture *f = *state;
+    uint64_t seed = 5;
+    DevState first = { { 0 } }, second;
+    VMStateRegistry strict;
+    vmstate_registry_init(&strict);
+    vmstate_register(&strict, "dev-before", &vmstate_devstate, &first);
+    vmstate_register(&strict, "dev0", &vmstate_devstate_strict, &second);
+    VMStateRegistry plain;
+    vmstate_registry_init(&plain);
+    vmstate_register(&plain, "dev-before", &vmstate_devstate, &first);
+    vmstate_register(&plain, "dev0", &vmstate_devstate, &f->dev);
+
+    SnapStore *s = open_store(f);
+    initial_ram(f, &seed);
+    first = (DevState){ { 1, 1, 1, 1 }, 1 };
+    f->dev = (DevState){ { 2, 2, 2, 2 }, 0xdead };
+    SnapshotInfo i = info_at(100, NULL);
+    assert_true(snapstore_save(s, &i, &plain, f->region, NULL));
+
+    /* Refused by the second device's post_load. */
+    memset(f->ram, 0x5a, RAM_SIZE);
+    for (uint64_t a = 0; a < RAM_SIZE; a += MEM_PAGE_SIZE) {
+        mem_ram_mark_dirty(f->region, a);
+    }
+    first = (DevState){ { 7, 7, 7, 7 }, 7 };
+    second = (DevState){ { 8, 8, 8, 8 }, 8 };
+    Error *err = NULL;
+    assert_false(snapstore_load(s, 100, &strict, f->region, NULL, &err));
+    assert_non_null(strstr(error_get_message(err), "0xdead"));
+    error_free(err);
+    err = NULL;
+    expect_ram_filled(f, 0x5a);
+    assert_int_equal(first.regs[3], 7);
+    assert_int_equal(first.ctrl, 7);
+    assert_int_equal(second.ctrl, 8);
+
+    /* Refused by the commit hook, last of all. */
+    snapstore_set_load_commit(s, refusing_commit, NULL);
+    assert_false(snapstore_load(s, 100, &plain, f->region, NULL, &err));
+    assert_int_equal(commit_calls, 1);
+    assert_non_null(strstr(error_get_message(err), "commit refused"));
+    error_free(err);
+    expect_ram_filled(f, 0x5a);
+    assert_int_equal(first.ctrl, 7);
+
+    /* And the store still works: a load that succeeds restores it all. */
+    snapstore_set_load_commit(s, NULL, NULL);
+    assert_true(snapstore_load(s, 100, &plain, f->region, NULL, NULL));
+    assert_int_equal(first.ctrl, 1);
+    assert_int_equal(f->dev.ctrl, 0xdead);
+    uint64_t seed2 = 5;
+    uint64_t want = xorshift(&seed2);
+    uint64_t got;
+    memcpy(&got, f->ram, 8);
+    assert_int_equal(got, want);
+    snapstore_close(s);
+    vmstate_registry_free(&strict);
+    vmstate_registry_free(&plain);
 }
 
 static void test_damaged_page_content(void **state)
@@ -810,6 +924,114 @@ static void test_unmarked_write_detected(void **state)
     snapstore_close(s);
 }
 
+/* A store cut short (a partial copy, a full disk) is refused at open, with
+ * ERR_SNAPSHOT: LMDB would otherwise read its pages beyond the end of the
+ * file through its map, a SIGBUS. */
+static void test_truncated_store_refused(void **state)
+{
+    Fixture *f = *state;
+    uint64_t seed = 21;
+    SnapStore *s = open_store(f);
+    initial_ram(f, &seed);
+    save_ok(s, f, 100, "a");
+    snapstore_close(s);
+    struct stat st;
+    assert_int_equal(stat(f->path, &st), 0);
+    assert_true(st.st_size > 64 * 1024);
+    off_t cuts[] = { st.st_size / 2, st.st_size - 4096, 3 * 4096 };
+    for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+        assert_int_equal(truncate(f->path, cuts[i]), 0);
+        Error *err = NULL;
+        s = snapstore_open(f->path, &f->cfg, &err);
+        if (s) {
+            fprintf(stderr, "a store cut to %lld bytes was opened\n", (long long)cuts[i]);
+            fail();
+        }
+        assert_int_equal(error_get_class(err), ERR_SNAPSHOT);
+        assert_non_null(strstr(error_get_message(err), "truncated"));
+        error_free(err);
+    }
+}
+
+/* LMDB writes its lock file through a shared map; the store allocates its
+ * blocks first, so that a full disk is an error at open, not a SIGBUS. */
+static void test_lock_file_backed(void **state)
+{
+    Fixture *f = *state;
+    SnapStore *s = open_store(f);
+    char lock[128];
+    snprintf(lock, sizeof(lock), "%s-lock", f->path);
+    struct stat st;
+    assert_int_equal(stat(lock, &st), 0);
+    assert_true(st.st_size > 0);
+    if ((uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size) {
+        fprintf(stderr, "lock file: %lld bytes, %lld allocated\n", (long long)st.st_size,
+                (long long)st.st_blocks * 512);
+        fail();
+    }
+    snapstore_close(s);
+}
+
+/* A file size limit (as a full disk does) makes saving fail with an error,
+ * never a signal; what was committed before stays loadable. Run in a child
+ * with SIGXFSZ ignored, so writes past the limit fail with EFBIG. */
+static void test_file_size_limit(void **state)
+{
+    Fixture *f = *state;
+    uint64_t seed = 33;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = { 256 * 1024, 256 * 1024 };
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0) {
+            _exit(10);
+        }
+        Error *err = NULL;
+        SnapStore *s = snapstore_open(f->path, &f->cfg, &err);
+        if (!s) {
+            _exit(11);
+        }
+        memset(f->ram, 0, RAM_SIZE);
+        ram_write_page(f, 0, &seed);
+        SnapshotInfo i = info_at(100, NULL);
+        if (!snapstore_save(s, &i, &f->reg, f->region, &err)) {
+            _exit(12);
+        }
+        initial_ram(f, &seed);        /* 4 MiB of distinct pages: over the limit */
+        i = info_at(200, NULL);
+        if (snapstore_save(s, &i, &f->reg, f->region, &err)) {
+            _exit(13);
+        }
+        fprintf(stderr, "over the limit: %s\n", error_get_message(err));
+        error_free(err);
+        err = NULL;
+        memset(f->ram, 0x77, RAM_SIZE);
+        if (!snapstore_load(s, 100, &f->reg, f->region, NULL, &err)) {
+            fprintf(stderr, "load: %s\n", error_get_message(err));
+            _exit(14);
+        }
+        snapstore_close(s);
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "child: %s %d\n", WIFEXITED(status) ? "exit" : "signal",
+                WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+        fail();
+    }
+    /* And the store is intact for a process without the limit. */
+    SnapStore *s = open_store(f);
+    SnapshotInfo *list;
+    size_t n;
+    assert_true(snapstore_list(s, &list, &n, NULL));
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].steps, 100);
+    free(list);
+    snapstore_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -832,6 +1054,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unmarked_write_detected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_grows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_io_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_load_changes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_truncated_store_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_file_backed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_size_limit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
