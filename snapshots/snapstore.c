@@ -497,7 +497,7 @@ static bool record_parse(const MDB_val *v, Record *r, Error **errp)
     return true;
 }
 
-static int record_delete(SnapStore *s, MDB_txn *txn, MDB_val *key, Error **errp);
+static int record_delete(SnapStore *s, MDB_txn *txn, MDB_val *key, bool names, Error **errp);
 
 static int save_txn(SnapStore *s, MDB_txn *txn, void *arg, Error **errp)
 {
@@ -535,10 +535,11 @@ static int save_txn(SnapStore *s, MDB_txn *txn, void *arg, Error **errp)
     }
 
     /* Replace a snapshot at the same key only now that the new one holds its
-     * references, so shared objects are not reclaimed and stored again. */
+     * references, so shared objects are not reclaimed and stored again. Its
+     * names point at the key and stay with it. */
     rc = mdb_get(txn, s->snaps, &key, &v);
     if (rc == 0) {
-        if ((rc = record_delete(s, txn, &key, errp)) != 0) {
+        if ((rc = record_delete(s, txn, &key, false, errp)) != 0) {
             return rc;
         }
     } else if (rc != MDB_NOTFOUND) {
@@ -559,6 +560,85 @@ static int save_txn(SnapStore *s, MDB_txn *txn, void *arg, Error **errp)
     return rc;
 }
 
+/* Give the snapshot at info's key the further name info->name. */
+static int alias_txn(SnapStore *s, MDB_txn *txn, void *arg, Error **errp)
+{
+    const SnapshotInfo *info = arg;
+    uint8_t kb[KEY_MAX];
+    MDB_val key = { snap_key(s->recording, info->steps, kb), kb }, v;
+    MDB_val nk = { strlen(info->name), (void *)info->name };
+    int rc = mdb_get(txn, s->names, &nk, &v);
+    if (rc == 0) {
+        char rec[SNAP_RECORDING_MAX];
+        uint64_t steps = 0;
+        if (!snap_key_parse(&v, rec, &steps)) {
+            strcpy(rec, "?");
+        }
+        error_setc(errp, ERR_SNAPSHOT,
+                   "snapshot name '%s' is already used (step %llu of recording '%s')",
+                   info->name, (unsigned long long)steps, rec);
+        return -1;
+    }
+    if (rc != MDB_NOTFOUND) {
+        return rc;
+    }
+    return mdb_put(txn, s->names, &nk, &key, 0);
+}
+
+/* Count the names other than `except` that point at key into *count, and
+ * delete them when del is set. Returns 0 or an LMDB error. */
+static int names_at_key(SnapStore *s, MDB_txn *txn, const MDB_val *key, const char *except,
+                        bool del, size_t *count)
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    *count = 0;
+    int rc = mdb_cursor_open(txn, s->names, &cur);
+    if (rc) {
+        return rc;
+    }
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (v.mv_size != key->mv_size || memcmp(v.mv_data, key->mv_data, key->mv_size))
+            continue;
+        if (except && k.mv_size == strlen(except) && !memcmp(k.mv_data, except, k.mv_size))
+            continue;
+        (*count)++;
+        if (del && (rc = mdb_cursor_del(cur, 0)) != 0)
+            break;
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* The name of the snapshot at info's key, if there is one ("" if unnamed);
+ * 0 when there is none, 1 when there is, -1 with errp set. */
+static int name_at_key(SnapStore *s, uint64_t steps, char name[SNAP_NAME_MAX], Error **errp)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+    if (rc) {
+        snap_mdb_fail(errp, rc, "reading the snapshot index");
+        return -1;
+    }
+    uint8_t kb[KEY_MAX];
+    MDB_val key = { snap_key(s->recording, steps, kb), kb }, v;
+    Record r;
+    int found = 0;
+    rc = mdb_get(txn, s->snaps, &key, &v);
+    if (rc == 0) {
+        found = record_parse(&v, &r, errp) ? 1 : -1;
+        if (found == 1) {
+            memcpy(name, r.info.name, SNAP_NAME_MAX);
+        }
+    } else if (rc != MDB_NOTFOUND) {
+        snap_mdb_fail(errp, rc, "reading the snapshot index");
+        found = -1;
+    }
+    mdb_txn_abort(txn);
+    return found;
+}
+
 bool snapstore_save(SnapStore *s, const SnapshotInfo *info, VMStateRegistry *reg,
                     const MemRegion *ram, Error **errp)
 {
@@ -569,6 +649,21 @@ bool snapstore_save(SnapStore *s, const SnapshotInfo *info, VMStateRegistry *reg
         error_setc(errp, ERR_SNAPSHOT, "snapshot name is longer than %u bytes",
                    SNAP_NAME_MAX - 1);
         return false;
+    }
+    /* One snapshot per step of a recording: where a named one exists, it is
+     * the state being saved (the same step of the same timeline), so it is
+     * never replaced. An automatic save keeps it; a save under another name
+     * adds that name to it. */
+    char old[SNAP_NAME_MAX];
+    int found = name_at_key(s, info->steps, old, errp);
+    if (found < 0) {
+        return false;
+    }
+    if (found && old[0] && strcmp(old, info->name) != 0) {
+        if (!info->name[0]) {
+            return true;
+        }
+        return with_write_txn(s, alias_txn, (void *)info, "naming a snapshot", errp);
     }
     s->last.last_pages_hashed = 0;
 
@@ -603,11 +698,13 @@ bool snapstore_save(SnapStore *s, const SnapshotInfo *info, VMStateRegistry *reg
 
 /* ---- deleting ---- */
 
-/* Delete the snapshot at key (which must exist) and its name. */
-static int record_delete(SnapStore *s, MDB_txn *txn, MDB_val *key, Error **errp)
+/* Delete the snapshot at key (which must exist), and all its names if
+ * `names` is set. */
+static int record_delete(SnapStore *s, MDB_txn *txn, MDB_val *key, bool names, Error **errp)
 {
     MDB_val v;
     Record r;
+    size_t n;
     int rc = mdb_get(txn, s->snaps, key, &v);
     if (rc) {
         return rc;
@@ -618,12 +715,8 @@ static int record_delete(SnapStore *s, MDB_txn *txn, MDB_val *key, Error **errp)
     if ((rc = snapobj_unref_table(s, txn, r.table, errp)) != 0) {
         return rc;
     }
-    if (r.info.name[0]) {
-        MDB_val nk = { strlen(r.info.name), r.info.name };
-        rc = mdb_del(txn, s->names, &nk, NULL);
-        if (rc && rc != MDB_NOTFOUND) {
-            return rc;
-        }
+    if (names && (rc = names_at_key(s, txn, key, NULL, true, &n)) != 0) {
+        return rc;
     }
     return mdb_del(txn, s->snaps, key, NULL);
 }
@@ -654,6 +747,14 @@ static int delete_txn(SnapStore *s, MDB_txn *txn, void *arg, Error **errp)
         }
         memcpy(kb, v.mv_data, v.mv_size);
         key = (MDB_val){ v.mv_size, kb };
+        /* A snapshot with other names too keeps them, and stays. */
+        size_t others;
+        if ((rc = names_at_key(s, txn, &key, c->name, false, &others)) != 0) {
+            return rc;
+        }
+        if (others) {
+            return mdb_del(txn, s->names, &nk, NULL);
+        }
     } else {
         key = (MDB_val){ snap_key(s->recording, c->steps, kb), kb };
     }
@@ -667,7 +768,7 @@ static int delete_txn(SnapStore *s, MDB_txn *txn, void *arg, Error **errp)
         }
         return -1;
     }
-    return rc ? rc : record_delete(s, txn, &key, errp);
+    return rc ? rc : record_delete(s, txn, &key, true, errp);
 }
 
 bool snapstore_delete(SnapStore *s, uint64_t steps, Error **errp)
@@ -816,6 +917,9 @@ static bool load_common(SnapStore *s, const LoadCtx *c, VMStateRegistry *reg,
     }
     ok = ok && load_at(s, txn, &key, reg, ram, out, errp);
     mdb_txn_abort(txn);
+    if (ok && out && c->name) {
+        snprintf(out->name, sizeof(out->name), "%s", c->name);   /* one of its names */
+    }
     return ok;
 }
 
@@ -884,38 +988,86 @@ int snapstore_find_before(SnapStore *s, uint64_t steps, SnapshotInfo *out, Error
     return result;
 }
 
+/* Append to list[*i] the snapshot at (k, v) once per name pointing at it
+ * (names: every (name, key) of the name index), or once unnamed. */
+static bool list_add(const MDB_val *k, const MDB_val *v, const MDB_val *names, size_t nnames,
+                     SnapshotInfo *list, size_t *i, Error **errp)
+{
+    SnapshotInfo info;
+    bool named = false;
+    if (!info_from(k, v, &info, errp)) {
+        return false;
+    }
+    for (size_t j = 0; j < nnames; j++) {
+        const MDB_val *nk = &names[2 * j], *nv = &names[2 * j + 1];
+        if (nv->mv_size != k->mv_size || memcmp(nv->mv_data, k->mv_data, k->mv_size) ||
+            nk->mv_size >= SNAP_NAME_MAX) {
+            continue;
+        }
+        list[*i] = info;
+        memcpy(list[*i].name, nk->mv_data, nk->mv_size);
+        list[*i].name[nk->mv_size] = 0;
+        (*i)++;
+        named = true;
+    }
+    if (!named) {
+        info.name[0] = 0;
+        list[(*i)++] = info;
+    }
+    return true;
+}
+
 bool snapstore_list(SnapStore *s, SnapshotInfo **out, size_t *n, Error **errp)
 {
     MDB_txn *txn;
     MDB_cursor *cur;
-    MDB_stat st;
+    MDB_stat st, nst;
     *out = NULL;
     *n = 0;
     int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
     if (rc) {
         return snap_mdb_fail(errp, rc, "listing snapshots");
     }
-    if ((rc = mdb_stat(txn, s->snaps, &st)) != 0 ||
-        (rc = mdb_cursor_open(txn, s->snaps, &cur)) != 0) {
+    if ((rc = mdb_stat(txn, s->snaps, &st)) != 0 || (rc = mdb_stat(txn, s->names, &nst)) != 0) {
         mdb_txn_abort(txn);
         return snap_mdb_fail(errp, rc, "listing snapshots");
     }
-    SnapshotInfo *list = calloc(st.ms_entries ? st.ms_entries : 1, sizeof(*list));
-    bool ok = list != NULL;
+    /* The name index first: a snapshot is listed once per name. */
+    MDB_val *names = calloc(2 * nst.ms_entries + 2, sizeof(*names));
+    SnapshotInfo *list = calloc(st.ms_entries + nst.ms_entries + 1, sizeof(*list));
+    size_t nnames = 0, i = 0;
+    MDB_val k, v;
+    bool ok = names && list;
     if (!ok) {
         error_setg(errp, "out of memory");
     }
-    size_t i = 0;
-    MDB_val k, v;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); ok && rc == 0 && i < st.ms_entries;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        ok = info_from(&k, &v, &list[i++], errp);
+    if (ok && (rc = mdb_cursor_open(txn, s->names, &cur)) == 0) {
+        for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && nnames < nst.ms_entries;
+             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+            names[2 * nnames] = k;
+            names[2 * nnames + 1] = v;
+            nnames++;
+        }
+        mdb_cursor_close(cur);
     }
     if (ok && rc && rc != MDB_NOTFOUND) {
         ok = snap_mdb_fail(errp, rc, "listing snapshots");
     }
-    mdb_cursor_close(cur);
+    if (ok && (rc = mdb_cursor_open(txn, s->snaps, &cur)) != 0) {
+        ok = snap_mdb_fail(errp, rc, "listing snapshots");
+    } else if (ok) {
+        size_t records = 0;
+        for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); ok && rc == 0 && records < st.ms_entries;
+             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), records++) {
+            ok = list_add(&k, &v, names, nnames, list, &i, errp);
+        }
+        if (ok && rc && rc != MDB_NOTFOUND) {
+            ok = snap_mdb_fail(errp, rc, "listing snapshots");
+        }
+        mdb_cursor_close(cur);
+    }
     mdb_txn_abort(txn);
+    free(names);
     if (!ok) {
         free(list);
         return false;

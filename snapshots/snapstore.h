@@ -121,8 +121,12 @@ void snapstore_close(SnapStore *s);
  * comes from vmstate_save_all(reg); RAM from ram (a MEM_RAM region whose size
  * is a multiple of MEM_PAGE_SIZE). Only pages marked dirty since the store's
  * last save/load on this region are re-hashed; the dirty bits are cleared.
- * A snapshot already at that key is replaced. info->name, if not empty, must
- * be shorter than SNAP_NAME_MAX and not name another snapshot.
+ * A snapshot already at that key is replaced, unless it has a name: a key
+ * is one step of one recording, so the named snapshot holds the state being
+ * saved, and is kept; a save under another name adds that name to it (a
+ * snapshot may have several), one without a name does nothing more.
+ * info->name, if not empty, must be shorter than SNAP_NAME_MAX and not name
+ * another snapshot.
  * @return false with errp set (ERR_SNAPSHOT for a name in use or an
  *         unusable region; ERR_IO when the store cannot be written).
  */
@@ -163,11 +167,14 @@ void snapstore_set_load_commit(SnapStore *s, SnapLoadCommit *fn, void *opaque);
 int snapstore_find_before(SnapStore *s, uint64_t steps, SnapshotInfo *out, Error **errp);
 
 /* Every snapshot in the store (all recordings), ordered by recording then
- * steps, in a malloc'd array (*out, *n; free() it). */
+ * steps, once per name (once with "" if unnamed), in a malloc'd array
+ * (*out, *n; free() it). */
 bool snapstore_list(SnapStore *s, SnapshotInfo **out, size_t *n, Error **errp);
 
-/* Delete a snapshot; pages and chunks nothing else refers to are reclaimed.
- * Deleting a missing snapshot is an ERR_SNAPSHOT error. */
+/* Delete a snapshot with all its names (by steps), or one name (a snapshot
+ * with other names keeps them and stays); pages and chunks nothing else
+ * refers to are reclaimed. Deleting a missing snapshot is an ERR_SNAPSHOT
+ * error. */
 bool snapstore_delete(SnapStore *s, uint64_t steps, Error **errp);
 bool snapstore_delete_named(SnapStore *s, const char *name, Error **errp);
 

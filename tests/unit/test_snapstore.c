@@ -472,6 +472,64 @@ static void test_names(void **state)
     snapstore_close(s);
 }
 
+/* One snapshot per step: saving under another name at a named snapshot's
+ * step adds the name, an automatic save there keeps it; deleting one name
+ * keeps the others. Nothing named is ever lost. */
+static void test_named_snapshot_never_replaced(void **state)
+{
+    Fixture *f = *state;
+    uint64_t seed = 9;
+    SnapStore *s = open_store(f);
+    SnapshotInfo out, *list;
+    size_t n;
+    initial_ram(f, &seed);
+    f->dev.ctrl = 1;
+    save_ok(s, f, 100, "first");
+    save_ok(s, f, 100, "second");
+    save_ok(s, f, 100, NULL);
+    assert_int_equal(stats(s).snapshots, 1);
+    f->dev.ctrl = 2;
+    save_ok(s, f, 100, "first");       /* its own name: replaced, keeping "second" */
+    f->dev.ctrl = 3;
+    assert_true(snapstore_load_named(s, "second", &f->reg, f->region, &out, NULL));
+    assert_int_equal(f->dev.ctrl, 2);
+    f->dev.ctrl = 1;
+    save_ok(s, f, 100, "first");
+    f->dev.ctrl = 3;
+    assert_true(snapstore_load_named(s, "first", &f->reg, f->region, &out, NULL));
+    assert_int_equal(f->dev.ctrl, 1);
+    f->dev.ctrl = 3;
+    assert_true(snapstore_load_named(s, "second", &f->reg, f->region, &out, NULL));
+    assert_int_equal(f->dev.ctrl, 1);
+    assert_string_equal(out.name, "second");
+    assert_int_equal(out.steps, 100);
+    assert_true(snapstore_list(s, &list, &n, NULL));
+    assert_int_equal(n, 2);
+    assert_string_equal(list[0].name, "first");
+    assert_string_equal(list[1].name, "second");
+    assert_int_equal(list[1].steps, 100);
+    free(list);
+    /* The second name is taken now. */
+    Error *err = NULL;
+    SnapshotInfo i = info_at(200, "second");
+    assert_false(snapstore_save(s, &i, &f->reg, f->region, &err));
+    assert_int_equal(error_get_class(err), ERR_SNAPSHOT);
+    error_free(err);
+    err = NULL;
+    /* Dropping one name keeps the snapshot under the other. */
+    assert_true(snapstore_delete_named(s, "first", NULL));
+    assert_false(snapstore_load_named(s, "first", &f->reg, f->region, NULL, &err));
+    error_free(err);
+    assert_true(snapstore_load_named(s, "second", &f->reg, f->region, &out, NULL));
+    assert_true(snapstore_list(s, &list, &n, NULL));
+    assert_int_equal(n, 1);
+    assert_string_equal(list[0].name, "second");
+    free(list);
+    assert_true(snapstore_delete_named(s, "second", NULL));
+    assert_int_equal(stats(s).snapshots, 0);
+    snapstore_close(s);
+}
+
 static void test_find_before(void **state)
 {
     Fixture *f = *state;
@@ -1039,6 +1097,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_delete_reclaims, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delta_chains, setup, teardown),
         cmocka_unit_test_setup_teardown(test_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_named_snapshot_never_replaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_find_before, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_page_content, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_page_encoding, setup, teardown),
