@@ -613,9 +613,8 @@ JournalWriter *journal_writer_open(const char *path, const JournalManifest *m, E
     set_le(hdr.data + 16, journal_checksum(hdr.data, 16, NULL, 0), 8);
     put_le(&hdr, journal_checksum(hdr.data + FILE_HEADER_SIZE, mlen, NULL, 0), 8);
 
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = journal_file_open(path, true, errp);
     if (fd < 0) {
-        error_setg_errno(errp, errno, "cannot create journal %s", path);
         jbuf_free(&hdr);
         return NULL;
     }
@@ -1121,14 +1120,13 @@ static bool scan_frames(JournalReader *r, bool verify, Error **errp)
 
 JournalReader *journal_reader_open(const char *path, bool verify, Error **errp)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = journal_file_open(path, false, errp);
     if (fd < 0) {
-        error_setg_errno(errp, errno, "cannot open journal %s", path);
         return NULL;
     }
     struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        error_setc(errp, ERR_IO, "journal %s: not a regular file", path);
+    if (fstat(fd, &st) < 0) {
+        error_setg_errno(errp, errno, "cannot stat journal %s", path);
         close(fd);
         return NULL;
     }

@@ -5,6 +5,7 @@
 #ifndef RRSIM_SIM_REPLAY_JOURNAL_INTERNAL_H
 #define RRSIM_SIM_REPLAY_JOURNAL_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,16 @@ void jbuf_free(JBuf *b);
 
 /* Low 64 bits of XXH3-128 over a then b. */
 uint64_t journal_checksum(const void *a, size_t alen, const void *b, size_t blen);
+
+/* Open a journal without ever blocking: O_NONBLOCK keeps open(2) from waiting
+ * for the other end of a FIFO, and anything but a regular file is refused
+ * (a FIFO or a device has no stable content to replay, and seeking in it
+ * fails). Then take the file's lock without waiting: a recording holds it
+ * exclusively, readers share it, so a second recorder, or a replay of a
+ * journal still being written, is refused instead of reading or clobbering
+ * a file that changes underneath it. flock(2) locks belong to the open file,
+ * so several readers in one process coexist. All errors are ERR_IO. */
+int journal_file_open(const char *path, bool write, Error **errp);
 
 const char *journal_reader_path(const JournalReader *r);
 uint64_t journal_reader_frame_last_steps(const JournalReader *r, size_t i);
