@@ -975,9 +975,8 @@ static bool load_index(JournalReader *r)
              last >= steps && fi.n_events > 0 && fi.comp_len > 0 &&
              fi.raw_len <= JOURNAL_MAX_FRAME_RAW &&
              flags == (is_last ? JOURNAL_FRAME_HAS_END : 0u) &&
-             fi.n_events <= UINT64_MAX - ev;
-        off = fi.offset + FRAME_HEADER_SIZE + fi.comp_len;
-        ev += fi.n_events;
+             !__builtin_add_overflow(fi.offset, (uint64_t)FRAME_HEADER_SIZE + fi.comp_len, &off) &&
+             !__builtin_add_overflow(ev, fi.n_events, &ev);
         steps = last;
         if (ok) {
             frames_push(r, &fi, last, &cap);
@@ -1101,9 +1100,15 @@ static bool scan_frames(JournalReader *r, bool verify, Error **errp)
             ok = false;
             break;
         }
+        /* off + header + payload is within the file (checked above); the
+         * event count only grows by a u32 per frame, but is checked too. */
+        if (__builtin_add_overflow(ev, fh.fi.n_events, &ev)) {
+            corrupt_at(errp, r, off, "event count overflows");
+            ok = false;
+            break;
+        }
         frames_push(r, &fh.fi, fh.last_steps, &cap);
         off += FRAME_HEADER_SIZE + fh.fi.comp_len;
-        ev += fh.fi.n_events;
         steps = fh.last_steps;
         r->valid_bytes = off;
         r->n_events = ev;

@@ -33,6 +33,26 @@ uint64_t journal_checksum(const void *a, size_t alen, const void *b, size_t blen
  * so several readers in one process coexist. All errors are ERR_IO. */
 int journal_file_open(const char *path, bool write, Error **errp);
 
+/* The virtual clock a journal implies, followed event by event with every
+ * sum overflow-checked: the last digest's clock (0 before any), plus the
+ * steps since it shifted by the manifest's icount shift, plus the warps
+ * journaled since it. Without sleep=on warps are not journaled, so this is a
+ * lower bound of the real clock; a journal whose lower bound already passes
+ * INT64_MAX ns (292 years) cannot come from a recording and is corrupt. */
+typedef struct JournalVclock {
+    int shift;
+    uint64_t base_steps;      /* steps of the last digest */
+    int64_t base_ns;          /* its clock */
+    int64_t warps;            /* ns warped since it */
+    int64_t now_ns;           /* the lower bound at the last event */
+} JournalVclock;
+
+void journal_vclock_init(JournalVclock *v, int shift);
+/* Account for ev (events in journal order). false with ERR_JOURNAL_CORRUPT
+ * naming the event and path when a sum overflows. */
+bool journal_vclock_event(JournalVclock *v, const JournalEvent *ev, const char *path,
+                          Error **errp);
+
 const char *journal_reader_path(const JournalReader *r);
 uint64_t journal_reader_frame_last_steps(const JournalReader *r, size_t i);
 
