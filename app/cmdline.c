@@ -6,6 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/base/sock.h"
+
+/* The smallest rrcheckpoint= (steps between recorded digests) besides 0.
+ * Each digest hashes the hart, the devices and all of RAM: measured with
+ * bench/cpu_bench.elf (1.1e9 steps, 128 MiB, 2.3 s of CPU recorded with the
+ * default 1e8), a digest costs about 7.4 ms, i.e. as long as ~3.6e6 steps
+ * run. rrcheckpoint=1000000 made the recording 4.6x slower, 100000 41x,
+ * 10000 did not finish in 300 s, and 1 looked like a hang; at 1e7 the
+ * recording takes 1.4x the default's time. More RAM makes digests dearer. */
+#define CMDLINE_MIN_CHECKPOINT 10000000ull
+
 void cmdline_usage(FILE *out)
 {
     fputs("usage: rrsim [options]\n"
@@ -31,6 +42,8 @@ void cmdline_usage(FILE *out)
           "  -icount shift=N|auto[,sleep=on|off][,align=on|off][,rr=record|replay,rrfile=PATH]\n"
           "  -icount ...,rrsnapshot=NAME  record: take snapshot NAME at the start;\n"
           "                            replay: start from it\n"
+          "  -icount ...,rrcheckpoint=N  record a state digest every N steps: 0 (none) or\n"
+          "                            at least 10000000 (default 100000000)\n"
           "Debugging:\n"
           "  -gdb DEV                  wait for gdb on tcp::PORT, tcp:HOST:PORT or unix:PATH\n"
           "  -s                        shorthand for -gdb tcp::1234\n"
@@ -62,7 +75,8 @@ static bool parse_size(const char *s, uint64_t *out, Error **errp)
     errno = 0;
     char *end;
     unsigned long long v = strtoull(s, &end, 10);
-    if (end == s || errno || s[0] == '-') {
+    /* strtoull would also take leading spaces and signs ("-1" wraps). */
+    if (end == s || errno || !isdigit((unsigned char)s[0])) {
         error_setc(errp, ERR_USAGE, "-m: invalid size '%s'", s);
         return false;
     }
@@ -146,17 +160,86 @@ static bool parse_machine(Cmdline *c, const char *arg, Error **errp)
     return true;
 }
 
-static bool parse_smp(const char *arg, Error **errp)
+/* A plain decimal count: no sign, no spaces, no suffix, no overflow. */
+static bool parse_count(const char *s, uint64_t *out)
 {
-    const char *v = !strncmp(arg, "cpus=", 5) ? arg + 5 : arg;
-    char *end;
-    long n = strtol(v, &end, 10);
-    if (end == v || (*end && *end != ',')) {
-        error_setc(errp, ERR_USAGE, "-smp: invalid value '%s'", arg);
+    uint64_t v = 0;
+    if (!*s) {
         return false;
     }
-    if (n != 1) {
-        error_setc(errp, ERR_USAGE, "-smp %ld: rrsim simulates exactly one hart", n);
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10) {
+            return false;
+        }
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* "1", "cpus=1", and QEMU's topology keys, all of which must say 1. */
+static bool parse_smp(const char *arg, Error **errp)
+{
+    static const char *const keys[] = { "cpus", "maxcpus", "sockets", "dies", "clusters",
+                                        "cores", "threads", NULL };
+    char *copy = strdup(arg);
+    if (!copy) {
+        abort();
+    }
+    bool ok = true;
+    char *save = NULL;
+    bool first = true;
+    for (char *tok = strtok_r(copy, ",", &save); ok && tok;
+         tok = strtok_r(NULL, ",", &save), first = false) {
+        char *eq = strchr(tok, '=');
+        const char *val = tok;
+        if (eq) {
+            *eq = '\0';
+            val = eq + 1;
+            bool known = false;
+            for (int k = 0; keys[k]; k++) {
+                known |= !strcmp(tok, keys[k]);
+            }
+            if (!known) {
+                error_setc(errp, ERR_USAGE, "-smp: unknown property '%s' in '%s'", tok, arg);
+                ok = false;
+                break;
+            }
+        } else if (!first) {
+            error_setc(errp, ERR_USAGE, "-smp: invalid value '%s'", arg);
+            ok = false;
+            break;
+        }
+        uint64_t n;
+        if (!parse_count(val, &n)) {
+            error_setc(errp, ERR_USAGE, "-smp: invalid value '%s'", arg);
+            ok = false;
+        } else if (n != 1) {
+            error_setc(errp, ERR_USAGE, "-smp %s: rrsim simulates exactly one hart", arg);
+            ok = false;
+        }
+    }
+    if (ok && first) {
+        error_setc(errp, ERR_USAGE, "-smp: invalid value '%s'", arg);
+        ok = false;
+    }
+    free(copy);
+    return ok;
+}
+
+/* -serial tcp:/unix:, -gdb and -qmp name sockets: parse them now, with the
+ * parser their front ends use, so a bad port is a usage error naming the
+ * option before anything starts. Port 0 (any free port) is refused: nobody
+ * could know where to connect. */
+static bool check_socket(const char *opt, const char *spec, unsigned flags, Error **errp)
+{
+    SockSpec ss;
+    if (!sock_parse(spec, flags, &ss, errp)) {
+        error_prepend(errp, "%s %s: ", opt, spec);
+        return false;
+    }
+    if (ss.kind == SOCK_KIND_TCP && ss.port_num == 0) {
+        error_setc(errp, ERR_USAGE, "%s %s: port 0 is not allowed (1 to 65535)", opt, spec);
         return false;
     }
     return true;
@@ -239,6 +322,10 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
                 return false;
             }
             serial_given = true;
+            if ((!strncmp(arg, "tcp:", 4) || !strncmp(arg, "unix:", 5)) &&
+                !check_socket("-serial", arg, 0, errp)) {
+                return false;
+            }
             c->mo.serial = arg;
         } else if (!strcmp(opt, "-display")) {
             if (strcmp(arg, "none")) {
@@ -257,11 +344,18 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
             if (!*arg || !strcmp(arg, "none")) {
                 c->debug.gdb = NULL;
             } else {
+                /* gdb's short forms, as sim/gdbstub accepts them. */
+                if (!check_socket("-gdb", arg, SOCK_SPEC_SHORTHAND | SOCK_SPEC_NO_OPTIONS, errp)) {
+                    return false;
+                }
                 c->debug.gdb = arg;
             }
         } else if (!strcmp(opt, "-qmp")) {
             if (!*arg) {
                 error_setc(errp, ERR_USAGE, "-qmp needs a socket (unix:PATH,server,nowait)");
+                return false;
+            }
+            if (!check_socket("-qmp", arg, 0, errp)) {
                 return false;
             }
             c->debug.qmp = arg;
@@ -289,6 +383,13 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
      * -serial says otherwise; -nographic (like QEMU) multiplexes Ctrl-A keys. */
     if (!serial_given) {
         c->mo.serial = nographic ? "mon:stdio" : "stdio";
+    }
+    uint64_t cp = c->mo.icount.rrcheckpoint;
+    if (cp != 0 && cp < CMDLINE_MIN_CHECKPOINT) {
+        error_setc(errp, ERR_USAGE, "-icount rrcheckpoint=%llu: must be 0 (no digests) or from "
+                   "%llu to %llu steps", (unsigned long long)cp, CMDLINE_MIN_CHECKPOINT,
+                   (unsigned long long)UINT64_MAX);
+        return false;
     }
     return true;
 }

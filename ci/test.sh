@@ -20,4 +20,21 @@ else
 fi
 
 cd "$build"
-ctest --output-on-failure -j"$(nproc)" --timeout 600
+# A skipped or not-run test counts as a failure: ctest itself reports success
+# for skips (and prints them under "The following tests did not run:"), so
+# the JUnit report is checked as well as the exit status.
+rm -f ctest-junit.xml
+set +e
+ctest --output-on-failure -j"$(nproc)" --timeout 600 --output-junit ctest-junit.xml | tee ctest.log
+status=${PIPESTATUS[0]}
+set -e
+if grep -q 'The following tests did not run' ctest.log ||
+   grep -Eq '<skipped|status="(notrun|disabled)"' ctest-junit.xml; then
+    echo "$(basename "$0"): FAIL: some tests were skipped or did not run (see above)" >&2
+    status=1
+fi
+if [ ! -s ctest-junit.xml ] || ! grep -q '<testcase' ctest-junit.xml; then
+    echo "$(basename "$0"): FAIL: ctest ran no tests" >&2
+    status=1
+fi
+exit $status

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hw/board.h"
+#include "hw/loader.h"
 #include "hw/sifive_test.h"
 
 #define FDT_INITIAL_SIZE 0x10000
@@ -346,9 +347,8 @@ void *virt_fdt_build(uint64_t ram_size, Error **errp)
 
 void *virt_fdt_load(const char *path, Error **errp)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = loader_open("device tree", path, errp);
     if (!f) {
-        error_setc(errp, ERR_IMAGE, "cannot open device tree '%s': %s", path, strerror(errno));
         return NULL;
     }
     struct fdt_header hdr;

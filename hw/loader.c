@@ -2,9 +2,12 @@
 #include "hw/loader.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define EM_RISCV 243
 #define PT_LOAD 1
@@ -117,11 +120,33 @@ bool romset_install(const RomSet *rs, AddressSpace *as, Error **errp)
 
 /* Whole file into memory; the size limit keeps a wrong path (a disk image,
  * /dev/zero) from exhausting host memory. */
-static uint8_t *read_file(const char *what, const char *path, uint64_t *size, Error **errp)
+FILE *loader_open(const char *what, const char *path, Error **errp)
 {
-    FILE *f = fopen(path, "rb");
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer that may never
+     * come; only a regular file is an image at all. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        error_setc(errp, ERR_IMAGE, "cannot open %s '%s': %s", what, path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        error_setc(errp, ERR_IMAGE, "%s '%s' is not a regular file", what, path);
+        close(fd);
+        return NULL;
+    }
+    FILE *f = fcntl(fd, F_SETFL, O_RDONLY) == 0 ? fdopen(fd, "rb") : NULL;
     if (!f) {
         error_setc(errp, ERR_IMAGE, "cannot open %s '%s': %s", what, path, strerror(errno));
+        close(fd);
+    }
+    return f;
+}
+
+static uint8_t *read_file(const char *what, const char *path, uint64_t *size, Error **errp)
+{
+    FILE *f = loader_open(what, path, errp);
+    if (!f) {
         return NULL;
     }
     uint8_t *buf = NULL;

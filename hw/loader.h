@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sim/base/error.h"
 #include "sim/memory/memory.h"
@@ -59,6 +60,10 @@ typedef struct LoadedImage {
  * an error, never silently loaded raw. */
 bool loader_load_image(RomSet *rs, const char *what, const char *path, uint64_t raw_addr,
                        bool allow_raw, LoadedImage *out, Error **errp);
+/* Open an image file for reading (what = "kernel", "device tree" ...) without
+ * ever blocking: anything but a regular file (a FIFO, a device, a directory)
+ * is refused with ERR_IMAGE. */
+FILE *loader_open(const char *what, const char *path, Error **errp);
 /* Load a raw file (initrd) at addr. */
 bool loader_load_raw(RomSet *rs, const char *what, const char *path, uint64_t addr,
                      LoadedImage *out, Error **errp);

@@ -87,20 +87,19 @@ static bool parse_tcp(const char *spec, const char *hp, size_t n, unsigned flags
         bad_address(spec, flags, errp);
         return false;
     }
-    if (!(flags & SOCK_SPEC_PORT_NAMES)) {
-        unsigned long v = 0;
-        for (size_t i = 0; i < port_len; i++) {
-            if (port[i] < '0' || port[i] > '9') {
-                bad_address(spec, flags, errp);
-                return false;
-            }
-            v = v * 10 + (unsigned long)(port[i] - '0');
-            if (v > 65535) {
-                error_setc(errp, ERR_USAGE, "port in '%s' is out of range (0 to 65535)", spec);
-                return false;
-            }
+    unsigned long v = 0;
+    for (size_t i = 0; i < port_len; i++) {
+        if (port[i] < '0' || port[i] > '9') {
+            bad_address(spec, flags, errp);
+            return false;
+        }
+        v = v * 10 + (unsigned long)(port[i] - '0');
+        if (v > 65535) {
+            error_setc(errp, ERR_USAGE, "port in '%s' is out of range (1 to 65535)", spec);
+            return false;
         }
     }
+    out->port_num = (uint16_t)v;
     out->kind = SOCK_KIND_TCP;
     memcpy(out->host, host, host_len);
     memcpy(out->port, port, port_len);

@@ -32,7 +32,8 @@ typedef struct SockSpec {
     SockKind kind;
     char host[256];       /* TCP: "" means every local address (server) or loopback (client);
                            * IPv6 brackets already removed */
-    char port[32];        /* TCP: decimal, or a service name with SOCK_SPEC_PORT_NAMES */
+    char port[32];        /* TCP: decimal 0..65535 (0: any free port, see sock_listen) */
+    uint16_t port_num;    /* TCP: the same as a number */
     char path[SOCK_UNIX_PATH_MAX + 1];  /* UNIX: non-empty */
     bool server;          /* "server", "server=on"; default false */
     bool wait;            /* server waits for a client at startup: default true,
@@ -46,15 +47,17 @@ enum {
     SOCK_SPEC_SHORTHAND = 1u << 0,
     /* Ignore everything after the first ',' instead of parsing options. */
     SOCK_SPEC_NO_OPTIONS = 1u << 1,
-    /* Let the TCP port be a service name ("http") for getaddrinfo to resolve;
-     * otherwise it must be a decimal number 0..65535. */
-    SOCK_SPEC_PORT_NAMES = 1u << 2,
 };
 
 /**
  * Parse "tcp:HOST:PORT[,opt...]" or "unix:PATH[,opt...]".
  * Options: server, server=on, server=off, nowait, wait, wait=on, wait=off.
  * HOST may be empty ("tcp::1234") or bracketed IPv6 ("tcp:[::1]:1234").
+ * PORT is always a decimal number 0..65535, never a service name: this one
+ * parser serves every socket option (-serial, -gdb, -qmp), so a port out of
+ * range is refused everywhere rather than handed to getaddrinfo(), which
+ * would wrap it. Port 0 (any free port) is for tests; the command line
+ * refuses it.
  * @param[in] spec   the text from the command line
  * @param[in] flags  SOCK_SPEC_* bits
  * @param[out] out   filled on success; unspecified on failure

@@ -327,21 +327,19 @@ static bool chr_open_pipe(CharBackend *be, const char *path, Error **errp)
 static bool chr_open_socket(CharBackend *be, Error **errp)
 {
     SockSpec ss;
-    if (!sock_parse(be->spec, SOCK_SPEC_PORT_NAMES, &ss, errp)) {
-        error_prepend(errp, "serial: ");
+    /* The caller (hw/machine) names the option in every error. */
+    if (!sock_parse(be->spec, 0, &ss, errp)) {
         return false;
     }
     if (!ss.server) {
         be->in_fd = be->out_fd = sock_connect(&ss, errp);
         if (be->in_fd < 0) {
-            error_prepend(errp, "serial: ");
             return false;
         }
         return true;
     }
     be->listen_fd = sock_listen(&ss, false, NULL, errp);
     if (be->listen_fd < 0) {
-        error_prepend(errp, "serial: ");
         return false;
     }
     be->is_server = true;

@@ -613,9 +613,8 @@ JournalWriter *journal_writer_open(const char *path, const JournalManifest *m, E
     set_le(hdr.data + 16, journal_checksum(hdr.data, 16, NULL, 0), 8);
     put_le(&hdr, journal_checksum(hdr.data + FILE_HEADER_SIZE, mlen, NULL, 0), 8);
 
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = journal_file_open(path, true, errp);
     if (fd < 0) {
-        error_setg_errno(errp, errno, "cannot create journal %s", path);
         jbuf_free(&hdr);
         return NULL;
     }
@@ -976,9 +975,8 @@ static bool load_index(JournalReader *r)
              last >= steps && fi.n_events > 0 && fi.comp_len > 0 &&
              fi.raw_len <= JOURNAL_MAX_FRAME_RAW &&
              flags == (is_last ? JOURNAL_FRAME_HAS_END : 0u) &&
-             fi.n_events <= UINT64_MAX - ev;
-        off = fi.offset + FRAME_HEADER_SIZE + fi.comp_len;
-        ev += fi.n_events;
+             !__builtin_add_overflow(fi.offset, (uint64_t)FRAME_HEADER_SIZE + fi.comp_len, &off) &&
+             !__builtin_add_overflow(ev, fi.n_events, &ev);
         steps = last;
         if (ok) {
             frames_push(r, &fi, last, &cap);
@@ -1102,9 +1100,15 @@ static bool scan_frames(JournalReader *r, bool verify, Error **errp)
             ok = false;
             break;
         }
+        /* off + header + payload is within the file (checked above); the
+         * event count only grows by a u32 per frame, but is checked too. */
+        if (__builtin_add_overflow(ev, fh.fi.n_events, &ev)) {
+            corrupt_at(errp, r, off, "event count overflows");
+            ok = false;
+            break;
+        }
         frames_push(r, &fh.fi, fh.last_steps, &cap);
         off += FRAME_HEADER_SIZE + fh.fi.comp_len;
-        ev += fh.fi.n_events;
         steps = fh.last_steps;
         r->valid_bytes = off;
         r->n_events = ev;
@@ -1121,14 +1125,13 @@ static bool scan_frames(JournalReader *r, bool verify, Error **errp)
 
 JournalReader *journal_reader_open(const char *path, bool verify, Error **errp)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = journal_file_open(path, false, errp);
     if (fd < 0) {
-        error_setg_errno(errp, errno, "cannot open journal %s", path);
         return NULL;
     }
     struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        error_setc(errp, ERR_IO, "journal %s: not a regular file", path);
+    if (fstat(fd, &st) < 0) {
+        error_setg_errno(errp, errno, "cannot stat journal %s", path);
         close(fd);
         return NULL;
     }

@@ -152,7 +152,10 @@ char *journal_event_describe(const JournalEvent *ev);
 
 typedef struct JournalWriter JournalWriter;
 
-/* Create (truncate) path and write the header. */
+/* Create path, take its exclusive lock, truncate it and write the header.
+ * Refused (ERR_IO, never waiting) when path is not a regular file, or when
+ * another recorder or a reader holds the journal; the lock lasts until the
+ * writer is finished or abandoned. */
 JournalWriter *journal_writer_open(const char *path, const JournalManifest *m, Error **errp);
 /* Frame size policy (tests use tiny frames): flush once a frame holds
  * max_bytes of payload or max_events events (0 = no event limit). */
@@ -199,6 +202,8 @@ typedef struct JournalReader JournalReader;
  * so damage anywhere is refused now rather than met halfway through a replay;
  * without it, frames are checked when first decoded.
  * A truncated recording opens successfully: see journal_reader_end(). */
+/* The reader holds a shared lock on the file until freed: a journal still
+ * being recorded (or not a regular file) is refused with ERR_IO, at once. */
 JournalReader *journal_reader_open(const char *path, bool verify, Error **errp);
 void journal_reader_free(JournalReader *r);
 

@@ -1,4 +1,5 @@
 /* journal inspection: names, readable event lines, info/dump/verify. */
+#include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -172,6 +173,51 @@ char *journal_event_describe(const JournalEvent *ev)
     return s.s;
 }
 
+void journal_vclock_init(JournalVclock *v, int shift)
+{
+    assert(shift >= 0 && shift <= 63);   /* manifest_decode() checks it */
+    memset(v, 0, sizeof(*v));
+    v->shift = shift;
+}
+
+bool journal_vclock_event(JournalVclock *v, const JournalEvent *ev, const char *path,
+                          Error **errp)
+{
+    const char *why = NULL;
+    if (ev->kind == JOURNAL_EV_CHECKPOINT || ev->kind == JOURNAL_EV_END) {
+        if (ev->digest.vclock_ns < 0) {
+            why = "has a negative virtual clock";
+        } else if (ev->steps < v->base_steps) {
+            why = "goes back in steps";
+        } else {
+            v->base_steps = ev->steps;
+            v->base_ns = ev->digest.vclock_ns;
+            v->warps = 0;
+            v->now_ns = v->base_ns;
+            return true;
+        }
+    } else {
+        int64_t t;
+        uint64_t since = ev->steps - v->base_steps;
+        if (ev->steps < v->base_steps) {
+            why = "goes back in steps";
+        } else if (ev->kind == JOURNAL_EV_WARP &&
+                   (ev->value < 0 || __builtin_add_overflow(v->warps, ev->value, &v->warps))) {
+            why = "makes the sum of warps overflow";
+        } else if (since > ((uint64_t)INT64_MAX >> v->shift) ||
+                   __builtin_add_overflow(v->base_ns, (int64_t)(since << v->shift), &t) ||
+                   __builtin_add_overflow(t, v->warps, &t)) {
+            why = "makes the virtual clock overflow (past 2^63-1 ns)";
+        } else {
+            v->now_ns = t;
+            return true;
+        }
+    }
+    error_setc(errp, ERR_JOURNAL_CORRUPT, "journal %s: event #%" PRIu64 " (%s at step %" PRIu64
+               ") %s", path, ev->ordinal, journal_event_kind_name(ev->kind), ev->steps, why);
+    return false;
+}
+
 static void print_manifest(FILE *out, const char *path, const JournalManifest *m,
                            const char *prefix)
 {
@@ -179,8 +225,8 @@ static void print_manifest(FILE *out, const char *path, const JournalManifest *m
     fprintf(out, "%sformat:       %u\n", prefix, m->format_version);
     fprintf(out, "%srrsim:        %s\n", prefix, m->rrsim_version);
     fprintf(out, "%smachine:      %s\n", prefix, m->machine);
-    fprintf(out, "%sicount shift: %d (%lld ns per step)\n", prefix, m->icount_shift,
-            1LL << m->icount_shift);
+    fprintf(out, "%sicount shift: %d (%llu ns per step)\n", prefix, m->icount_shift,
+            1ULL << m->icount_shift);
     for (size_t i = 0; i < m->n_inputs; i++) {
         char h[33];
         hash_to_hex(m->inputs[i].hash, h);
@@ -202,24 +248,17 @@ bool journal_info(const char *path, FILE *out, Error **errp)
     /* Virtual time: exact from the end marker; otherwise the last digest's
      * clock plus the steps and warps after it, a lower bound when warps
      * were not recorded (sleep=off). */
-    bool have_end = false, have_cp = false;
-    int64_t end_vclock = 0, cp_vclock = 0, warps_after = 0;
-    uint64_t cp_steps = 0, n = 0;
+    bool have_end = false;
+    JournalVclock vc;
+    journal_vclock_init(&vc, m->icount_shift);
+    uint64_t n = 0;
     while (journal_cursor_next(c, &ev, &err)) {
         counts[ev.kind]++;
         n++;
-        if (ev.kind == JOURNAL_EV_CHECKPOINT || ev.kind == JOURNAL_EV_END) {
-            have_cp = true;
-            cp_vclock = ev.digest.vclock_ns;
-            cp_steps = ev.steps;
-            warps_after = 0;
-        } else if (ev.kind == JOURNAL_EV_WARP) {
-            warps_after += ev.value;
+        if (!journal_vclock_event(&vc, &ev, path, &err)) {
+            break;
         }
-        if (ev.kind == JOURNAL_EV_END) {
-            have_end = true;
-            end_vclock = ev.digest.vclock_ns;
-        }
+        have_end |= ev.kind == JOURNAL_EV_END;
     }
     journal_cursor_free(c);
     if (err) {
@@ -237,16 +276,8 @@ bool journal_info(const char *path, FILE *out, Error **errp)
         }
     }
     uint64_t steps = journal_reader_last_steps(r);
-    int shift = m->icount_shift;
-    int64_t vns;
-    const char *qual = "";
-    if (have_end) {
-        vns = end_vclock;
-    } else {
-        uint64_t since = steps - cp_steps;
-        vns = (have_cp ? cp_vclock : 0) + (int64_t)(since << shift) + warps_after;
-        qual = "at least ";
-    }
+    int64_t vns = vc.now_ns;
+    const char *qual = have_end ? "" : "at least ";
     fprintf(out, "length:       %" PRIu64 " steps, %s%" PRId64 " ns virtual (%.6f s)\n", steps,
             qual, vns, (double)vns / 1e9);
     Error *end_err = journal_reader_end_error(r);
@@ -273,10 +304,15 @@ bool journal_dump(const char *path, FILE *out, Error **errp)
     JournalCursor *c = journal_cursor_new(r);
     JournalEvent ev;
     Error *err = NULL;
+    JournalVclock vc;
+    journal_vclock_init(&vc, journal_reader_manifest(r)->icount_shift);
     while (journal_cursor_next(c, &ev, &err)) {
         char *line = journal_event_describe(&ev);
         fprintf(out, "%s\n", line);
         free(line);
+        if (!journal_vclock_event(&vc, &ev, path, &err)) {
+            break;
+        }
     }
     journal_cursor_free(c);
     if (!err && journal_reader_end(r) == JOURNAL_END_TRUNCATED) {
@@ -301,9 +337,14 @@ bool journal_verify(const char *path, FILE *out, Error **errp)
     Error *err = NULL;
     uint64_t n = 0;
     JournalEventKind last = 0;
+    JournalVclock vc;
+    journal_vclock_init(&vc, journal_reader_manifest(r)->icount_shift);
     while (journal_cursor_next(c, &ev, &err)) {
         n++;
         last = ev.kind;
+        if (!journal_vclock_event(&vc, &ev, path, &err)) {
+            break;
+        }
     }
     journal_cursor_free(c);
     if (!err && n != journal_reader_event_count(r)) {

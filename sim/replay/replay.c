@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sim/replay/journal_internal.h"
+
 /* One stream of the journal (async or sync events) with a one-event lookahead. */
 typedef struct Stream {
     JournalCursor *cur;
@@ -160,12 +162,33 @@ static Hash128 recording_nonce(void)
     return hash128(b, sizeof(b));
 }
 
+/* Decode every event once and follow the virtual clock it implies with
+ * checked arithmetic: warps and step counts that would overflow it make the
+ * journal corrupt now, naming the event, rather than a clock that saturates
+ * or wraps somewhere in the middle of a replay. */
+static bool check_clock(JournalReader *rd, const char *path, Error **errp)
+{
+    JournalCursor *c = journal_cursor_new(rd);
+    JournalVclock vc;
+    journal_vclock_init(&vc, journal_reader_manifest(rd)->icount_shift);
+    JournalEvent ev;
+    Error *err = NULL;
+    while (journal_cursor_next(c, &ev, &err) && journal_vclock_event(&vc, &ev, path, &err)) {
+    }
+    journal_cursor_free(c);
+    if (err) {
+        error_propagate(errp, err);
+        return false;
+    }
+    return true;
+}
+
 static bool open_play(Replay *r, const char *path, const JournalManifest *m, Error **errp)
 {
     /* Verify every frame now: a damaged journal is refused before the guest
      * runs, rather than after minutes of replay. */
     r->rd = journal_reader_open(path, true, errp);
-    if (!r->rd) {
+    if (!r->rd || !check_clock(r->rd, path, errp)) {
         return false;
     }
     journal_manifest_copy(&r->manifest, journal_reader_manifest(r->rd));
@@ -193,8 +216,12 @@ static bool open_play(Replay *r, const char *path, const JournalManifest *m, Err
                 }
                 return false;
             }
-            if (journal_event_is_sync(ev.kind)) {
-                r->stop_steps++;
+            if (journal_event_is_sync(ev.kind) &&
+                __builtin_add_overflow(r->stop_steps, 1, &r->stop_steps)) {
+                error_setc(errp, ERR_JOURNAL_CORRUPT, "journal %s: event #%" PRIu64 " (%s) is "
+                           "at the last possible step", path, ev.ordinal,
+                           journal_event_kind_name(ev.kind));
+                return false;
             }
         }
     }

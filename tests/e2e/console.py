@@ -394,9 +394,6 @@ def run(argv, steps, log_path=None, stderr_path=None, stdin=True,
 # the consoles, or records a session on rrsim and replays it.  The pieces
 # below are shared by uboot_session.py and linux_boot.py.
 
-SKIP = 77   # ctest SKIP_RETURN_CODE
-
-
 def console_lines(path):
     """A console log as lines, without the guest's CR before LF."""
     with open(path, "rb") as f:
@@ -493,7 +490,6 @@ class GuestTest:
         self.session_timeout = session_timeout
         self.deadline = time.monotonic() + budget
         self.problems = []
-        self.skip = None    # why the test cannot run here, when it cannot
         self.timings = []   # (label, {mark: seconds})
         os.makedirs(workdir, exist_ok=True)
 
@@ -571,10 +567,8 @@ class GuestTest:
         if con:
             self.timings.append((label + "-record", dict(con.marks)))
         if not ok:
-            if con and con.returncode == 65 and not self.problems:
-                # usage error: this rrsim cannot record (yet)
-                self.skip = "recording refused: %s" % _read(err).strip()
-                return None
+            # A refused recording (65 included) is a failure like any other:
+            # the test exists to record.
             self.problem("%s-record: %s\n----- stderr -----\n%s" % (label, msg, _read(err).strip()))
             return None
         play_log, play_err = self.path(label + "-replay.log"), self.path(label + "-replay.err")
@@ -614,8 +608,6 @@ class GuestTest:
         with HostLoad(2, max_seconds=max(5, int(self.deadline - time.monotonic()) + 5)) if load else contextlib.nullcontext():
             for i in range(1, pairs + 1):
                 logs.append(self.record_replay("rr-%d" % i, icount))
-                if self.skip:
-                    return
         for log in logs[1:]:
             if log and logs[0]:
                 self.compare(logs[0], log)
@@ -675,10 +667,12 @@ def guest_test_main(name, description, build_argv, masks, script, variables,
     ap.add_argument("--guest-dir", default=None, help="guest image directory (Linux)")
     opts = ap.parse_args(argv)
 
+    # A prerequisite that is missing fails the test: a test that cannot run
+    # has not passed.
     for f in required(opts) if callable(required) else required:
         if not os.path.exists(f):
-            print("%s: %s is missing: skipped" % (name, f))
-            return SKIP
+            print("%s: FAIL: %s is missing" % (name, f))
+            return 1
     if opts.workdir is None:
         import tempfile
         opts.workdir = tempfile.mkdtemp(prefix="rrsim-%s-" % name)
@@ -691,9 +685,9 @@ def guest_test_main(name, description, build_argv, masks, script, variables,
                      opts.timeout, opts.budget)
     print("rrsim: %s" % " ".join(rrsim))
     if opts.mode == "compare":
-        if qemu and not _which(qemu[0]):
-            print("%s: %s not found: skipped" % (name, qemu[0]))
-            return SKIP
+        if not qemu or not _which(qemu[0]):
+            print("%s: FAIL: QEMU (%s) not found" % (name, qemu[0] if qemu else "none given"))
+            return 1
         if qemu:
             print("qemu:  %s" % " ".join(qemu))
         print("masks (regex -> replacement: why):")
@@ -703,13 +697,10 @@ def guest_test_main(name, description, build_argv, masks, script, variables,
     else:
         why = test.rr_supported()
         if why:
-            print("%s: %s: skipped" % (name, why))
-            return SKIP
+            print("%s: FAIL: %s" % (name, why))
+            return 1
         load = opts.mode == "replay-load"
         test.run_replay(opts.icount, opts.pairs if load else 1, load)
-        if test.skip and not test.problems:
-            print("%s: %s: skipped" % (name, test.skip))
-            return SKIP
     return test.result()
 
 

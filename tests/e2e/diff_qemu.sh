@@ -11,6 +11,9 @@
 #   RRSIM_ARGS  extra rrsim arguments
 #   KEEP        directory to keep both outputs in (default: a removed temp dir)
 # Exit status: 0 on a match (or a QEMU pass), 1 on a mismatch, 2 on usage errors.
+# A match counts only if QEMU itself ran the program to "RESULT: PASS" with
+# exit status 0: two runs that fail alike (QEMU missing, a broken program)
+# prove nothing.
 set -u
 
 qemu_only=0
@@ -29,6 +32,10 @@ if [ ! -f "$elf" ]; then
 fi
 qemu=${QEMU:-qemu-system-riscv64}
 tmo=${TIMEOUT:-60}
+if ! command -v "$qemu" >/dev/null; then
+    echo "$0: FAIL: QEMU not found: $qemu (install qemu-system-misc)" >&2
+    exit 1
+fi
 name=$(basename "$elf" .elf)
 
 if [ -n "${KEEP:-}" ]; then
@@ -66,6 +73,11 @@ timeout "$tmo" "$rrsim" -M virt -bios none -kernel "$elf" -nographic ${RRSIM_ARG
 rrsim_rc=$?
 
 status=0
+if [ $qemu_rc != 0 ] || ! grep -q '^RESULT: PASS' "$dir/$name.qemu.out"; then
+    echo "$name: QEMU did not run the program to RESULT: PASS (exit status $qemu_rc):"
+    tail -n 20 "$dir/$name.qemu.out" "$dir/$name.qemu.err"
+    status=1
+fi
 if ! cmp -s "$dir/$name.qemu.out" "$dir/$name.rrsim.out"; then
     echo "$name: console output differs (- QEMU, + rrsim):"
     diff -u --label qemu --label rrsim "$dir/$name.qemu.out" "$dir/$name.rrsim.out" | head -n 200

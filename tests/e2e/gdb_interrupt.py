@@ -119,8 +119,8 @@ def main():
         return 2
     rrsim, elf = sys.argv[1], sys.argv[2]
     if not os.access(elf, os.R_OK):
-        print(elf, "not built (no RISC-V cross compiler?): skipped")
-        return 77
+        print("FAIL:", elf, "not built")
+        return 1
 
     tmp = tempfile.mkdtemp()
     serial = os.path.join(tmp, "run.out")

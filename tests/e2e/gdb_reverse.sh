@@ -10,8 +10,8 @@
 set -u
 RRSIM=$1
 ELF=$2
-[ -r "$ELF" ] || { echo "$ELF not built (no RISC-V cross compiler?): skipped"; exit 77; }
-command -v gdb-multiarch >/dev/null || { echo "gdb-multiarch not installed: skipped"; exit 77; }
+[ -r "$ELF" ] || { echo "FAIL: $ELF not built"; exit 1; }
+command -v gdb-multiarch >/dev/null || { echo "FAIL: gdb-multiarch not installed"; exit 1; }
 here=$(dirname "$0")
 . "$here/gdb_lib.sh"
 tmp=$(mktemp -d)

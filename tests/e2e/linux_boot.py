@@ -7,8 +7,8 @@ prints floating point results and powers off.  The session runs on rrsim and
 on QEMU and the two consoles must agree line for line except for the masks
 below, and /init's output must be guests/linux/expected-init.txt; or
 (--mode replay / replay-load) a session is recorded on rrsim and replayed
-with no input.  Exit status 77 means skipped (firmware or guest image
-missing, or no record/replay in this rrsim).
+with no input.  A missing firmware, guest image,
+QEMU, or record/replay in this rrsim fails the test.
 
     linux_boot.py --rrsim BUILD/rrsim --guest-dir BUILD/guests/linux
                   [--mode compare|replay|replay-load] [--runs N] [--workdir DIR]

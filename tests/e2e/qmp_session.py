@@ -225,14 +225,14 @@ def main():
     rrsim, elf = sys.argv[1], sys.argv[2]
     bench = sys.argv[3] if len(sys.argv) > 3 else None
     if not os.access(elf, os.R_OK):
-        print(elf, "not built: skipped")
-        return 77
+        print("FAIL:", elf, "not built")
+        return 1
     with tempfile.TemporaryDirectory() as tmp:
         replay_part(rrsim, elf, tmp)
         if bench and os.access(bench, os.R_OK):
             run_part(rrsim, bench, tmp)
         else:
-            print("cpu_bench.elf not built: stop/cont/reset/quit part skipped")
+            check(False, "%s not built: the stop/cont/reset/quit part cannot run" % bench)
     if FAILS:
         print("%d failure(s)" % len(FAILS))
         return 1

@@ -1,6 +1,6 @@
 #!/bin/sh
 # -machine dumpdtb: rrsim writes a valid tree with the virt board's nodes, and
-# (when QEMU is installed) every compatible rrsim emits matches QEMU's node.
+# every compatible rrsim emits matches QEMU's node (QEMU must be installed).
 # usage: run_dumpdtb.sh RRSIM
 set -u
 RRSIM=$1
@@ -11,7 +11,7 @@ fail=0
 "$RRSIM" -M virt,dumpdtb="$tmp/r.dtb" -m 256M 2>"$tmp/err" || {
     echo "FAIL: dumpdtb exited $?"; cat "$tmp/err"; exit 1; }
 grep -q "dtb dumped" "$tmp/err" || { echo "FAIL: no dump message"; fail=1; }
-command -v dtc >/dev/null || { echo "dtc missing: skipping content checks"; exit 77; }
+command -v dtc >/dev/null || { echo "FAIL: dtc (device-tree-compiler) is not installed"; exit 1; }
 dtc -I dtb -O dts -o "$tmp/r.dts" "$tmp/r.dtb" 2>/dev/null || { echo "FAIL: dtc rejects the blob"; exit 1; }
 
 for want in 'compatible = "sifive,clint0\0riscv,clint0"' \
@@ -27,7 +27,9 @@ for want in 'compatible = "sifive,clint0\0riscv,clint0"' \
 done
 
 # Compare node by node with QEMU's tree for the nodes rrsim models.
-if command -v qemu-system-riscv64 >/dev/null; then
+if ! command -v qemu-system-riscv64 >/dev/null; then
+    echo "FAIL: qemu-system-riscv64 (qemu-system-misc) is not installed"; fail=1
+else
     if qemu-system-riscv64 -M virt,dumpdtb="$tmp/q.dtb" -m 256M -nographic >/dev/null 2>&1 </dev/null; then
         for node in /soc/clint@2000000 /soc/plic@c000000 /soc/serial@10000000 \
                     /soc/test@100000 /soc/rtc@101000 /poweroff /reboot /memory@80000000; do
@@ -39,6 +41,8 @@ if command -v qemu-system-riscv64 >/dev/null; then
                 fi
             done
         done
+    else
+        echo "FAIL: qemu-system-riscv64 could not dump its device tree"; fail=1
     fi
 fi
 [ $fail = 0 ] && echo "ok: dumpdtb"

@@ -10,7 +10,7 @@ RRSIM=$1
 TOOL=$2
 ELF=$3
 OTHER=${4:-}
-[ -r "$ELF" ] || { echo "$ELF not built (no RISC-V cross compiler?): skipped"; exit 77; }
+[ -r "$ELF" ] || { echo "FAIL: $ELF not built"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
@@ -28,7 +28,7 @@ run() {
 summary() { grep '^rrsim: .* steps=' "$tmp/$1.err"; }
 
 run plain "shift=0"
-run rec "shift=0,rr=record,rrfile=$tmp/j.rr,rrcheckpoint=5000"
+run rec "shift=0,rr=record,rrfile=$tmp/j.rr,rrcheckpoint=10000000"
 run play "shift=0,rr=replay,rrfile=$tmp/j.rr"
 
 [ "$(cat "$tmp/rec.status")" = "$(cat "$tmp/plain.status")" ] ||
@@ -47,7 +47,7 @@ echo "ok: record/replay identical ($(summary rec))"
 run corrupt "shift=0,rr=replay,rrfile=$tmp/j.rr,rrcorrupt=20000"
 if [ "$(cat "$tmp/corrupt.status")" != 72 ]; then
     FAIL "corrupted replay: exit $(cat "$tmp/corrupt.status"), expected 72: $(cat "$tmp/corrupt.err")"
-elif ! grep -q 'replay diverged at step 2[0-9]*.*(pc 0x' "$tmp/corrupt.err"; then
+elif ! grep -q 'replay diverged at step [0-9]*.*(pc 0x' "$tmp/corrupt.err"; then
     FAIL "divergence report lacks step or pc: $(cat "$tmp/corrupt.err")"
 else
     echo "ok: divergence reported: $(grep diverged "$tmp/corrupt.err")"

@@ -4,14 +4,14 @@
 # console must match byte for byte and the exit status too. A second recording
 # is ended by SIGTERM at the prompt: the journal must still be complete and
 # replay to the same point.
-# usage: run_replay_uboot.sh RRSIM RRSIM_JOURNAL   (exit 77 = skipped: not installed)
+# usage: run_replay_uboot.sh RRSIM RRSIM_JOURNAL   (fails if the firmware is not installed)
 set -u
 RRSIM=$1
 TOOL=$2
 FW=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin
 UBOOT=/usr/lib/u-boot/qemu-riscv64_smode/uboot.elf
 TIMEOUT=${TIMEOUT:-240}
-[ -r "$FW" ] && [ -r "$UBOOT" ] || { echo "opensbi/u-boot-qemu not installed: skipped"; exit 77; }
+[ -r "$FW" ] && [ -r "$UBOOT" ] || { echo "FAIL: $FW or $UBOOT missing (opensbi, u-boot-qemu)"; exit 1; }
 tmp=$(mktemp -d)
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"; }

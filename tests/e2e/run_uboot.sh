@@ -1,7 +1,7 @@
 #!/bin/sh
 # Debian's OpenSBI (fw_jump) + U-Boot (S-mode) on rrsim: reach the "=>" prompt,
 # type "poweroff", and expect rrsim to exit 0.
-# usage: run_uboot.sh RRSIM [FIRMWARE|default [UBOOT]]   (exit 77 = skipped: not installed)
+# usage: run_uboot.sh RRSIM [FIRMWARE|default [UBOOT]]   (fails if they are not installed)
 # FIRMWARE "default" passes no -bios (rrsim then loads OpenSBI fw_dynamic).
 # With RESET=1, "reset" is typed first and the second boot must reach the prompt too.
 set -u
@@ -14,7 +14,7 @@ if [ "$FW" = default ]; then
     BIOS=
     FW=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
 fi
-[ -r "$FW" ] && [ -r "$UBOOT" ] || { echo "opensbi/u-boot-qemu not installed: skipped"; exit 77; }
+[ -r "$FW" ] && [ -r "$UBOOT" ] || { echo "FAIL: $FW or $UBOOT missing (opensbi, u-boot-qemu)"; exit 1; }
 tmp=$(mktemp -d)
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"; }

@@ -17,8 +17,8 @@
  *       record E steps with and without periodic snapshots, replay likewise:
  *       the overhead, and the bytes each periodic snapshot added to the store.
  * guest: --bios F --kernel F [--initrd F] [--append S] [--ram MiB] [--shift N]
- * Exit status 0 = checks passed, 1 = a check failed, 2 = usage, 77 = an image
- * is missing (skipped).
+ * Exit status 0 = checks passed, 1 = a check failed (a missing image too:
+ * a check that cannot run has failed), 2 = usage.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -427,8 +427,8 @@ int main(int argc, char **argv)
     const char *files[] = { c.bios && strcmp(c.bios, "none") ? c.bios : NULL, c.kernel, c.initrd };
     for (size_t i = 0; i < 3; i++) {
         if (files[i] && access(files[i], R_OK) != 0) {
-            printf("%s not found: skipped\n", files[i]);
-            return 77;
+            printf("FAIL: %s not found\n", files[i]);
+            return 1;
         }
     }
     setvbuf(stdout, NULL, _IOLBF, 0);

@@ -5,8 +5,8 @@ The session of uboot_session.txt (stop the autoboot, type version, printenv
 and echo with host-timed gaps between the keys, power off) runs on rrsim and
 on QEMU, and the two consoles must agree line for line except for the masks
 below; or (--mode replay / replay-load) a session is recorded on rrsim and
-replayed with no input.  Exit status 77 means skipped (firmware not
-installed, or no record/replay in this rrsim).
+replayed with no input.  A missing firmware, QEMU,
+or record/replay in this rrsim fails the test.
 
     uboot_session.py --rrsim BUILD/rrsim [--mode compare|replay|replay-load]
                      [--runs N] [--workdir DIR]

@@ -1,14 +1,16 @@
 # rrsim_fuzzer(NAME SOURCES ...): a libFuzzer executable built with clang
 # (-fsanitize=fuzzer,address,undefined) next to the main build, whatever the
 # main compiler is, plus a ctest entry (label "fuzz") that runs it for
-# RRSIM_FUZZ_SECONDS. Skipped, with a message, when clang cannot build a
-# libFuzzer binary (Debian: packages clang and libclang-rt-dev).
+# RRSIM_FUZZ_SECONDS. With the tests on, a clang that cannot build a libFuzzer
+# binary stops the configure (Debian: packages clang and libclang-rt-14-dev);
+# -DRRSIM_FUZZ=OFF leaves the harnesses out on purpose.
 include_guard(GLOBAL)
 
 option(RRSIM_FUZZ "Build libFuzzer harnesses when clang supports them" ON)
 set(RRSIM_FUZZ_SECONDS 30 CACHE STRING "Time each fuzzer runs under ctest")
 
-if(RRSIM_FUZZ AND NOT DEFINED RRSIM_HAVE_LIBFUZZER)
+# Probed again at every configure until it works (a clang installed later is found).
+if(RRSIM_FUZZ AND NOT RRSIM_HAVE_LIBFUZZER)
   find_program(RRSIM_CLANG NAMES clang clang-16 clang-15 clang-14)
   set(_ok FALSE)
   if(RRSIM_CLANG)
@@ -27,9 +29,11 @@ if(RRSIM_FUZZ AND NOT DEFINED RRSIM_HAVE_LIBFUZZER)
   set(RRSIM_HAVE_LIBFUZZER ${_ok} CACHE INTERNAL "clang can build libFuzzer binaries")
   if(_ok)
     message(STATUS "libFuzzer harnesses: enabled (${RRSIM_CLANG})")
-  else()
-    message(STATUS "libFuzzer harnesses: disabled (needs clang with libFuzzer)")
   endif()
+endif()
+if(RRSIM_FUZZ AND RRSIM_TESTS AND NOT RRSIM_HAVE_LIBFUZZER)
+  message(FATAL_ERROR "RRSIM_FUZZ is on but clang cannot build libFuzzer binaries: run "
+                      "ci/setup.sh (clang, libclang-rt-14-dev) or configure with -DRRSIM_FUZZ=OFF.")
 endif()
 
 function(rrsim_fuzzer name)

@@ -1,7 +1,8 @@
 # rrsim_guest_program(NAME OUTDIR dir SOURCES src... [DEFINES -DX=Y...])
 # Builds a bare-metal RISC-V ELF (dir/NAME.elf) for QEMU's virt board with
 # riscv64-unknown-elf-gcc, linked with the guest runtime (start.S, rt.c,
-# link.ld).  Sets RRSIM_GUEST_CC_FOUND; callers skip their targets without it.
+# link.ld).  Sets RRSIM_GUEST_CC_FOUND; without it the guest programs are not
+# built (only possible with RRSIM_TESTS off: tests/prereqs.cmake requires it).
 include_guard(DIRECTORY)
 
 find_program(RRSIM_GUEST_CC riscv64-unknown-elf-gcc)
@@ -9,7 +10,7 @@ if(RRSIM_GUEST_CC)
   set(RRSIM_GUEST_CC_FOUND TRUE)
 else()
   set(RRSIM_GUEST_CC_FOUND FALSE)
-  message(STATUS "riscv64-unknown-elf-gcc not found: guest programs are skipped")
+  message(STATUS "riscv64-unknown-elf-gcc not found: guest programs are not built")
 endif()
 
 set(RRSIM_GUEST_RT_DIR ${CMAKE_CURRENT_LIST_DIR})

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "sim/replay/journal.h"
+#include "sim/replay/replay.h"
 
 /* ---- helpers ---- */
 
@@ -665,8 +666,141 @@ static void test_tool_bad(void **state)
     free(out);
 }
 
-int main(void)
+/* ---- overflowing values with valid checksums ---- */
+
+/* Journals whose every frame and checksum is valid but whose values make
+ * the virtual clock overflow (manifest shift 2: 4 ns per step). The writer
+ * takes them as they are: only readers can judge what the values imply. */
+typedef struct Overflow {
+    const char *what;
+    JournalEvent ev[3];
+    int n;
+    uint64_t bad;           /* ordinal of the event that overflows */
+} Overflow;
+
+static void overflow_cases(Overflow c[3])
 {
+    memset(c, 0, sizeof(Overflow) * 3);
+    /* Two warps whose sum passes INT64_MAX. */
+    c[0].what = "warp sum";
+    c[0].ev[0] = (JournalEvent){ .steps = 0, .kind = JOURNAL_EV_WARP, .value = INT64_MAX - 1000 };
+    c[0].ev[1] = (JournalEvent){ .steps = 0, .kind = JOURNAL_EV_WARP, .value = INT64_MAX };
+    c[0].n = 2;
+    c[0].bad = 1;
+    /* A digest's clock near INT64_MAX, then one more step. */
+    c[1].what = "digest clock plus steps";
+    c[1].ev[0] = (JournalEvent){ .steps = 100, .kind = JOURNAL_EV_CHECKPOINT,
+                                 .digest = { .vclock_ns = INT64_MAX - 3 } };
+    c[1].ev[1] = (JournalEvent){ .steps = 101, .kind = JOURNAL_EV_CHAR_INPUT, .data = chars1,
+                                 .len = 1 };
+    c[1].n = 2;
+    c[1].bad = 1;
+    /* A step count whose time (steps << 2) passes INT64_MAX. */
+    c[2].what = "steps << shift";
+    c[2].ev[0] = (JournalEvent){ .steps = 1, .kind = JOURNAL_EV_WARP, .value = 5 };
+    c[2].ev[1] = (JournalEvent){ .steps = 1ull << 62, .kind = JOURNAL_EV_RESET };
+    c[2].n = 2;
+    c[2].bad = 1;
+}
+
+static void write_overflow(const char *path, const Overflow *c)
+{
+    JournalManifest m;
+    manifest(&m);
+    Error *err = NULL;
+    JournalWriter *w = journal_writer_open(path, &m, &err);
+    assert_non_null(w);
+    journal_manifest_free(&m);
+    journal_writer_set_frame_limits(w, 1 << 20, 1);   /* one event per frame */
+    for (int i = 0; i < c->n; i++) {
+        assert_true(journal_writer_append(w, &c->ev[i], &err));
+    }
+    JournalEvent end = { .steps = c->ev[c->n - 1].steps, .kind = JOURNAL_EV_END };
+    assert_true(journal_writer_append(w, &end, &err));
+    assert_true(journal_writer_finish(w, &err));
+    assert_null(err);
+}
+
+static void assert_overflow_error(Error *err, const Overflow *c, const char *who)
+{
+    if (!err) {
+        fail_msg("%s: %s accepted", c->what, who);
+    }
+    char want[32];
+    snprintf(want, sizeof(want), "event #%llu (", (unsigned long long)c->bad);
+    if (error_get_class(err) != ERR_JOURNAL_CORRUPT || !strstr(error_get_message(err), want) ||
+        !strstr(error_get_message(err), "overflow")) {
+        fail_msg("%s: %s: class %d, message '%s' (want corrupt, '%s', overflow)", c->what, who,
+                 error_get_class(err), error_get_message(err), want);
+    }
+    error_free(err);
+}
+
+static void test_overflowing_values(void **state)
+{
+    Tmp *t = *state;
+    Overflow cases[3];
+    overflow_cases(cases);
+    for (int k = 0; k < 3; k++) {
+        const Overflow *c = &cases[k];
+        write_overflow(t->path, c);
+        Error *err = NULL;
+        /* The frames and checksums are fine: a plain read passes. */
+        JournalReader *r = journal_reader_open(t->path, true, &err);
+        assert_non_null(r);
+        assert_int_equal(journal_reader_end(r), JOURNAL_END_CLEAN);
+        journal_reader_free(r);
+
+        bool (*const fn[3])(const char *, FILE *, Error **) = { journal_info, journal_dump,
+                                                                journal_verify };
+        const char *name[3] = { "info", "dump", "verify" };
+        for (int i = 0; i < 3; i++) {
+            char *out = run_tool(fn[i], t->path, &err);
+            assert_overflow_error(err, c, name[i]);
+            err = NULL;
+            free(out);
+        }
+        Replay *rp = replay_open(REPLAY_MODE_PLAY, t->path, NULL, &err);
+        assert_null(rp);
+        assert_overflow_error(err, c, "replay");
+    }
+}
+
+/* The exact limits are still fine: INT64_MAX itself is a valid clock. */
+static void test_largest_values(void **state)
+{
+    Tmp *t = *state;
+    Overflow c = { .what = "largest", .n = 2 };
+    c.ev[0] = (JournalEvent){ .steps = 0, .kind = JOURNAL_EV_WARP, .value = INT64_MAX - 4 };
+    c.ev[1] = (JournalEvent){ .steps = 1, .kind = JOURNAL_EV_WARP, .value = 0 };
+    write_overflow(t->path, &c);
+    Error *err = NULL;
+    char *out = run_tool(journal_verify, t->path, &err);
+    assert_null(err);
+    free(out);
+    out = run_tool(journal_dump, t->path, &err);
+    assert_null(err);
+    free(out);
+    Replay *rp = replay_open(REPLAY_MODE_PLAY, t->path, NULL, &err);
+    assert_null(err);
+    replay_free(rp);
+}
+
+/* Writes the first overflowing journal to argv[2], for the end-to-end test
+ * that runs rrsim-journal and rrsim on it (tests/e2e/run_journal_overflow.sh). */
+static int write_overflow_main(const char *path)
+{
+    Overflow cases[3];
+    overflow_cases(cases);
+    write_overflow(path, &cases[0]);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && !strcmp(argv[1], "--write-overflow")) {
+        return write_overflow_main(argv[2]);
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_round_trip_all_kinds, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_writer_rejects_bad_events, tmp_setup, tmp_teardown),
@@ -677,6 +811,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hostile_lengths, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_tool_good, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_tool_bad, tmp_setup, tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_overflowing_values, tmp_setup, tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_largest_values, tmp_setup, tmp_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

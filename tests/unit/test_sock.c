@@ -86,8 +86,9 @@ static void test_parse_good(void **state)
     s = parse_ok(spec, 0);
     assert_int_equal(strlen(s.path), SOCK_UNIX_PATH_MAX);
 
-    s = parse_ok("tcp:localhost:http", SOCK_SPEC_PORT_NAMES);
-    assert_string_equal(s.port, "http");
+    s = parse_ok("tcp:localhost:00080", 0);
+    assert_string_equal(s.port, "00080");
+    assert_int_equal(s.port_num, 80);
 
     /* gdb's forms. */
     unsigned gdb = SOCK_SPEC_SHORTHAND | SOCK_SPEC_NO_OPTIONS;
