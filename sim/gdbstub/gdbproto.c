@@ -387,15 +387,18 @@ static bool parse_addr_len(const char **p, const char *end, uint64_t *addr, uint
 static void handle_m(GdbSession *gs, const char *p, const char *end)
 {
     uint64_t addr, len;
+    /* Errors to 'm' are always "Enn": gdb 13 parses an 'm' reply that is
+     * not exactly "Enn" as hex data ("Invalid hex digit"). */
     if (!parse_addr_len(&p, end, &addr, &len) || p != end) {
-        reply_error(gs, 22, "malformed m packet");
+        reply_error(gs, 22, NULL);
         return;
     }
-    if (len > GDB_MAX_MEM) {
-        reply_error(gs, 22, "memory request too long");
-        return;
+    if (len > GDB_MAX_READ) {
+        /* A short reply is allowed ("m addr,length" in the manual); gdb
+         * asks again for the rest. */
+        len = GDB_MAX_READ;
     }
-    uint8_t buf[GDB_MAX_MEM];
+    uint8_t buf[GDB_MAX_READ];
     size_t got = (size_t)len;
     if (len && !gs->ops->read_mem(gs->target, addr, buf, (size_t)len)) {
         /* The manual allows a short read; find the readable prefix so
@@ -405,8 +408,6 @@ static void handle_m(GdbSession *gs, const char *p, const char *end)
             got++;
         }
         if (got == 0) {
-            /* Always "Enn": gdb 13 parses an 'm' reply that is not exactly
-             * "Enn" as hex data. */
             reply_error(gs, 14, NULL);
             return;
         }
@@ -433,11 +434,12 @@ static void handle_M(GdbSession *gs, const char *p, const char *end)
         reply_error(gs, 22, "malformed M packet");
         return;
     }
-    if (len > GDB_MAX_MEM) {
-        reply_error(gs, 22, "memory request too long");
+    /* Two hex digits a byte: more than this cannot fit in the packet. */
+    if (len > GDB_MAX_PACKET / 2) {
+        reply_error(gs, 22, "M packet longer than PacketSize");
         return;
     }
-    uint8_t buf[GDB_MAX_MEM];
+    uint8_t buf[GDB_MAX_PACKET / 2];
     if ((uint64_t)(end - p) != 2 * len || !hex_decode(p, (size_t)len, buf)) {
         reply_error(gs, 22, "bad data in M packet");
         return;
@@ -453,7 +455,7 @@ static void handle_X(GdbSession *gs, const char *p, const char *end)
         return;
     }
     if (len > GDB_MAX_MEM) {
-        reply_error(gs, 22, "memory request too long");
+        reply_error(gs, 22, "X packet longer than PacketSize");
         return;
     }
     uint8_t buf[GDB_MAX_MEM];
@@ -655,11 +657,6 @@ static void handle_qsupported(GdbSession *gs, const char *p, const char *end)
             gs->hwbreak_ok = true;
         } else if (is(p, fend, "error-message+")) {
             gs->error_strings = gs->error_message_feature = true;
-        } else if (is(p, fend, "qRelocInsn+")) {
-            /* gdb >= 7.2 sends this, and every such gdb takes "E.text" as
-             * an error and shows the text, though only gdb 14 says so
-             * with error-message+. */
-            gs->error_strings = true;
         }
         p = semi ? semi + 1 : end;
     }
