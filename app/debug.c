@@ -200,7 +200,8 @@ static int point_find(const DebugSession *d, GdbPointType type, uint64_t addr, u
 }
 
 /* The stop reason for a machine stop at a breakpoint (the pc, not yet
- * executed) or a watchpoint (the hart stopped right after the access). */
+ * executed) or a watchpoint (the hart stopped before the accessing
+ * instruction). */
 static GdbStopReason hit_reason(const DebugSession *d, MachineDebugExit e)
 {
     if (e == MACHINE_DEBUG_BREAKPOINT) {
@@ -264,11 +265,15 @@ typedef struct ScanHit {
 
 /*
  * Re-run [from, stop) with the break/watchpoints armed and keep the last hit
- * strictly before stop. A breakpoint hit is the step count at which the pc
- * reached it (before executing), a watchpoint hit the one right after the
- * access: where a forward run would have stopped.
+ * whose position is before `limit`. A breakpoint hit is at the step count at
+ * which the pc reached it (before executing). A watchpoint hit is placed
+ * right after the accessing instruction: gdb treats riscv watchpoints as
+ * stopping before the access and, going backwards, steps back over it
+ * itself, so the user lands before the access, with the old value: the
+ * mirror image of a forward stop, which gdb steps forward over the access.
  */
-static bool reverse_scan(DebugSession *d, uint64_t from, uint64_t stop, ScanHit *hit, Error **errp)
+static bool reverse_scan(DebugSession *d, uint64_t from, uint64_t stop, uint64_t limit,
+                         ScanHit *hit, Error **errp)
 {
     Machine *m = d->m;
     if (!debug_seek(d, from, errp)) {
@@ -291,9 +296,14 @@ static bool reverse_scan(DebugSession *d, uint64_t from, uint64_t stop, ScanHit 
         }
         MachineDebugExit e = machine_last_debug_exit(m);
         if (exit_is_hit(e)) {
-            *hit = (ScanHit){ true, now, hit_reason(d, e) };
+            uint64_t at = e == MACHINE_DEBUG_WATCHPOINT ? now + 1 : now;
+            if (at < limit) {
+                *hit = (ScanHit){ true, at, hit_reason(d, e) };
+            }
             if (e == MACHINE_DEBUG_BREAKPOINT) {
                 hart_breakpoint_skip_once(m->hart);
+            } else {
+                hart_watchpoint_skip_once(m->hart);
             }
         } else if (e == MACHINE_DEBUG_REQUEST) {
             /* Ctrl-C or QMP stop: the scan finishes first (it is bounded). */
@@ -321,10 +331,11 @@ static bool reverse_continue(DebugSession *d, GdbStopReason *out, Error **errp)
         }
         uint64_t lo = end > span ? end - span : 0;
         ScanHit hit = { 0 };
-        /* Below the first interval, a watchpoint hit reported exactly at
-         * `end` (an access by the instruction just before it) was not seen
-         * by the later interval, which starts executing at `end`. */
-        if (!reverse_scan(d, lo, top ? end : end + 1, &hit, errp)) {
+        /* In the first interval, only hits before where we are; a watchpoint
+         * hit of the instruction just before is at `end` itself. In earlier
+         * intervals that position (the access of the instruction just
+         * before `lo` of the later one) is before where we started. */
+        if (!reverse_scan(d, lo, end, top ? end : UINT64_MAX, &hit, errp)) {
             ok = false;
             break;
         }
@@ -995,20 +1006,14 @@ static void debug_stop_reached(DebugSession *d)
     } else {
         r = stop_reason(GDB_STOP_STEP_DONE);
     }
-    /* gdb treats riscv watchpoints as triggering before the access commits
-     * (gdbarch have_nonsteppable_watchpoint) and steps over the access
-     * itself; the hart stops after it. In a replay, go back one step so gdb
-     * sees the stop where it expects it. */
-    bool watch = r.kind == GDB_STOP_WATCH_WRITE || r.kind == GDB_STOP_WATCH_READ ||
-                 r.kind == GDB_STOP_WATCH_ACCESS;
-    if (watch && d->replaying && debug_have_snap(d) && now > 0) {
-        Error *err = NULL;
-        if (!debug_seek(d, now - 1, &err)) {
-            warn_report("%s", error_get_message(err));
-            error_free(err);
-        }
-    }
     debug_stopped(d, r);
+    /* The hart stopped before the access, where gdb expects a riscv
+     * watchpoint to stop (it steps over the access itself, with the
+     * watchpoints out). Whatever resumes from here makes the access. */
+    if (r.kind == GDB_STOP_WATCH_WRITE || r.kind == GDB_STOP_WATCH_READ ||
+        r.kind == GDB_STOP_WATCH_ACCESS) {
+        hart_watchpoint_skip_once(d->m->hart);
+    }
 }
 
 /* QMP quit / gdb kill: end the run through the gate, so a recording
