@@ -49,8 +49,9 @@ struct DebugSession {
     DebugAction action;        /* requested, not yet carried out */
     bool interrupt_req;        /* Ctrl-C, QMP stop, debugger attach */
     bool quit_req;             /* QMP quit, gdb kill */
-    bool at_end;               /* the replay reached its end marker */
-    bool ended;                /* ... and nobody is attached any more: done */
+    bool at_end;               /* the replay reached its end (journal end or guest
+                                * poweroff/reset) and is paused there */
+    bool ended;                /* the session is over: debug_run() returns */
     uint64_t step_target;      /* forward single step ends here */
     uint64_t break_at;         /* QMP replay-break */
     uint64_t high_water;       /* furthest step a replay ran to (console shown) */
@@ -103,9 +104,19 @@ static bool debug_seek(DebugSession *d, uint64_t steps, Error **errp)
      * must neither stop at the break/watchpoints on the way (a run stops
      * at a breakpoint until told to skip it) nor single-step for them. */
     points_arm(d, false);
-    bool ok = machine_seek(d->snap, steps, errp);
+    Error *err = NULL;
+    bool ok = machine_seek(d->snap, steps, &err);
     points_arm(d, true);
     if (!ok) {
+        const Error *why = machine_replay_error(d->mr);
+        if (why) {
+            /* Say what failed, not only that the replay did. */
+            error_setc(errp, error_get_class(why), "%s: %s", error_get_message(err),
+                       error_get_message(why));
+            error_free(err);
+        } else {
+            error_propagate(errp, err);
+        }
         return false;
     }
     /* Stop requests and the end marker belong to the timeline we left. */
@@ -358,6 +369,28 @@ static bool debug_attached(const DebugSession *d)
     return (d->gdb && gdbstub_connected(d->gdb)) || (d->qmp && qmp_connected(d->qmp));
 }
 
+/* The exit status rrsim will have if the run ends now as it stands. */
+static int debug_exit_status(const DebugSession *d)
+{
+    return d->m->shutdown_cause == SHUTDOWN_GUEST_POWEROFF ? d->m->exit_code : 0;
+}
+
+static const char *shutdown_reason(ShutdownCause c);
+
+/* The session is over with this exit status: tell both front ends. */
+static void debug_end(DebugSession *d, int status)
+{
+    ShutdownCause c = d->m->shutdown_cause;
+    bool guest = c == SHUTDOWN_GUEST_POWEROFF || c == SHUTDOWN_GUEST_RESET;
+    bool failed = machine_replay_failed(d->mr);
+    debug_notify(d, (GdbStopReason){ .kind = GDB_STOP_EXITED, .exit_code = status });
+    debug_event(d, "SHUTDOWN", debug_shutdown_data(guest && !failed,
+                                                   failed ? "host-error" : shutdown_reason(c)));
+    d->running = false;
+    d->status = "shutdown";
+    d->ended = true;
+}
+
 /* Carry out a resume the debugger or the monitor asked for. */
 static void debug_perform(DebugSession *d, DebugAction a)
 {
@@ -366,12 +399,26 @@ static void debug_perform(DebugSession *d, DebugAction a)
     switch (a) {
     case ACT_NONE:
         return;
+    default:
+        break;
+    }
+    if (machine_replay_failed(d->mr)) {
+        /* The replay failed earlier (a seek met a divergence, or the journal
+         * ended early): nothing can run any more; end, and let main()
+         * report the error. */
+        debug_end(d, error_exit_status(machine_replay_error(d->mr)));
+        return;
+    }
+    switch (a) {
+    case ACT_NONE:
+        return;
     case ACT_CONT:
     case ACT_STEP:
         if (d->at_end) {
-            /* Nobody left to look at the end (gdb detached): it is over. */
-            if (!debug_attached(d)) {
-                d->ended = true;
+            /* Continuing at the end (or gdb gone) ends the run there, with
+             * the recording's exit status; a step stays at the end. */
+            if (a == ACT_CONT || !debug_attached(d)) {
+                debug_end(d, debug_exit_status(d));
                 return;
             }
             debug_stopped(d, stop_reason(GDB_STOP_REPLAY_END));
@@ -972,7 +1019,14 @@ static bool debug_shutdown(DebugSession *d)
 {
     Machine *m = d->m;
     ShutdownCause c = m->shutdown_cause;
-    if (c == SHUTDOWN_REPLAY_END && !d->quit_req && debug_attached(d)) {
+    /* Under gdb a replay also pauses where the guest powered off or reset,
+     * its last recorded step: gdb gets "replaylog:end" (as from QEMU's
+     * record/replay) and can go back from there; continuing once more,
+     * detaching or killing ends the run with the recording's status. */
+    bool guest_end = (c == SHUTDOWN_GUEST_POWEROFF || c == SHUTDOWN_GUEST_RESET) &&
+                     d->replaying && debug_have_snap(d) && d->gdb && gdbstub_connected(d->gdb);
+    if ((c == SHUTDOWN_REPLAY_END || guest_end) && !d->quit_req && debug_attached(d) &&
+        !machine_replay_failed(d->mr)) {
         d->at_end = true;
         debug_stopped(d, stop_reason(GDB_STOP_REPLAY_END));
         return false;
@@ -1021,6 +1075,11 @@ static void debug_stop_reached(DebugSession *d)
 static bool debug_quit(DebugSession *d, Error **errp)
 {
     Machine *m = d->m;
+    if (d->at_end) {
+        /* Already where the recording ended: end as it did. */
+        debug_end(d, debug_exit_status(d));
+        return true;
+    }
     points_remove_all(d);
     debug_set_stop_at(d, DEBUG_NO_STOP);
     loop_take_debug_stop(m->loop);
@@ -1118,8 +1177,9 @@ DebugSession *debug_new(Machine *m, MachineReplay *mr, const DebugOptions *o, Er
     d->replaying = m->opts.icount.rr == ICOUNT_RR_REPLAY;
     d->step_target = DEBUG_NO_STOP;
     d->break_at = DEBUG_NO_STOP;
-    d->running = !o->start_stopped;
-    d->status = o->start_stopped ? "prelaunch" : "running";
+    /* Paused until -loadvm is applied: the machine has not started yet. */
+    d->running = false;
+    d->status = "prelaunch";
 
     bool want_snap = o->gdb || o->qmp || o->loadvm || o->snapshot_store ||
                      m->opts.icount.rrsnapshot || d->recording || d->replaying;
@@ -1143,6 +1203,10 @@ DebugSession *debug_new(Machine *m, MachineReplay *mr, const DebugOptions *o, Er
     if (o->loadvm && !snap_load(d, o->loadvm, errp)) {
         error_prepend(errp, "-loadvm %s: ", o->loadvm);
         goto fail;
+    }
+    if (!o->start_stopped) {
+        d->running = true;
+        d->status = "running";
     }
     if (o->qmp) {
         d->qmp = qmp_new(m->loop, o->qmp, &debug_qmp_ops, d, errp);

@@ -586,3 +586,8 @@ bool machine_replay_failed(const MachineReplay *mr)
 {
     return mr && mr->err;
 }
+
+const Error *machine_replay_error(const MachineReplay *mr)
+{
+    return mr ? mr->err : NULL;
+}

@@ -75,5 +75,7 @@ ReplayPosition machine_replay_position(MachineReplay *mr);
 bool machine_replay_set_position(MachineReplay *mr, ReplayPosition pos, Error **errp);
 /* Whether a hook met an error (kept for machine_replay_finish()). */
 bool machine_replay_failed(const MachineReplay *mr);
+/* That error (still owned by mr), or NULL. */
+const Error *machine_replay_error(const MachineReplay *mr);
 
 #endif
