@@ -19,6 +19,11 @@
 /* Automatic snapshot period while replaying under a debugger or monitor:
  * about 0.1 s of re-execution at most for a step back. */
 #define DEBUG_SNAP_PERIOD 2000000ull
+/* A long forward seek runs in pieces of this many steps (a few tens of ms)
+ * so that it can tell gdb it is still at work. */
+#define DEBUG_SEEK_CHUNK 20000000ull
+/* ... at most this often (host time): well inside gdb's 2 s remotetimeout. */
+#define DEBUG_PROGRESS_NS 500000000ll
 
 typedef struct DebugPoint {
     GdbPointType type;
@@ -97,6 +102,46 @@ static bool debug_need_replay(const DebugSession *d, const char *what, Error **e
 
 static void points_arm(DebugSession *d, bool armed);
 
+/*
+ * machine_seek() in pieces when it has far to go forward (backwards, a
+ * snapshot at most DEBUG_SNAP_PERIOD before the target is restored, so that
+ * is quick), with a line of progress for gdb every DEBUG_PROGRESS_NS: a
+ * "monitor seek" is a qRcmd that gdb otherwise gives up waiting for
+ * ("Ignoring packet error") after remotetimeout. Stopping on the way
+ * changes nothing: the machine at step N is one state however reached.
+ */
+static bool seek_with_progress(DebugSession *d, uint64_t steps, Error **errp)
+{
+    uint64_t now = debug_now(d);
+    if (steps <= now + DEBUG_SEEK_CHUNK) {
+        return machine_seek(d->snap, steps, errp);
+    }
+    uint64_t end = machine_snap_replay_end(d->snap, errp);
+    if (end == UINT64_MAX) {
+        return false;
+    }
+    if (steps > end) {
+        /* machine_seek() says so; without running up to the end first. */
+        return machine_seek(d->snap, steps, errp);
+    }
+    int64_t last = hostclock_ns(CLOCK_REALTIME);
+    while (now + DEBUG_SEEK_CHUNK < steps) {
+        if (!machine_seek(d->snap, now + DEBUG_SEEK_CHUNK, errp)) {
+            return false;
+        }
+        now = debug_now(d);
+        int64_t t = hostclock_ns(CLOCK_REALTIME);
+        if (t - last >= DEBUG_PROGRESS_NS && d->gdb) {
+            char line[96];
+            snprintf(line, sizeof(line), "seeking: at step %" PRIu64 " of %" PRIu64 "\n", now,
+                     steps);
+            gdbstub_console(d->gdb, line);
+            last = t;
+        }
+    }
+    return machine_seek(d->snap, steps, errp);
+}
+
 /* Move the replay to exactly `steps` (backwards or forwards). */
 static bool debug_seek(DebugSession *d, uint64_t steps, Error **errp)
 {
@@ -105,7 +150,7 @@ static bool debug_seek(DebugSession *d, uint64_t steps, Error **errp)
      * at a breakpoint until told to skip it) nor single-step for them. */
     points_arm(d, false);
     Error *err = NULL;
-    bool ok = machine_seek(d->snap, steps, &err);
+    bool ok = seek_with_progress(d, steps, &err);
     points_arm(d, true);
     if (!ok) {
         const Error *why = machine_replay_error(d->mr);

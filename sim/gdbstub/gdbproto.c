@@ -39,6 +39,7 @@ struct GdbSession {
     bool no_ack;
     bool ended;
     bool running;
+    bool in_rcmd;       /* inside ops->monitor(): the client awaits its reply */
     bool swbreak_ok, hwbreak_ok, error_strings, error_message_feature;
     GdbStopReason last_stop;
     char *xml;          /* built-in target description, or NULL when ops provides one */
@@ -766,7 +767,9 @@ static void handle_qrcmd(GdbSession *gs, const char *p, const char *end)
     }
     cmd[n / 2] = 0;
     Error *err = NULL;
+    gs->in_rcmd = true;
     char *out = gs->ops->monitor(gs->target, cmd, &err);
+    gs->in_rcmd = false;
     if (!out) {
         /* Shown to the user as console text: gdb 13 reports any "E" reply
          * to qRcmd only as "Protocol error with Rcmd". */
@@ -1068,6 +1071,13 @@ void gdb_session_notify_stop(GdbSession *gs, GdbStopReason reason)
         rep_reset(gs);
         rep_stop(gs, reason);
         send_reply(gs);
+    }
+}
+
+void gdb_session_console(GdbSession *gs, const char *text, size_t len)
+{
+    if ((gs->in_rcmd || gs->running) && !gs->ended) {
+        send_console(gs, text, len);
     }
 }
 

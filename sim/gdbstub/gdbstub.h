@@ -178,6 +178,15 @@ void gdbstub_free(GdbStub *s);
  * '?' either way. */
 void gdbstub_notify_stop(GdbStub *s, GdbStopReason reason);
 
+/* Console text for the client (an 'O' packet), for a reply that takes
+ * long: while the client waits for a "monitor" command's reply (qRcmd; the
+ * target calls this from inside ops->monitor) or for a stop reply. gdb
+ * shows the text and waits on: each packet restarts its reply timeout
+ * (remotetimeout, 2 s by default, after which it prints "Ignoring packet
+ * error"). At any other time the text is dropped: an 'O' packet would be
+ * taken as the reply to the client's next request. */
+void gdbstub_console(GdbStub *s, const char *text);
+
 /* Whether a client is connected. */
 bool gdbstub_connected(const GdbStub *s);
 /* The TCP port actually bound (useful with port 0), or -1 for unix sockets. */
@@ -202,6 +211,8 @@ void gdb_session_free(GdbSession *gs);
  * the transport flushes what was written and closes. */
 bool gdb_session_input(GdbSession *gs, const uint8_t *buf, size_t len);
 void gdb_session_notify_stop(GdbSession *gs, GdbStopReason reason);
+/* See gdbstub_console(). */
+void gdb_session_console(GdbSession *gs, const char *text, size_t len);
 /* True between a resume packet and the stop that answers it. */
 bool gdb_session_running(const GdbSession *gs);
 /* The stop reason '?' reports. */

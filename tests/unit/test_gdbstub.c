@@ -749,6 +749,55 @@ static void test_qrcmd(void **state)
     roundtrip(c, "qRcmd,zz", "E16");
 }
 
+/* A monitor command that takes long reports progress while it runs: gdb
+ * takes 'O' packets before the reply, and each one restarts its timeout. */
+static GdbSession *progress_session;
+
+static char *progress_monitor(void *t, const char *cmd, Error **errp)
+{
+    (void)t;
+    (void)cmd;
+    (void)errp;
+    gdb_session_console(progress_session, "step 1\n", 7);
+    gdb_session_console(progress_session, "step 2\n", 7);
+    return strdup("done\n");
+}
+
+static void test_console_only_while_awaited(void **state)
+{
+    Ctx *c = *state;
+    static GdbTargetOps ops;
+    ops = FAKE_OPS;
+    ops.monitor = progress_monitor;
+    gdb_session_free(c->gs);
+    c->gs = gdb_session_new(&ops, &c->fake, cap_write, c);
+    progress_session = c->gs;
+    char pkt[64] = "qRcmd,", want[64] = "O";
+    hex_of("seek", pkt + 6);
+    send_pkt(c, pkt);
+    hex_of("step 1\n", want + 1);
+    expect_reply(c, want);
+    hex_of("step 2\n", want + 1);
+    expect_reply(c, want);
+    hex_of("done\n", want + 1);
+    expect_reply(c, want);
+    expect_reply(c, "OK");
+    expect_no_output(c);
+    /* Stopped, with no request pending: an 'O' packet would be taken as
+     * the reply to the next request. */
+    gdb_session_console(c->gs, "late\n", 5);
+    expect_no_output(c);
+    /* While the client waits for a stop reply it is fine. */
+    send_pkt(c, "c");
+    skip_acks(c);
+    gdb_session_console(c->gs, "busy\n", 5);
+    hex_of("busy\n", want + 1);
+    expect_reply(c, want);
+    gdb_session_notify_stop(c->gs, (GdbStopReason){ .kind = GDB_STOP_STEP_DONE });
+    expect_reply(c, "T05thread:1;");
+    expect_no_output(c);
+}
+
 /* ---- session end ---- */
 
 static void test_detach(void **state)
@@ -984,6 +1033,7 @@ int main(void)
         T(test_ctrl_c),
         T(test_qxfer_target_xml),
         T(test_qrcmd),
+        T(test_console_only_while_awaited),
         T(test_detach),
         T(test_kill),
         T(test_vkill),
