@@ -24,6 +24,10 @@
 #define DEBUG_SEEK_CHUNK 20000000ull
 /* ... at most this often (host time): well inside gdb's 2 s remotetimeout. */
 #define DEBUG_PROGRESS_NS 500000000ll
+/* Self-check period of a replay under a debugger or monitor: a step back
+ * or a seek that ran the guest differently is caught within this many
+ * steps (machine_replay_enable_selfcheck()). */
+#define DEBUG_SELFCHECK_PERIOD 1000000ull
 
 typedef struct DebugPoint {
     GdbPointType type;
@@ -1076,13 +1080,9 @@ static bool debug_shutdown(DebugSession *d)
         debug_stopped(d, stop_reason(GDB_STOP_REPLAY_END));
         return false;
     }
-    bool guest = c == SHUTDOWN_GUEST_POWEROFF || c == SHUTDOWN_GUEST_RESET;
-    GdbStopReason r = { .kind = GDB_STOP_EXITED,
-                        .exit_code = c == SHUTDOWN_GUEST_POWEROFF ? m->exit_code : 0 };
-    debug_notify(d, r);
-    debug_event(d, "SHUTDOWN", debug_shutdown_data(guest, shutdown_reason(c)));
-    d->running = false;
-    d->status = "shutdown";
+    /* A failed replay exits with its error's status (main() reports it). */
+    const Error *failure = machine_replay_error(d->mr);
+    debug_end(d, failure ? error_exit_status(failure) : debug_exit_status(d));
     return true;
 }
 
@@ -1244,6 +1244,11 @@ DebugSession *debug_new(Machine *m, MachineReplay *mr, const DebugOptions *o, Er
         if (!d->snap) {
             goto fail;
         }
+    }
+    /* Debugging a replay must not change it; this is the net that catches
+     * any operation that did (a seek, a snapshot, a reverse step). */
+    if (d->replaying && (o->gdb || o->qmp)) {
+        machine_replay_enable_selfcheck(mr, DEBUG_SELFCHECK_PERIOD);
     }
     if (o->loadvm && !snap_load(d, o->loadvm, errp)) {
         error_prepend(errp, "-loadvm %s: ", o->loadvm);
