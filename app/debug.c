@@ -445,11 +445,8 @@ static void debug_perform(DebugSession *d, DebugAction a)
 {
     Error *err = NULL;
     GdbStopReason r = stop_reason(GDB_STOP_STEP_DONE);
-    switch (a) {
-    case ACT_NONE:
+    if (a == ACT_NONE) {
         return;
-    default:
-        break;
     }
     if (machine_replay_failed(d->mr)) {
         /* The replay failed earlier (a seek met a divergence, or the journal
