@@ -19,6 +19,15 @@
 /* Automatic snapshot period while replaying under a debugger or monitor:
  * about 0.1 s of re-execution at most for a step back. */
 #define DEBUG_SNAP_PERIOD 2000000ull
+/* A long forward seek runs in pieces of this many steps (a few tens of ms)
+ * so that it can tell gdb it is still at work. */
+#define DEBUG_SEEK_CHUNK 20000000ull
+/* ... at most this often (host time): well inside gdb's 2 s remotetimeout. */
+#define DEBUG_PROGRESS_NS 500000000ll
+/* Self-check period of a replay under a debugger or monitor: a step back
+ * or a seek that ran the guest differently is caught within this many
+ * steps (machine_replay_enable_selfcheck()). */
+#define DEBUG_SELFCHECK_PERIOD 1000000ull
 
 typedef struct DebugPoint {
     GdbPointType type;
@@ -49,8 +58,9 @@ struct DebugSession {
     DebugAction action;        /* requested, not yet carried out */
     bool interrupt_req;        /* Ctrl-C, QMP stop, debugger attach */
     bool quit_req;             /* QMP quit, gdb kill */
-    bool at_end;               /* the replay reached its end marker */
-    bool ended;                /* ... and nobody is attached any more: done */
+    bool at_end;               /* the replay reached its end (journal end or guest
+                                * poweroff/reset) and is paused there */
+    bool ended;                /* the session is over: debug_run() returns */
     uint64_t step_target;      /* forward single step ends here */
     uint64_t break_at;         /* QMP replay-break */
     uint64_t high_water;       /* furthest step a replay ran to (console shown) */
@@ -96,6 +106,46 @@ static bool debug_need_replay(const DebugSession *d, const char *what, Error **e
 
 static void points_arm(DebugSession *d, bool armed);
 
+/*
+ * machine_seek() in pieces when it has far to go forward (backwards, a
+ * snapshot at most DEBUG_SNAP_PERIOD before the target is restored, so that
+ * is quick), with a line of progress for gdb every DEBUG_PROGRESS_NS: a
+ * "monitor seek" is a qRcmd that gdb otherwise gives up waiting for
+ * ("Ignoring packet error") after remotetimeout. Stopping on the way
+ * changes nothing: the machine at step N is one state however reached.
+ */
+static bool seek_with_progress(DebugSession *d, uint64_t steps, Error **errp)
+{
+    uint64_t now = debug_now(d);
+    if (steps <= now + DEBUG_SEEK_CHUNK) {
+        return machine_seek(d->snap, steps, errp);
+    }
+    uint64_t end = machine_snap_replay_end(d->snap, errp);
+    if (end == UINT64_MAX) {
+        return false;
+    }
+    if (steps > end) {
+        /* machine_seek() says so; without running up to the end first. */
+        return machine_seek(d->snap, steps, errp);
+    }
+    int64_t last = hostclock_ns(CLOCK_REALTIME);
+    while (now + DEBUG_SEEK_CHUNK < steps) {
+        if (!machine_seek(d->snap, now + DEBUG_SEEK_CHUNK, errp)) {
+            return false;
+        }
+        now = debug_now(d);
+        int64_t t = hostclock_ns(CLOCK_REALTIME);
+        if (t - last >= DEBUG_PROGRESS_NS && d->gdb) {
+            char line[96];
+            snprintf(line, sizeof(line), "seeking: at step %" PRIu64 " of %" PRIu64 "\n", now,
+                     steps);
+            gdbstub_console(d->gdb, line);
+            last = t;
+        }
+    }
+    return machine_seek(d->snap, steps, errp);
+}
+
 /* Move the replay to exactly `steps` (backwards or forwards). */
 static bool debug_seek(DebugSession *d, uint64_t steps, Error **errp)
 {
@@ -103,9 +153,19 @@ static bool debug_seek(DebugSession *d, uint64_t steps, Error **errp)
      * must neither stop at the break/watchpoints on the way (a run stops
      * at a breakpoint until told to skip it) nor single-step for them. */
     points_arm(d, false);
-    bool ok = machine_seek(d->snap, steps, errp);
+    Error *err = NULL;
+    bool ok = seek_with_progress(d, steps, &err);
     points_arm(d, true);
     if (!ok) {
+        const Error *why = machine_replay_error(d->mr);
+        if (why) {
+            /* Say what failed, not only that the replay did. */
+            error_setc(errp, error_get_class(why), "%s: %s", error_get_message(err),
+                       error_get_message(why));
+            error_free(err);
+        } else {
+            error_propagate(errp, err);
+        }
         return false;
     }
     /* Stop requests and the end marker belong to the timeline we left. */
@@ -200,7 +260,8 @@ static int point_find(const DebugSession *d, GdbPointType type, uint64_t addr, u
 }
 
 /* The stop reason for a machine stop at a breakpoint (the pc, not yet
- * executed) or a watchpoint (the hart stopped right after the access). */
+ * executed) or a watchpoint (the hart stopped before the accessing
+ * instruction). */
 static GdbStopReason hit_reason(const DebugSession *d, MachineDebugExit e)
 {
     if (e == MACHINE_DEBUG_BREAKPOINT) {
@@ -264,11 +325,15 @@ typedef struct ScanHit {
 
 /*
  * Re-run [from, stop) with the break/watchpoints armed and keep the last hit
- * strictly before stop. A breakpoint hit is the step count at which the pc
- * reached it (before executing), a watchpoint hit the one right after the
- * access: where a forward run would have stopped.
+ * whose position is before `limit`. A breakpoint hit is at the step count at
+ * which the pc reached it (before executing). A watchpoint hit is placed
+ * right after the accessing instruction: gdb treats riscv watchpoints as
+ * stopping before the access and, going backwards, steps back over it
+ * itself, so the user lands before the access, with the old value: the
+ * mirror image of a forward stop, which gdb steps forward over the access.
  */
-static bool reverse_scan(DebugSession *d, uint64_t from, uint64_t stop, ScanHit *hit, Error **errp)
+static bool reverse_scan(DebugSession *d, uint64_t from, uint64_t stop, uint64_t limit,
+                         ScanHit *hit, Error **errp)
 {
     Machine *m = d->m;
     if (!debug_seek(d, from, errp)) {
@@ -291,9 +356,14 @@ static bool reverse_scan(DebugSession *d, uint64_t from, uint64_t stop, ScanHit 
         }
         MachineDebugExit e = machine_last_debug_exit(m);
         if (exit_is_hit(e)) {
-            *hit = (ScanHit){ true, now, hit_reason(d, e) };
+            uint64_t at = e == MACHINE_DEBUG_WATCHPOINT ? now + 1 : now;
+            if (at < limit) {
+                *hit = (ScanHit){ true, at, hit_reason(d, e) };
+            }
             if (e == MACHINE_DEBUG_BREAKPOINT) {
                 hart_breakpoint_skip_once(m->hart);
+            } else {
+                hart_watchpoint_skip_once(m->hart);
             }
         } else if (e == MACHINE_DEBUG_REQUEST) {
             /* Ctrl-C or QMP stop: the scan finishes first (it is bounded). */
@@ -321,10 +391,11 @@ static bool reverse_continue(DebugSession *d, GdbStopReason *out, Error **errp)
         }
         uint64_t lo = end > span ? end - span : 0;
         ScanHit hit = { 0 };
-        /* Below the first interval, a watchpoint hit reported exactly at
-         * `end` (an access by the instruction just before it) was not seen
-         * by the later interval, which starts executing at `end`. */
-        if (!reverse_scan(d, lo, top ? end : end + 1, &hit, errp)) {
+        /* In the first interval, only hits before where we are; a watchpoint
+         * hit of the instruction just before is at `end` itself. In earlier
+         * intervals that position (the access of the instruction just
+         * before `lo` of the later one) is before where we started. */
+        if (!reverse_scan(d, lo, end, top ? end : UINT64_MAX, &hit, errp)) {
             ok = false;
             break;
         }
@@ -347,20 +418,53 @@ static bool debug_attached(const DebugSession *d)
     return (d->gdb && gdbstub_connected(d->gdb)) || (d->qmp && qmp_connected(d->qmp));
 }
 
+/* The exit status rrsim will have if the run ends now as it stands. */
+static int debug_exit_status(const DebugSession *d)
+{
+    return d->m->shutdown_cause == SHUTDOWN_GUEST_POWEROFF ? d->m->exit_code : 0;
+}
+
+static const char *shutdown_reason(ShutdownCause c);
+
+/* The session is over with this exit status: tell both front ends. */
+static void debug_end(DebugSession *d, int status)
+{
+    ShutdownCause c = d->m->shutdown_cause;
+    bool guest = c == SHUTDOWN_GUEST_POWEROFF || c == SHUTDOWN_GUEST_RESET;
+    bool failed = machine_replay_failed(d->mr);
+    debug_notify(d, (GdbStopReason){ .kind = GDB_STOP_EXITED, .exit_code = status });
+    debug_event(d, "SHUTDOWN", debug_shutdown_data(guest && !failed,
+                                                   failed ? "host-error" : shutdown_reason(c)));
+    d->running = false;
+    d->status = "shutdown";
+    d->ended = true;
+}
+
 /* Carry out a resume the debugger or the monitor asked for. */
 static void debug_perform(DebugSession *d, DebugAction a)
 {
     Error *err = NULL;
     GdbStopReason r = stop_reason(GDB_STOP_STEP_DONE);
+    if (a == ACT_NONE) {
+        return;
+    }
+    if (machine_replay_failed(d->mr)) {
+        /* The replay failed earlier (a seek met a divergence, or the journal
+         * ended early): nothing can run any more; end, and let main()
+         * report the error. */
+        debug_end(d, error_exit_status(machine_replay_error(d->mr)));
+        return;
+    }
     switch (a) {
     case ACT_NONE:
         return;
     case ACT_CONT:
     case ACT_STEP:
         if (d->at_end) {
-            /* Nobody left to look at the end (gdb detached): it is over. */
-            if (!debug_attached(d)) {
-                d->ended = true;
+            /* Continuing at the end (or gdb gone) ends the run there, with
+             * the recording's exit status; a step stays at the end. */
+            if (a == ACT_CONT || !debug_attached(d)) {
+                debug_end(d, debug_exit_status(d));
                 return;
             }
             debug_stopped(d, stop_reason(GDB_STOP_REPLAY_END));
@@ -961,18 +1065,21 @@ static bool debug_shutdown(DebugSession *d)
 {
     Machine *m = d->m;
     ShutdownCause c = m->shutdown_cause;
-    if (c == SHUTDOWN_REPLAY_END && !d->quit_req && debug_attached(d)) {
+    /* Under gdb a replay also pauses where the guest powered off or reset,
+     * its last recorded step: gdb gets "replaylog:end" (as from QEMU's
+     * record/replay) and can go back from there; continuing once more,
+     * detaching or killing ends the run with the recording's status. */
+    bool guest_end = (c == SHUTDOWN_GUEST_POWEROFF || c == SHUTDOWN_GUEST_RESET) &&
+                     d->replaying && debug_have_snap(d) && d->gdb && gdbstub_connected(d->gdb);
+    if ((c == SHUTDOWN_REPLAY_END || guest_end) && !d->quit_req && debug_attached(d) &&
+        !machine_replay_failed(d->mr)) {
         d->at_end = true;
         debug_stopped(d, stop_reason(GDB_STOP_REPLAY_END));
         return false;
     }
-    bool guest = c == SHUTDOWN_GUEST_POWEROFF || c == SHUTDOWN_GUEST_RESET;
-    GdbStopReason r = { .kind = GDB_STOP_EXITED,
-                        .exit_code = c == SHUTDOWN_GUEST_POWEROFF ? m->exit_code : 0 };
-    debug_notify(d, r);
-    debug_event(d, "SHUTDOWN", debug_shutdown_data(guest, shutdown_reason(c)));
-    d->running = false;
-    d->status = "shutdown";
+    /* A failed replay exits with its error's status (main() reports it). */
+    const Error *failure = machine_replay_error(d->mr);
+    debug_end(d, failure ? error_exit_status(failure) : debug_exit_status(d));
     return true;
 }
 
@@ -995,20 +1102,14 @@ static void debug_stop_reached(DebugSession *d)
     } else {
         r = stop_reason(GDB_STOP_STEP_DONE);
     }
-    /* gdb treats riscv watchpoints as triggering before the access commits
-     * (gdbarch have_nonsteppable_watchpoint) and steps over the access
-     * itself; the hart stops after it. In a replay, go back one step so gdb
-     * sees the stop where it expects it. */
-    bool watch = r.kind == GDB_STOP_WATCH_WRITE || r.kind == GDB_STOP_WATCH_READ ||
-                 r.kind == GDB_STOP_WATCH_ACCESS;
-    if (watch && d->replaying && debug_have_snap(d) && now > 0) {
-        Error *err = NULL;
-        if (!debug_seek(d, now - 1, &err)) {
-            warn_report("%s", error_get_message(err));
-            error_free(err);
-        }
-    }
     debug_stopped(d, r);
+    /* The hart stopped before the access, where gdb expects a riscv
+     * watchpoint to stop (it steps over the access itself, with the
+     * watchpoints out). Whatever resumes from here makes the access. */
+    if (r.kind == GDB_STOP_WATCH_WRITE || r.kind == GDB_STOP_WATCH_READ ||
+        r.kind == GDB_STOP_WATCH_ACCESS) {
+        hart_watchpoint_skip_once(d->m->hart);
+    }
 }
 
 /* QMP quit / gdb kill: end the run through the gate, so a recording
@@ -1016,6 +1117,11 @@ static void debug_stop_reached(DebugSession *d)
 static bool debug_quit(DebugSession *d, Error **errp)
 {
     Machine *m = d->m;
+    if (d->at_end) {
+        /* Already where the recording ended: end as it did. */
+        debug_end(d, debug_exit_status(d));
+        return true;
+    }
     points_remove_all(d);
     debug_set_stop_at(d, DEBUG_NO_STOP);
     loop_take_debug_stop(m->loop);
@@ -1113,8 +1219,9 @@ DebugSession *debug_new(Machine *m, MachineReplay *mr, const DebugOptions *o, Er
     d->replaying = m->opts.icount.rr == ICOUNT_RR_REPLAY;
     d->step_target = DEBUG_NO_STOP;
     d->break_at = DEBUG_NO_STOP;
-    d->running = !o->start_stopped;
-    d->status = o->start_stopped ? "prelaunch" : "running";
+    /* Paused until -loadvm is applied: the machine has not started yet. */
+    d->running = false;
+    d->status = "prelaunch";
 
     bool want_snap = o->gdb || o->qmp || o->loadvm || o->snapshot_store ||
                      m->opts.icount.rrsnapshot || d->recording || d->replaying;
@@ -1135,10 +1242,18 @@ DebugSession *debug_new(Machine *m, MachineReplay *mr, const DebugOptions *o, Er
             goto fail;
         }
     }
-    /* Nothing has run yet, with or without -S: no need to be paused. */
-    if (o->loadvm && (!snap_available(d, errp) || !machine_snap_load(d->snap, o->loadvm, errp))) {
+    /* Debugging a replay must not change it; this is the net that catches
+     * any operation that did (a seek, a snapshot, a reverse step). */
+    if (d->replaying && (o->gdb || o->qmp)) {
+        machine_replay_enable_selfcheck(mr, DEBUG_SELFCHECK_PERIOD);
+    }
+    if (o->loadvm && !snap_load(d, o->loadvm, errp)) {
         error_prepend(errp, "-loadvm %s: ", o->loadvm);
         goto fail;
+    }
+    if (!o->start_stopped) {
+        d->running = true;
+        d->status = "running";
     }
     if (o->qmp) {
         d->qmp = qmp_new(m->loop, o->qmp, &debug_qmp_ops, d, errp);

@@ -387,9 +387,14 @@ static int do_sc(Hart *h, const Insn *in, unsigned size)
         RD = 1;
         return EXEC_NEXT;
     }
-    h->s.res_valid = 0;
-    if (mmu_amo_prepare(h, in, va, size, false, &t))
+    if (mmu_amo_prepare(h, in, va, size, false, &t)) {
+        /* A trap ends the reservation; a watchpoint stop, before the
+         * instruction, leaves everything as it was. */
+        if (!h->watch_hit)
+            h->s.res_valid = 0;
         return EXEC_END;
+    }
+    h->s.res_valid = 0;
     if (!amo_read(h, &t, size, &cur))
         return hart_raise(h, in, EXC_STORE_ACCESS, va);
     if (cur != h->s.res_value) {

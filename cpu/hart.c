@@ -181,7 +181,10 @@ HartExit hart_run(Hart *h, uint64_t budget, uint64_t *executed)
             const Insn *end = in + (n < tb->n ? n : tb->n);
             do {
                 if (unlikely(insn_step[in->op](h, in))) {
-                    in++;
+                    /* A watchpoint stops before its instruction, which
+                     * therefore is not a step. */
+                    if (!h->watch_hit)
+                        in++;
                     goto ended;
                 }
                 in++;
@@ -216,6 +219,8 @@ out:
      * the code ran on), it must not apply to a later visit. */
     if (s->icount != h->bp_skip_icount)
         h->bp_skip = false;
+    if (s->icount != h->wp_skip_icount)
+        h->wp_skip = false;
     if (executed)
         *executed = s->icount - start;
     return why;
@@ -285,6 +290,7 @@ void hart_reset(Hart *h)
     s->priv = PRV_M;
     s->pc = h->cfg.reset_pc;
     h->bp_skip = false;
+    h->wp_skip = false;
     hart_update_mode(h);
     hart_flush_caches(h);
     hart_stimecmp_changed(h);
@@ -351,7 +357,9 @@ uint64_t hart_get_pc(const Hart *h) { return h->s.pc; }
 void hart_set_pc(Hart *h, uint64_t pc)
 {
     h->s.pc = pc & ~1ull;
-    h->bp_skip = false;     /* the skip was for the instruction the hart stood on */
+    /* The skips were for the instruction the hart stood on. */
+    h->bp_skip = false;
+    h->wp_skip = false;
 }
 
 uint64_t hart_get_xreg(const Hart *h, int r) { return (r > 0 && r < 32) ? h->s.x[r] : 0; }
@@ -422,6 +430,13 @@ uint64_t hart_watch_hit_addr(const Hart *h)
     return h->watch_hit_addr;
 }
 
+void hart_watchpoint_skip_once(Hart *h)
+{
+    h->wp_skip = true;
+    h->wp_skip_pc = h->s.pc;
+    h->wp_skip_icount = h->s.icount;
+}
+
 void hart_breakpoint_skip_once(Hart *h)
 {
     h->bp_skip = true;
@@ -466,6 +481,7 @@ static bool hart_post_load(void *opaque, int version_id, Error **errp)
     /* Debugger state, not guest state: a skip armed on the timeline that
      * was left must not apply to the restored one. */
     h->bp_skip = false;
+    h->wp_skip = false;
     hart_update_mode(h);
     hart_flush_caches(h);
     return true;

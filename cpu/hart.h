@@ -82,7 +82,7 @@ typedef enum HartExit {
     HART_EXIT_WFI,         /* waiting for an interrupt; nothing pending */
     HART_EXIT_BREAKPOINT,  /* reached a debugger breakpoint (before executing it;
                             * possibly with nothing executed, see above) */
-    HART_EXIT_WATCHPOINT,  /* a debugger watchpoint was hit (after the access) */
+    HART_EXIT_WATCHPOINT,  /* a debugger watchpoint was hit (before the access) */
 } HartExit;
 
 /* Optional extensions beyond RV64IMAFDC_Zicsr_Zifencei (HartConfig.ext).
@@ -154,8 +154,17 @@ bool hart_breakpoint_remove(Hart *h, uint64_t pc);
 typedef enum { WATCH_WRITE = 1, WATCH_READ = 2, WATCH_ACCESS = 3 } WatchKind;
 bool hart_watchpoint_insert(Hart *h, uint64_t addr, uint64_t len, WatchKind kind);
 bool hart_watchpoint_remove(Hart *h, uint64_t addr, uint64_t len, WatchKind kind);
-/* After HART_EXIT_WATCHPOINT: the address that triggered. */
+/* After HART_EXIT_WATCHPOINT: the address that triggered. A watchpoint
+ * stops the hart before the instruction that makes the access: pc is that
+ * instruction, the step count does not include it, memory and registers
+ * are untouched (QEMU's riscv target does the same, and gdb expects it:
+ * riscv watchpoints are "non-steppable" for gdb, which steps over the
+ * access itself and then shows the old and new value). */
 uint64_t hart_watch_hit_addr(const Hart *h);
+/* Resume from a watchpoint stop: the instruction at the current pc, while
+ * the step count is still the current one, makes its accesses without
+ * stopping; the same lapse and cancel rules as hart_breakpoint_skip_once(). */
+void hart_watchpoint_skip_once(Hart *h);
 /* Resume from a breakpoint: the breakpoint at the current pc is passed over
  * once, by the first run that reaches it while the step count is still the
  * current one. Runs that end before executing it (zero budget, WFI, a kick)

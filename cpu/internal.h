@@ -321,6 +321,11 @@ struct Hart {
     bool bp_skip;
     uint64_t bp_skip_pc;
     uint64_t bp_skip_icount;
+    /* hart_watchpoint_skip_once(): the same for the watchpoints, which stop
+     * before the accessing instruction. Not saved. */
+    bool wp_skip;
+    uint64_t wp_skip_pc;
+    uint64_t wp_skip_icount;
 };
 
 /* ---- cross-file functions ------------------------------------------- */

@@ -398,14 +398,25 @@ bool mmu_translate(Hart *h, uint64_t va, Access acc, int priv, uint64_t *pa,
 
 /* ---- slow paths -------------------------------------------------------- */
 
-static bool watch_check(Hart *h, uint64_t va, unsigned size, int kind)
+/* Called once the access is known not to fault, before it is made (or has
+ * any effect on a device). On a hit the instruction ends with no effect and
+ * the hart stops before it (see hart_watch_hit_addr()): returns true, and
+ * the caller returns 1 (EXEC_END) without writing anything. Faults take
+ * precedence, so a faulting access traps as it would without a debugger. */
+static bool watch_check(Hart *h, const Insn *in, uint64_t va, unsigned size, int kind)
 {
+    /* The instruction's own step: blocks under watchpoints run one
+     * instruction at a time, but count from the block start anyway. */
+    uint64_t icount = h->blk_first ? h->blk_icount + (uint64_t)(in - h->blk_first) : h->s.icount;
+    if (h->wp_skip && in->pc == h->wp_skip_pc && icount == h->wp_skip_icount)
+        return false;
     for (int i = 0; i < h->nwp; i++) {
         const Watchpoint *w = &h->wp[i];
         if ((w->kind & kind) && va < w->addr + w->len && w->addr < va + size) {
             h->watch_hit = true;
             h->watch_hit_addr = va;
             h->stop = true;
+            h->s.pc = in->pc;
             return true;
         }
     }
@@ -446,6 +457,8 @@ int mmu_load_slow(Hart *h, const Insn *in, uint64_t va, unsigned size, uint64_t 
         return hart_raise(h, in, cause, va);
     if (!pmp_check(h, pa, size, ACC_READ, h->dpriv))
         return hart_raise(h, in, EXC_LOAD_ACCESS, va);
+    if (h->nwp && watch_check(h, in, va, size, WATCH_READ))
+        return 1;
     ri = hart_ram_region(h, pa, size);
     if (ri >= 0) {
         const MemRegion *r = &h->as->regions[ri];
@@ -457,8 +470,6 @@ int mmu_load_slow(Hart *h, const Insn *in, uint64_t va, unsigned size, uint64_t 
         if (mem_read(h->as, pa, size, val) != MEM_OK)
             return hart_raise(h, in, EXC_LOAD_ACCESS, va);
     }
-    if (h->nwp)
-        watch_check(h, va, size, WATCH_READ);
     return h->stop ? 2 : 0;
 }
 
@@ -506,6 +517,8 @@ static int misaligned(Hart *h, const Insn *in, uint64_t va, unsigned size, uint6
             (ri[i] = hart_ram_region(h, pa[i], part_n[i])) < 0)
             return hart_raise(h, in, access_fault, part_va[i]);
     }
+    if (h->nwp && watch_check(h, in, va, size, write ? WATCH_WRITE : WATCH_READ))
+        return 1;
     for (unsigned b = 0; b < size; b++) {
         int i = b >= n0;
         uint64_t p = pa[i] + (b - (i ? n0 : 0));
@@ -522,8 +535,6 @@ static int misaligned(Hart *h, const Insn *in, uint64_t va, unsigned size, uint6
     } else {
         *val = v;
     }
-    if (h->nwp)
-        watch_check(h, va, size, write ? WATCH_WRITE : WATCH_READ);
     return h->stop ? 2 : 0;
 }
 
@@ -555,6 +566,8 @@ full:
         return hart_raise(h, in, cause, va);
     if (!pmp_check(h, pa, size, ACC_WRITE, h->dpriv))
         return hart_raise(h, in, EXC_STORE_ACCESS, va);
+    if (h->nwp && watch_check(h, in, va, size, WATCH_WRITE))
+        return 1;
     ri = hart_ram_region(h, pa, size);
     if (ri >= 0) {
         if (ram_store(h, ri, pa, size, val))
@@ -568,8 +581,6 @@ full:
         if (mem_write(h->as, pa, size, val) != MEM_OK)
             return hart_raise(h, in, EXC_STORE_ACCESS, va);
     }
-    if (h->nwp)
-        watch_check(h, va, size, WATCH_WRITE);
     return h->stop ? 2 : 0;
 }
 
@@ -588,6 +599,10 @@ int mmu_amo_prepare(Hart *h, const Insn *in, uint64_t va, unsigned size, bool is
         (!is_lr && !pmp_check(h, pa, size, ACC_WRITE, h->dpriv)))
         return hart_raise(h, in, is_lr ? EXC_LOAD_ACCESS : EXC_STORE_ACCESS, va);
     ri = hart_ram_region(h, pa, size);
+    if (ri >= 0 && !is_lr && h->as->regions[ri].kind != MEM_RAM)
+        return hart_raise(h, in, EXC_STORE_ACCESS, va);  /* AMO on ROM */
+    if (h->nwp && watch_check(h, in, va, size, is_lr ? WATCH_READ : WATCH_ACCESS))
+        return 1;
     t->paddr = pa;
     if (ri >= 0 && (is_lr || h->as->regions[ri].kind == MEM_RAM)) {
         const MemRegion *r = &h->as->regions[ri];
@@ -600,15 +615,11 @@ int mmu_amo_prepare(Hart *h, const Insn *in, uint64_t va, unsigned size, bool is
                 h->stop = true;
             mem_ram_mark_dirty(r, pa - r->base);
         }
-    } else if (ri >= 0) {
-        return hart_raise(h, in, EXC_STORE_ACCESS, va);  /* AMO on ROM */
     } else {
         t->host = NULL;
         t->mmio = true;
         hart_sync_icount(h, in);
     }
-    if (h->nwp)
-        watch_check(h, va, size, is_lr ? WATCH_READ : WATCH_ACCESS);
     return 0;
 }
 
@@ -661,13 +672,13 @@ int mmu_cbo(Hart *h, const Insn *in, uint64_t va, bool zero)
     if (!pmp_check(h, pa, CBO_BLOCK, ACC_WRITE, h->dpriv) ||
         (ri = hart_ram_region(h, pa, CBO_BLOCK)) < 0)
         return hart_raise(h, in, EXC_STORE_ACCESS, va);
+    if (h->nwp && watch_check(h, in, va, CBO_BLOCK, WATCH_WRITE))
+        return 1;
     for (unsigned off = 0; off < CBO_BLOCK; off += 8)
         if (ram_store(h, ri, pa + off, 8, 0))
             h->stop = true;
     if (mmu_pt_write(h, pa, CBO_BLOCK))
         h->stop = true;
-    if (h->nwp)
-        watch_check(h, va, CBO_BLOCK, WATCH_WRITE);
     return h->stop ? 2 : 0;
 }
 

@@ -82,7 +82,8 @@ typedef enum MachineDebugExit {
     MACHINE_DEBUG_STOP_AT,      /* the step count reached machine_set_stop_at() */
     MACHINE_DEBUG_BREAKPOINT,   /* the pc reached a breakpoint (not executed yet) */
     MACHINE_DEBUG_WATCHPOINT,   /* an access hit a watchpoint; the address is
-                                 * hart_watch_hit_addr(), the pc is past the access */
+                                 * hart_watch_hit_addr(); the hart stopped before
+                                 * the accessing instruction (pc on it) */
 } MachineDebugExit;
 
 /* Hooks sim/replay installs; any may be NULL (pass-through). r is the

@@ -15,6 +15,13 @@
 #define CORRUPT_REG 3
 #define CORRUPT_BIT 44
 
+/* One self-check digest: the machine at a step count of the grid, as first
+ * reached. */
+typedef struct SelfCheckSlot {
+    bool valid;
+    JournalDigest d;
+} SelfCheckSlot;
+
 typedef struct InputQueue {
     uint8_t *buf;
     size_t len, cap;
@@ -36,6 +43,12 @@ struct MachineReplay {
     bool user_stop;
     bool corrupt_pending;
     uint64_t corrupt_at;
+    /* self-check (machine_replay_enable_selfcheck()): slot i is step i * period */
+    uint64_t sc_period;
+    SelfCheckSlot *sc;
+    size_t sc_len;
+    uint64_t sc_last;       /* step of the latest before_slice: digest at the first only */
+    MachineReplaySelfCheckStats sc_stats;
     /* the first error a hook met; reported by machine_replay_finish() */
     Error *err;
 };
@@ -396,6 +409,49 @@ static void play_corrupt(MachineReplay *mr)
     mr->corrupt_pending = false;
 }
 
+/*
+ * The self-check at a grid step: the first time it is reached, keep the
+ * digest; every later time (after a seek, a snapshot load, a reverse step),
+ * compare. Taken where snapshots are (the top of a run-loop iteration,
+ * before the journal events of that step, no bottom half pending), so that
+ * reaching a step by running, by stopping there or by restoring a snapshot
+ * taken there gives one state. Returns false after reporting a difference.
+ */
+static bool selfcheck(MachineReplay *mr, uint64_t steps)
+{
+    size_t i = (size_t)(steps / mr->sc_period);
+    if (i >= mr->sc_len) {
+        size_t len = mr->sc_len ? mr->sc_len : 64;
+        while (len <= i) {
+            len *= 2;
+        }
+        SelfCheckSlot *sc = realloc(mr->sc, len * sizeof(*sc));
+        if (!sc) {
+            abort();
+        }
+        memset(sc + mr->sc_len, 0, (len - mr->sc_len) * sizeof(*sc));
+        mr->sc = sc;
+        mr->sc_len = len;
+    }
+    SelfCheckSlot *slot = &mr->sc[i];
+    JournalDigest d;
+    machine_replay_digest(mr->m, false, &d);
+    if (!slot->valid) {
+        slot->valid = true;
+        slot->d = d;
+        mr->sc_stats.kept++;
+        return true;
+    }
+    mr->sc_stats.compared++;
+    Error *err = NULL;
+    if (!replay_digest_compare(steps, &slot->d, &d, &err)) {
+        error_prepend(&err, "self-check against the first pass of this replay: ");
+        fail(mr, err);
+        return false;
+    }
+    return true;
+}
+
 static uint64_t play_before_slice(void *opaque, Machine *m, uint64_t cap)
 {
     MachineReplay *mr = opaque;
@@ -408,6 +464,12 @@ static uint64_t play_before_slice(void *opaque, Machine *m, uint64_t cap)
     }
     if (mr->corrupt_pending && steps >= mr->corrupt_at) {
         play_corrupt(mr);
+    }
+    if (mr->sc_period && steps != mr->sc_last) {
+        mr->sc_last = steps;
+        if (steps % mr->sc_period == 0 && !loop_bhs_pending(m->loop) && !selfcheck(mr, steps)) {
+            return 0;
+        }
     }
     /* Every event due now, in journal order; a checkpoint ends the batch,
      * because the recording took it at the end of its own batch. */
@@ -464,6 +526,12 @@ static uint64_t play_before_slice(void *opaque, Machine *m, uint64_t cap)
     }
     if (mr->corrupt_pending && mr->corrupt_at - steps < cap) {
         cap = mr->corrupt_at - steps;
+    }
+    if (mr->sc_period) {
+        uint64_t grid = (steps / mr->sc_period + 1) * mr->sc_period;
+        if (grid - steps < cap) {
+            cap = grid - steps;
+        }
     }
     return cap;
 }
@@ -550,6 +618,7 @@ void machine_replay_free(MachineReplay *mr)
         free(mr->q[i].buf);
     }
     error_free(mr->err);
+    free(mr->sc);
     free(mr);
 }
 
@@ -579,6 +648,8 @@ bool machine_replay_set_position(MachineReplay *mr, ReplayPosition pos, Error **
         return false;
     }
     mr->user_stop = false;
+    /* The restored step is reached anew: its self-check applies. */
+    mr->sc_last = UINT64_MAX;
     return true;
 }
 
@@ -596,7 +667,26 @@ bool machine_replay_recording_id(const MachineReplay *mr, Hash128 *id)
     return true;
 }
 
+void machine_replay_enable_selfcheck(MachineReplay *mr, uint64_t period)
+{
+    if (mr && mr->mode == REPLAY_MODE_PLAY) {
+        mr->sc_period = period;
+        mr->sc_last = UINT64_MAX;
+    }
+}
+
+MachineReplaySelfCheckStats machine_replay_selfcheck_stats(const MachineReplay *mr)
+{
+    MachineReplaySelfCheckStats st = { 0, 0 };
+    return mr ? mr->sc_stats : st;
+}
+
 bool machine_replay_failed(const MachineReplay *mr)
 {
     return mr && mr->err;
+}
+
+const Error *machine_replay_error(const MachineReplay *mr)
+{
+    return mr ? mr->err : NULL;
 }

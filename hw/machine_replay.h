@@ -79,5 +79,25 @@ bool machine_replay_set_position(MachineReplay *mr, ReplayPosition pos, Error **
 bool machine_replay_recording_id(const MachineReplay *mr, Hash128 *id);
 /* Whether a hook met an error (kept for machine_replay_finish()). */
 bool machine_replay_failed(const MachineReplay *mr);
+/* That error (still owned by mr), or NULL. */
+const Error *machine_replay_error(const MachineReplay *mr);
+
+/*
+ * PLAY: check the replay against itself while it is being debugged. At
+ * every step count that is a multiple of `period`, the first time the
+ * replay reaches it, keep a digest of the machine (machine_replay_digest()
+ * without RAM: pc, virtual clock, hart, devices, x registers); whenever a
+ * seek, a snapshot load or a reverse step brings it there again, compare.
+ * A difference is a divergence, reported like a journal checkpoint's (step,
+ * pc, what differs; ERR_DIVERGENCE) and the run stops: some operation
+ * changed the guest. Keeps about 330 bytes per period of the replay.
+ * No-op unless replaying.
+ */
+void machine_replay_enable_selfcheck(MachineReplay *mr, uint64_t period);
+typedef struct MachineReplaySelfCheckStats {
+    uint64_t kept;      /* digests taken at a first visit */
+    uint64_t compared;  /* digests compared at a later visit */
+} MachineReplaySelfCheckStats;
+MachineReplaySelfCheckStats machine_replay_selfcheck_stats(const MachineReplay *mr);
 
 #endif

@@ -895,6 +895,10 @@ static bool snap_run_to(MachineSnap *s, uint64_t target, Error **errp)
         if (why == MACHINE_STOP_DEBUG && machine_last_debug_exit(m) == MACHINE_DEBUG_BREAKPOINT) {
             hart_breakpoint_skip_once(m->hart);
         }
+        /* A watchpoint stops before its access, too. */
+        if (why == MACHINE_STOP_DEBUG && machine_last_debug_exit(m) == MACHINE_DEBUG_WATCHPOINT) {
+            hart_watchpoint_skip_once(m->hart);
+        }
     }
     machine_set_stop_at(m, UINT64_MAX);
     s->cnt.replayed_steps += machine_icount(m) - from;

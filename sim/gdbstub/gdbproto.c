@@ -39,6 +39,7 @@ struct GdbSession {
     bool no_ack;
     bool ended;
     bool running;
+    bool in_rcmd;       /* inside ops->monitor(): the client awaits its reply */
     bool swbreak_ok, hwbreak_ok, error_strings, error_message_feature;
     GdbStopReason last_stop;
     char *xml;          /* built-in target description, or NULL when ops provides one */
@@ -387,15 +388,18 @@ static bool parse_addr_len(const char **p, const char *end, uint64_t *addr, uint
 static void handle_m(GdbSession *gs, const char *p, const char *end)
 {
     uint64_t addr, len;
+    /* Errors to 'm' are always "Enn": gdb 13 parses an 'm' reply that is
+     * not exactly "Enn" as hex data ("Invalid hex digit"). */
     if (!parse_addr_len(&p, end, &addr, &len) || p != end) {
-        reply_error(gs, 22, "malformed m packet");
+        reply_error(gs, 22, NULL);
         return;
     }
-    if (len > GDB_MAX_MEM) {
-        reply_error(gs, 22, "memory request too long");
-        return;
+    if (len > GDB_MAX_READ) {
+        /* A short reply is allowed ("m addr,length" in the manual); gdb
+         * asks again for the rest. */
+        len = GDB_MAX_READ;
     }
-    uint8_t buf[GDB_MAX_MEM];
+    uint8_t buf[GDB_MAX_READ];
     size_t got = (size_t)len;
     if (len && !gs->ops->read_mem(gs->target, addr, buf, (size_t)len)) {
         /* The manual allows a short read; find the readable prefix so
@@ -405,8 +409,6 @@ static void handle_m(GdbSession *gs, const char *p, const char *end)
             got++;
         }
         if (got == 0) {
-            /* Always "Enn": gdb 13 parses an 'm' reply that is not exactly
-             * "Enn" as hex data. */
             reply_error(gs, 14, NULL);
             return;
         }
@@ -433,11 +435,12 @@ static void handle_M(GdbSession *gs, const char *p, const char *end)
         reply_error(gs, 22, "malformed M packet");
         return;
     }
-    if (len > GDB_MAX_MEM) {
-        reply_error(gs, 22, "memory request too long");
+    /* Two hex digits a byte: more than this cannot fit in the packet. */
+    if (len > GDB_MAX_PACKET / 2) {
+        reply_error(gs, 22, "M packet longer than PacketSize");
         return;
     }
-    uint8_t buf[GDB_MAX_MEM];
+    uint8_t buf[GDB_MAX_PACKET / 2];
     if ((uint64_t)(end - p) != 2 * len || !hex_decode(p, (size_t)len, buf)) {
         reply_error(gs, 22, "bad data in M packet");
         return;
@@ -453,7 +456,7 @@ static void handle_X(GdbSession *gs, const char *p, const char *end)
         return;
     }
     if (len > GDB_MAX_MEM) {
-        reply_error(gs, 22, "memory request too long");
+        reply_error(gs, 22, "X packet longer than PacketSize");
         return;
     }
     uint8_t buf[GDB_MAX_MEM];
@@ -655,11 +658,6 @@ static void handle_qsupported(GdbSession *gs, const char *p, const char *end)
             gs->hwbreak_ok = true;
         } else if (is(p, fend, "error-message+")) {
             gs->error_strings = gs->error_message_feature = true;
-        } else if (is(p, fend, "qRelocInsn+")) {
-            /* gdb >= 7.2 sends this, and every such gdb takes "E.text" as
-             * an error and shows the text, though only gdb 14 says so
-             * with error-message+. */
-            gs->error_strings = true;
         }
         p = semi ? semi + 1 : end;
     }
@@ -769,7 +767,9 @@ static void handle_qrcmd(GdbSession *gs, const char *p, const char *end)
     }
     cmd[n / 2] = 0;
     Error *err = NULL;
+    gs->in_rcmd = true;
     char *out = gs->ops->monitor(gs->target, cmd, &err);
+    gs->in_rcmd = false;
     if (!out) {
         /* Shown to the user as console text: gdb 13 reports any "E" reply
          * to qRcmd only as "Protocol error with Rcmd". */
@@ -1071,6 +1071,13 @@ void gdb_session_notify_stop(GdbSession *gs, GdbStopReason reason)
         rep_reset(gs);
         rep_stop(gs, reason);
         send_reply(gs);
+    }
+}
+
+void gdb_session_console(GdbSession *gs, const char *text, size_t len)
+{
+    if ((gs->in_rcmd || gs->running) && !gs->ended) {
+        send_console(gs, text, len);
     }
 }
 

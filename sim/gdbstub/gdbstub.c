@@ -221,6 +221,13 @@ void gdbstub_notify_stop(GdbStub *s, GdbStopReason reason)
     }
 }
 
+void gdbstub_console(GdbStub *s, const char *text)
+{
+    if (s->session && !s->dead) {
+        gdb_session_console(s->session, text, strlen(text));
+    }
+}
+
 bool gdbstub_connected(const GdbStub *s)
 {
     return s->client_fd >= 0;

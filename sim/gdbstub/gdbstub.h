@@ -18,10 +18,17 @@
  *    calls ops->interrupt(); the target answers later with a stop whose kind
  *    is GDB_STOP_INTERRUPT.
  *  - Everything the client sends is bounded: packets longer than
- *    GDB_MAX_PACKET are refused with an error reply, memory requests longer
- *    than GDB_MAX_MEM bytes get "E22", and no allocation is proportional to
- *    a number the client chose beyond those caps. Malformed packets get an
- *    error reply or a nack; nothing the client sends crashes or blocks.
+ *    GDB_MAX_PACKET (the PacketSize advertised) are refused with an error
+ *    reply; a read ('m') of more than GDB_MAX_READ bytes is answered with
+ *    its first GDB_MAX_READ bytes (the manual allows a short reply, and gdb
+ *    reads on from there), so any read gdb sizes by PacketSize succeeds; a
+ *    write (M, X) carries at most what one packet can hold. No allocation is
+ *    proportional to a number the client chose beyond those caps. Malformed
+ *    packets get an error reply or a nack; nothing the client sends crashes
+ *    or blocks.
+ *  - Error replies are "Enn". "E.text" only after the client announced it
+ *    understands it (qSupported error-message+, or QEnableErrorStrings):
+ *    older gdbs read an 'm' reply that is not "Enn" as hex data.
  *  - Register numbers follow cpu/hart.h (GDB's riscv numbering): 0-31 x
  *    registers, 32 pc, 33-64 f registers, 65 + csr number for CSRs, and
  *    GDB_REGNO_PRIV for the virtual privilege register. The target
@@ -39,8 +46,12 @@
 
 /* Largest packet payload accepted from the client (advertised as PacketSize). */
 #define GDB_MAX_PACKET 0x4000
-/* Largest m/M/X transfer in bytes: its hex reply must fit in one packet. */
-#define GDB_MAX_MEM ((GDB_MAX_PACKET - 16) / 2)
+/* Largest 'm' reply in bytes: its hex fills one packet, which is what gdb
+ * asks for (it splits reads to PacketSize / 2 bytes). */
+#define GDB_MAX_READ (GDB_MAX_PACKET / 2)
+/* Largest transfer through read_mem/write_mem: an X packet's binary data
+ * can be as long as the packet. */
+#define GDB_MAX_MEM GDB_MAX_PACKET
 /* Largest qRcmd output forwarded to the client, in bytes. */
 #define GDB_MAX_MONITOR_OUTPUT 0x10000
 
@@ -167,6 +178,15 @@ void gdbstub_free(GdbStub *s);
  * '?' either way. */
 void gdbstub_notify_stop(GdbStub *s, GdbStopReason reason);
 
+/* Console text for the client (an 'O' packet), for a reply that takes
+ * long: while the client waits for a "monitor" command's reply (qRcmd; the
+ * target calls this from inside ops->monitor) or for a stop reply. gdb
+ * shows the text and waits on: each packet restarts its reply timeout
+ * (remotetimeout, 2 s by default, after which it prints "Ignoring packet
+ * error"). At any other time the text is dropped: an 'O' packet would be
+ * taken as the reply to the client's next request. */
+void gdbstub_console(GdbStub *s, const char *text);
+
 /* Whether a client is connected. */
 bool gdbstub_connected(const GdbStub *s);
 /* The TCP port actually bound (useful with port 0), or -1 for unix sockets. */
@@ -191,6 +211,8 @@ void gdb_session_free(GdbSession *gs);
  * the transport flushes what was written and closes. */
 bool gdb_session_input(GdbSession *gs, const uint8_t *buf, size_t len);
 void gdb_session_notify_stop(GdbSession *gs, GdbStopReason reason);
+/* See gdbstub_console(). */
+void gdb_session_console(GdbSession *gs, const char *text, size_t len);
 /* True between a resume packet and the stop that answers it. */
 bool gdb_session_running(const GdbSession *gs);
 /* The stop reason '?' reports. */

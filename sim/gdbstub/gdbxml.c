@@ -7,6 +7,13 @@
  * 'p' packet for "mstatus" asks for 65 + 0x300 whatever gdb numbers it
  * internally. fflags/frm/fcsr are 32 bits wide as in gdb's own fpu feature;
  * gdb_reg_size() must agree with this table.
+ *
+ * The OS ABI is "none": the target is a bare machine. Left unset, gdb falls
+ * back to its configured default (GNU/Linux for a Linux-hosted gdb), whose
+ * riscv variant single-steps in software: a breakpoint at the next pc and a
+ * continue, which never returns when the instruction traps and the handler
+ * does not come back (a trap loop). With "none" gdb steps with 's', and a
+ * step is one instruction or one trap entry. A user can still `set osabi`.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -98,7 +105,8 @@ char *gdbstub_riscv64_xml(void)
     }
     sb.buf[0] = 0;
     sb_printf(&sb, "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
-                   "<target version=\"1.0\">\n<architecture>riscv:rv64</architecture>\n");
+                   "<target version=\"1.0\">\n<architecture>riscv:rv64</architecture>\n"
+                   "<osabi>none</osabi>\n");
 
     sb_printf(&sb, "<feature name=\"org.gnu.gdb.riscv.cpu\">\n");
     for (int i = 0; i < 32; i++) {

@@ -51,4 +51,6 @@ while counter == 3 && $n < 3
 end
 printf "CHECK reverse-next counter=%d in_main=%d\n", counter, $pc >= (long)&main && $pc < (long)&main + 256
 monitor icount
+# The end of the replay stops gdb there; continuing again ends the run.
+continue
 continue

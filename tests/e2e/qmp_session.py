@@ -6,8 +6,10 @@ greeting, negotiation, query-status, query-replay, replay-break + cont (RESUME,
 then STOP at exactly that icount), replay-seek backwards, snapshot-save /
 list / load / delete, errors for bad arguments and for a seek beyond the end,
 then cont to the end (SHUTDOWN event, exit status 0, console output as
-recorded). Part 2 runs the long CPU benchmark guest normally: stop and cont
-with their events, system_reset, and quit.
+recorded). Then a seek past a divergence followed by cont (exit 72), and
+-loadvm without -S. Part 2 runs the long CPU benchmark guest normally: stop and cont
+with their events, system_reset, and quit; then the replay self-check
+catches a step that ran differently the second time.
 
 usage: qmp_session.py RRSIM DEBUGME.elf [CPU_BENCH.elf]
 """
@@ -178,6 +180,133 @@ def replay_part(rrsim, elf, tmp):
             proc.wait()
 
 
+def summary_state(stderr):
+    for word in stderr.split():
+        if word.startswith("state="):
+            return word[len("state="):]
+    return None
+
+
+def failure_and_loadvm_part(rrsim, elf, tmp):
+    """A seek past a divergence, then cont: the replay ends with status 72
+    and the divergence message (it used to spin for ever). -loadvm without
+    -S: the replay starts from the snapshot and ends as recorded."""
+    journal = os.path.join(tmp, "c.rr")
+    rec = subprocess.run([rrsim, "-bios", "none", "-kernel", elf, "-d", "summary",
+                          "-serial", "file:" + os.path.join(tmp, "c-rec.out"),
+                          "-icount", "shift=0,rr=record,rrcheckpoint=200,rrfile=" + journal],
+                         stdin=subprocess.DEVNULL, capture_output=True, timeout=60, text=True)
+    check(rec.returncode == 0, "recording (3) exited %d: %s" % (rec.returncode, rec.stderr))
+    recorded_state = summary_state(rec.stderr)
+    base = [rrsim, "-bios", "none", "-kernel", elf, "-serial", "null"]
+
+    sock = os.path.join(tmp, "qmp3.sock")
+    proc = subprocess.Popen(base + ["-S", "-icount",
+                                    "shift=0,rr=replay,rrcorrupt=100,rrfile=" + journal,
+                                    "-qmp", "unix:%s,server,nowait" % sock],
+                            stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        q = Qmp(sock)
+        check(ok(q.cmd("qmp_capabilities")), "qmp_capabilities (3)")
+        r = q.cmd("replay-seek", icount=900)
+        check(err(r) and "diverged at step 200" in r["error"]["desc"],
+              "seek past a divergence must fail and say where: %r" % r)
+        check(ok(q.cmd("cont")), "cont after the failed seek")
+        check(q.event("SHUTDOWN") is not None, "no SHUTDOWN event after the failed seek")
+        try:
+            rc = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            rc = None
+        check(rc == 72, "cont after a failed seek: exit %r, not 72" % rc)
+        if rc is not None:
+            msg = proc.stderr.read()
+            check("diverged at step 200" in msg, "no divergence message: %r" % msg)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+    sock = os.path.join(tmp, "qmp4.sock")
+    proc = subprocess.Popen(base + ["-S", "-icount", "shift=0,rr=replay,rrfile=" + journal,
+                                    "-qmp", "unix:%s,server,nowait" % sock],
+                            stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        q = Qmp(sock)
+        check(ok(q.cmd("qmp_capabilities")), "qmp_capabilities (4)")
+        check(ok(q.cmd("replay-seek", icount=500)), "replay-seek 500 (4)")
+        check(ok(q.cmd("snapshot-save", name="mid")), "snapshot-save mid")
+        check(ok(q.cmd("quit")), "quit (4)")
+        check(proc.wait(timeout=30) == 0, "quit (4) exit status")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    out = os.path.join(tmp, "c-load.out")
+    run = subprocess.run([rrsim, "-bios", "none", "-kernel", elf, "-d", "summary",
+                          "-serial", "file:" + out, "-loadvm", "mid",
+                          "-icount", "shift=0,rr=replay,rrfile=" + journal],
+                         stdin=subprocess.DEVNULL, capture_output=True, timeout=60, text=True)
+    check(run.returncode == 0, "-loadvm without -S exited %d: %s" % (run.returncode, run.stderr))
+    check(summary_state(run.stderr) == recorded_state and recorded_state,
+          "-loadvm replay ended in another state: %r vs %r" % (run.stderr, recorded_state))
+    with open(os.path.join(tmp, "c-rec.out"), "rb") as a, open(out, "rb") as b:
+        full, tail = a.read(), b.read()
+        check(tail and full.endswith(tail) and tail != full,
+              "-loadvm output is not the rest of the recording's: %r" % tail)
+
+
+def selfcheck_part(rrsim, bench, tmp):
+    """A replay under a monitor checks itself: the first pass through the
+    long CPU benchmark is made to differ (rrcorrupt flips a register at one
+    step, once), and going back before that step and running through it
+    again must stop at the next self-check step (every 1M steps) with a
+    divergence (status 72), long before the journal's next checkpoint
+    (100M). The same operations without rrcorrupt find nothing."""
+    journal = os.path.join(tmp, "bench.rr")
+    rec = subprocess.run([rrsim, "-bios", "none", "-kernel", bench, "-serial", "null",
+                          "-icount", "shift=0,rr=record,rrfile=" + journal],
+                         stdin=subprocess.DEVNULL, capture_output=True, timeout=120, text=True)
+    check(rec.returncode == 0, "recording (5) exited %d: %s" % (rec.returncode, rec.stderr))
+    for corrupt in (True, False):
+        sock = os.path.join(tmp, "qmp5.sock")
+        icount = "shift=0,rr=replay,rrfile=" + journal + (",rrcorrupt=4500000" if corrupt else "")
+        proc = subprocess.Popen([rrsim, "-bios", "none", "-kernel", bench, "-serial", "null", "-S",
+                                 "-snapshot-store", os.path.join(tmp, "bench%d.snap" % corrupt),
+                                 "-icount", icount, "-qmp", "unix:%s,server,nowait" % sock],
+                                stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            q = Qmp(sock)
+            check(ok(q.cmd("qmp_capabilities")), "qmp_capabilities (5)")
+            check(ok(q.cmd("replay-break", icount=20000000)), "replay-break 20M")
+            check(ok(q.cmd("cont")), "cont to 20M")
+            check(q.event("STOP", timeout=60) is not None, "no STOP at 20M")
+            check(ok(q.cmd("replay-seek", icount=4000000)), "replay-seek 4M")
+            check(ok(q.cmd("replay-break", icount=6000000)), "replay-break 6M")
+            check(ok(q.cmd("cont")), "cont to 6M")
+            if corrupt:
+                check(q.event("SHUTDOWN", timeout=60) is not None,
+                      "no SHUTDOWN after running through the changed step again")
+                try:
+                    rc = proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    rc = None
+                check(rc == 72, "self-check: exit %r, not 72" % rc)
+                if rc is not None:
+                    msg = proc.stderr.read()
+                    check("self-check" in msg and "diverged at step 5000000 " in msg and
+                          "x3 (gp)" in msg, "self-check message: %r" % msg)
+            else:
+                check(q.event("STOP", timeout=60) is not None, "no STOP at 6M")
+                r = q.cmd("query-replay")
+                check(ok(r) and r["return"]["icount"] == 6000000, "at 6M: %r" % r)
+                check(ok(q.cmd("quit")), "quit (5)")
+                check(proc.wait(timeout=30) == 0, "quit (5) exit status")
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
 def run_part(rrsim, elf, tmp):
     sock = os.path.join(tmp, "qmp2.sock")
     proc = subprocess.Popen([rrsim, "-bios", "none", "-kernel", elf, "-S",
@@ -229,8 +358,10 @@ def main():
         return 1
     with tempfile.TemporaryDirectory() as tmp:
         replay_part(rrsim, elf, tmp)
+        failure_and_loadvm_part(rrsim, elf, tmp)
         if bench and os.access(bench, os.R_OK):
             run_part(rrsim, bench, tmp)
+            selfcheck_part(rrsim, bench, tmp)
         else:
             check(False, "%s not built: the stop/cont/reset/quit part cannot run" % bench)
     if FAILS:

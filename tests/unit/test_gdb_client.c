@@ -157,7 +157,8 @@ static void test_real_gdb(void **state)
     c->fake.replay = true;
     static const char *const CMDS2[] = { "set var $a0 = 1", "p/x $a0", "detach" };
     out = run_gdb(c, l, sock, CMDS2, 3);
-    expect_in(out, "'E.registers are read-only during replay'");
+    /* gdb 13 does not announce error-message+: plain "Enn". */
+    expect_in(out, "'E01'");
     expect_in(out, "= 0x1234");
     free(out);
 
@@ -166,10 +167,89 @@ static void test_real_gdb(void **state)
     loop_free(l);
 }
 
+/* A stub on a fresh unix socket in front of the fake target. */
+static Ctx *ctx_new(Loop *l, char *sock, size_t socklen)
+{
+    Ctx *c = calloc(1, sizeof(*c));
+    assert_non_null(c);
+    snprintf(sock, socklen, "/tmp/rrsim-test-gdbclient-%d.sock", (int)getpid());
+    c->stub = gdbstub_new(l, sock, &FAKE_OPS, &c->fake, NULL);
+    assert_non_null(c->stub);
+    c->fake.sync_stop = sync_stop;
+    c->fake.sync_opaque = c;
+    c->fake.regs[GDB_REGNO_PC] = 0x80000000;
+    return c;
+}
+
+static void ctx_free(Ctx *c, Loop *l)
+{
+    gdbstub_free(c->stub);
+    free(c);
+    loop_free(l);
+}
+
+static void test_real_gdb_large_reads(void **state)
+{
+    (void)state;
+    Loop *l = loop_new(NULL);
+    char sock[108];
+    Ctx *c = ctx_new(l, sock, sizeof(sock));
+    char *out;
+    /* Reads as large as gdb makes them (PacketSize / 2 = 0x2000 bytes per
+     * 'm'), and larger ones that gdb splits. */
+    c->fake.mem[0x1fff] = 0x3c;
+    c->fake.mem[0x8000] = 0xc3;
+    char dump[96], cmd[200];
+    snprintf(dump, sizeof(dump), "/tmp/rrsim-test-gdbclient-%d.bin", (int)getpid());
+    snprintf(cmd, sizeof(cmd), "dump binary memory %s 0x80000000 0x8000c000", dump);
+    const char *CMDS3[] = { "x/8192xb 0x80000000", cmd, "p/x *(unsigned char (*)[0x9000])0x80000000",
+                            "detach" };
+    out = run_gdb(c, l, sock, CMDS3, 4);
+    expect_in(out, "0x80001ff8:\t0x00\t0x00\t0x00\t0x00\t0x00\t0x00\t0x00\t0x3c");
+    expect_in(out, "(Remote target) detached");
+    if (strstr(out, "rror") || strstr(out, "nvalid")) {
+        fprintf(stderr, "gdb reported an error:\n%s\n", out);
+        fail();
+    }
+    FILE *f = fopen(dump, "rb");
+    assert_non_null(f);
+    static uint8_t back[0xc000];
+    assert_int_equal(fread(back, 1, sizeof(back), f), sizeof(back));
+    fclose(f);
+    unlink(dump);
+    assert_memory_equal(back, c->fake.mem, sizeof(back));
+    free(out);
+
+    ctx_free(c, l);
+}
+
+static void test_real_gdb_stepi_is_a_step(void **state)
+{
+    (void)state;
+    Loop *l = loop_new(NULL);
+    char sock[108];
+    Ctx *c = ctx_new(l, sock, sizeof(sock));
+    char *out;
+    /* stepi is a real step ('s'), not a breakpoint at the next pc and a
+     * continue, which never comes back from an instruction that traps
+     * into a handler that does not return: the target description says
+     * the machine has no OS ABI. */
+    c->fake.resumes = 0;
+    static const char *const CMDS4[] = { "stepi", "detach" };
+    out = run_gdb(c, l, sock, CMDS4, 2);
+    assert_int_equal(c->fake.resumes, 1);
+    assert_int_equal(c->fake.last_resume, GDB_RESUME_STEP);
+    free(out);
+
+    ctx_free(c, l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_real_gdb),
+        cmocka_unit_test(test_real_gdb_large_reads),
+        cmocka_unit_test(test_real_gdb_stepi_is_a_step),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,3 @@
+# Driven by gdb_replay_end.sh: a seek that meets a divergence, then continue.
+monitor seek 900
+continue
