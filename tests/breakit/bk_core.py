@@ -100,7 +100,10 @@ def run(cmd, timeout, feed=None, cwd=None, out_path=None):
     except subprocess.TimeoutExpired:
         timed_out = True
         kill_group(p)
-        out, err = p.communicate()
+        if feed is None:
+            out, err = p.communicate()
+        else:
+            out, err = _wait(p, None)
     if out_path:
         out_f.close()
         with open(out_path, "rb") as f:
@@ -249,7 +252,7 @@ class Recording:
     """A recorded run of a guest and its clean replay (the reference every
     damaged variant is held to). `icount` is the -icount value without rr=."""
 
-    def __init__(self, ctx, name, elf, icount, feed, extra=()):
+    def __init__(self, ctx, name, elf, icount, feed, extra=(), timeout=300):
         self.ctx, self.name, self.elf, self.icount = ctx, name, elf, icount
         self.extra = list(extra)
         # Replays start plain; a case adds rrsnapshot= itself.
@@ -262,10 +265,10 @@ class Recording:
                                   for d, b in feed)
         self.rec = run(bare(ctx, elf, "-serial", "stdio", "-d", "summary", *self.extra,
                             "-icount", "%s,rr=record,rrfile=%s" % (icount, self.journal)),
-                       timeout=300, feed=feed, out_path=os.path.join(self.dir, "rec.out"))
+                       timeout=timeout, feed=feed, out_path=os.path.join(self.dir, "rec.out"))
         if self.rec.timed_out or self.rec.rc != 0 or not self.rec.summary_line():
             raise RuntimeError("recording %s failed: %s" % (name, self.rec.brief()))
-        self.clean = run(self.replay_cmd(self.journal), timeout=300,
+        self.clean = run(self.replay_cmd(self.journal), timeout=timeout,
                          out_path=os.path.join(self.dir, "play.out"))
         # The baseline itself must hold, or nothing built on it means anything.
         self.baseline_error = None
@@ -306,3 +309,10 @@ def snapmix_recording(ctx):
     feed = [(0.15, b"hello"), (0.15, b" world\n"), (0.1, b"q")]
     return ctx.ref(("rec", "snapmix"), lambda: Recording(
         ctx, "snapmix", ctx.snapmix, "shift=0,sleep=on,rrcheckpoint=1000000", feed))
+
+
+def hostile_secs_per_op(ctx):
+    """Seconds one hostile-guest operation takes on this build and host (a
+    clean recording of 0x400 of them, timed), to size timeouts by."""
+    rec = hostile_recording(ctx, "hostile-cal", 0x63616c ^ ctx.seed, 0x400)
+    return max(rec.rec.secs, rec.clean.secs) / 0x400

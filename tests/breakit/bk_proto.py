@@ -376,13 +376,66 @@ def reconnect_case(ctx, fam, rec):
     return [Outcome(fam, "%s quick reconnect" % fam, v, det, repro)]
 
 
+def disconnect_case(ctx, fam, rec, what):
+    """Send a command that replays a long way (a seek back to 0 from near the
+    end), and hang up at once: the session must survive its own client going
+    away while the command runs the machine."""
+    d = ctx.case_dir(fam, "disconnect-" + what)
+    shutil.copy(rec.journal, os.path.join(d, "j.rr"))
+    steps = int(rec.clean.summary_line().split("steps=")[1].split()[0])
+    port = free_port()
+    if fam == "gdb":
+        extra = ["-S", "-gdb", "tcp::%d" % port]
+        seek = lambda n: gdb_packet(b"qRcmd," + (b"seek %d" % n).hex().encode())
+        end = gdb_packet(b"k")
+    else:
+        extra = ["-S", "-qmp", "tcp:127.0.0.1:%d,server,nowait" % port]
+        seek = lambda n: b'{"execute":"replay-seek","arguments":{"icount":%d}}\n' % n
+        end = b'{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n'
+    p = Proc(rec.replay_cmd(os.path.join(d, "j.rr"), *extra), rec.timeout, d)
+    sent = []
+    try:
+        s = p.connect(port)
+        if fam == "qmp":
+            s.sendall(b'{"execute":"qmp_capabilities"}\n')
+        for target in ((steps - 10, 0) if what == "back" else (steps - 10,)):
+            s.sendall(seek(target))
+            sent.append("seek %d" % target)
+            if target != 0 and what == "back":
+                time.sleep(0.5 * rec.clean.secs + 0.2)
+        s.close()
+        time.sleep(0.5)
+        if p.p.poll() is None:
+            s = p.connect(port)
+            s.sendall(end)
+            time.sleep(0.5)
+            s.close()
+    except OSError:
+        pass
+    r = p.finish()
+    repro = "%s; then send %s and close the connection at once; reconnect, end it" % (
+        shell_quote(p.cmd_line), ", ".join(sent))
+    if r.timed_out:
+        v, det = HANG, "did not end (killed after %.0f s)" % r.secs
+    elif crashed(r):
+        v, det = CRASH, r.brief()
+    elif r.rc == 0 or (fam == "gdb" and r.rc in (0, 137)):
+        v, det = PROPER, "survived the client leaving mid-command"
+    else:
+        v, det = UNCLEAR, r.brief()
+    if v == PROPER:
+        shutil.rmtree(d, ignore_errors=True)
+    return [Outcome(fam, "%s: client leaves during a long seek (%s)" % (fam, what), v, det, repro)]
+
+
 def family_qmp(ctx, n):
     rec = hostile_recording(ctx, "hostile-q", 0x716d70 ^ ctx.seed, 0x800)
     if rec.baseline_error:
         return [lambda: [Outcome("qmp", "baseline", SILENT_WRONG, rec.baseline_error,
                                  rec.record_repro())]]
-    return [lambda: reconnect_case(ctx, "qmp", rec)] + [
-        lambda i=i: qmp_case(ctx, rec, i, before_caps=(i % 4 == 1)) for i in range(n - 1)]
+    return [lambda: reconnect_case(ctx, "qmp", rec), lambda: disconnect_case(ctx, "qmp", rec, "fwd"),
+            lambda: disconnect_case(ctx, "qmp", rec, "back")] + [
+        lambda i=i: qmp_case(ctx, rec, i, before_caps=(i % 4 == 1)) for i in range(n - 3)]
 
 
 # ---- GDB remote protocol -----------------------------------------------------
@@ -498,7 +551,11 @@ def gdb_case(ctx, idx, mode, target):
     how = "detach" if mode == "replay" and rng.random() < 0.5 else "kill"
     verdict, detail = None, ""
     time.sleep(0.5)      # see reconnect_case
+    if mode == "replay" and p.p.poll() is not None:
+        how = "none (a disconnect lets the replay run on; it ended by itself)"
     try:
+        if p.p.poll() is not None:
+            raise ConnectionError("ended")
         s = p.connect(port)
         s.sendall(b"\x03")
         time.sleep(0.1)
@@ -513,8 +570,11 @@ def gdb_case(ctx, idx, mode, target):
             gdb_read_until(s, lambda pkt: pkt == b"OK", 2)
         time.sleep(0.2)
         s.close()
-    except OSError as e:
-        verdict, detail = UNCLEAR, "fresh connection failed: %s" % e
+    except (OSError, ConnectionError) as e:
+        if mode == "replay" and p.p.poll() is not None:
+            how = "none (the replay ran on after the disconnect and ended)"
+        else:
+            verdict, detail = UNCLEAR, "fresh connection failed: %s" % e
     r = p.finish()
     if r.timed_out:
         verdict, detail = HANG, "did not end after '%s' (killed after %.0f s)%s" % (
@@ -522,7 +582,10 @@ def gdb_case(ctx, idx, mode, target):
     elif crashed(r):
         verdict, detail = CRASH, r.brief()
     elif verdict is None:
-        if how == "kill":
+        if how == "kill" and mode == "normal":
+            verdict, detail = (PROPER, "answered, killed") if r.rc in (0, 137) or r.rc in range(65, 75) \
+                else (UNCLEAR, "after 'k': " + r.brief())
+        elif how == "kill":
             verdict, detail = (PROPER, "answered, killed") if r.rc in (0, 137) or r.rc in range(65, 75) \
                 else (UNCLEAR, "after 'k': " + r.brief())
         elif r.rc != 0:
@@ -531,7 +594,7 @@ def gdb_case(ctx, idx, mode, target):
             verdict, detail = SILENT_WRONG, "debugging changed the replay: %s vs clean %s" % (
                 r.summary_line() or "no summary (%s)" % r.brief(), target.clean.summary_line())
         else:
-            verdict, detail = PROPER, "answered, detached, replay ended as the clean one"
+            verdict, detail = PROPER, "replay ended as the clean one (%s)" % how
     repro = "%s; then on tcp::%d (seed %s, case %d): %s ... then a fresh connection: ^C, ?, %s" % (
         shell_quote(p.cmd_line), port, ctx.seed, idx, b" ".join(sent).decode("latin-1")[:600], how)
     if mode == "replay":
@@ -543,8 +606,9 @@ def gdb_case(ctx, idx, mode, target):
 
 def family_gdb(ctx, n):
     rec = hostile_recording(ctx, "hostile-g", 0x676462 ^ ctx.seed, 0x800)
-    cases = [lambda: reconnect_case(ctx, "gdb", rec)]
-    for i in range(n - 1):
+    cases = [lambda: reconnect_case(ctx, "gdb", rec), lambda: disconnect_case(ctx, "gdb", rec, "fwd"),
+             lambda: disconnect_case(ctx, "gdb", rec, "back")]
+    for i in range(n - 3):
         mode = "replay" if i % 2 else "normal"
         cases.append(lambda i=i, mode=mode: gdb_case(ctx, i, mode, rec if mode == "replay" else None))
     return cases
