@@ -24,7 +24,7 @@ class Proc:
         self.out = open(os.path.join(d, "stdout"), "wb")
         self.err = open(os.path.join(d, "stderr"), "wb")
         self.p = subprocess.Popen(self.cmd_line, stdin=subprocess.DEVNULL, stdout=self.out,
-                                  stderr=self.err, env=env, start_new_session=True)
+                                  stderr=self.err, env=env, start_new_session=True, cwd=d)
         self.result = None
 
     def connect(self, port, family=socket.AF_INET):
@@ -337,7 +337,13 @@ def reconnect_case(ctx, fam, rec):
     port = free_port()
     extra = ["-S"] + (["-gdb", "tcp::%d" % port] if fam == "gdb" else
                       ["-qmp", "tcp:127.0.0.1:%d,server,nowait" % port])
-    p = Proc(rec.replay_cmd(os.path.join(d, "j.rr"), *extra), rec.timeout, d)
+    if fam == "gdb":
+        # A gdb disconnect lets the target run on, and a short replay would
+        # end before the next connection: use a long guest in normal mode.
+        p = Proc(bare(ctx, ctx.cpu_bench, "-serial", "file:" + os.path.join(d, "console"), *extra),
+                 20, d)
+    else:
+        p = Proc(rec.replay_cmd(os.path.join(d, "j.rr"), *extra), rec.timeout, d)
     got = []
     try:
         for i in range(3):

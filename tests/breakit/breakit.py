@@ -43,7 +43,7 @@ from bk_proto import family_gdb, family_qmp  # noqa: E402
 # name, generator, cases in --quick, cases per 100 s of --budget
 FAMILIES = [
     ("journal", family_journal, 14, 60),
-    ("snapstore", family_snapstore, 12, 12),
+    ("snapstore", family_snapstore, 12, 60),
     ("gdb", family_gdb, 6, 40),
     ("qmp", family_qmp, 6, 40),
     ("options", family_options, 40, 200),
