@@ -307,8 +307,9 @@ def store_case(ctx, ref, desc, act, idx, with_qmp):
         if os.path.exists(store + "-lock"):
             shutil.copy(store + "-lock", j + ".snap-lock")
         act(j + ".snap")
-        how = "store of [%s] then `breakit.py --rrsnapshot mid`, damaged: %s (%s)" % (
-            rec.record_repro(), desc, j + ".snap")
+        how = ("store of [%s], then a replay with -S and QMP: replay-break at half the steps, "
+               "cont, snapshot-save mid, quit; store damaged: %s (%s)" % (
+                   rec.record_repro(), desc, j + ".snap"))
         name = "%s replay, store %s" % (kind, desc)
         if kind == "qmp-load":
             qmp = Qmp(ctx, rec.replay_cmd(j, "-S"), rec.timeout, d)
