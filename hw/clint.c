@@ -35,12 +35,16 @@ uint64_t clint_mtime(Clint *c)
 }
 
 /* Re-evaluate a compare's line and arm its timer for the first ns at which
- * mtime >= cmp, i.e. floor(ns / 100) + offset >= cmp
- * <=> ns >= (cmp - offset) * 100. */
+ * mtime >= cmp. mtime is a 64-bit counter that wraps (a guest may write it
+ * near 2^64): from now, it reaches cmp after cmp - mtime more ticks, so the
+ * deadline is the first ns of tick floor(now_ns / 100) + (cmp - mtime),
+ * always in the future. One too far to express in ns never fires. */
 static void clint_update_cmp(Clint *c, ClintCmp *k, bool enabled, IrqLine irq)
 {
-    uint64_t now_ticks = clint_mtime(c);
-    uint8_t level = enabled && now_ticks >= k->cmp;
+    int64_t ns = loop_clock_ns(c->loop, CLOCK_VIRTUAL);
+    uint64_t ticks = (uint64_t)ns / CLINT_NS_PER_TICK;
+    uint64_t now = ticks + c->s.mtime_offset;
+    uint8_t level = enabled && now >= k->cmp;
 
     if (level != k->level) {
         k->level = level;
@@ -50,14 +54,12 @@ static void clint_update_cmp(Clint *c, ClintCmp *k, bool enabled, IrqLine irq)
         timer_del(&k->timer);
         return;
     }
-    /* mtime wraps only after 58,000 years; a compare value behind the offset
-     * (guest moved mtime past it backwards) or too far to express in ns never fires. */
-    uint64_t target = k->cmp - c->s.mtime_offset;
-    if (k->cmp < c->s.mtime_offset || target > (uint64_t)INT64_MAX / CLINT_NS_PER_TICK) {
+    uint64_t wait = k->cmp - now;   /* > 0 */
+    if (wait > (uint64_t)INT64_MAX / CLINT_NS_PER_TICK - ticks) {
         timer_del(&k->timer);
         return;
     }
-    timer_mod(&k->timer, (int64_t)(target * CLINT_NS_PER_TICK));
+    timer_mod(&k->timer, (int64_t)((ticks + wait) * CLINT_NS_PER_TICK));
 }
 
 static void clint_update_timers(Clint *c)

@@ -114,6 +114,29 @@ static void test_msip(void **state)
     assert_int_equal(mem_read(&f->tb->as, C, 1, &v), MEM_ERR_SIZE);
 }
 
+/* mtime written near 2^64 wraps; a compare beyond the wrap point still
+ * fires exactly once, and one the counter has wrapped past is simply later
+ * (the timer is never armed in the past, which would re-fire for ever). */
+static void test_mtime_wraps(void **state)
+{
+    Fixture *f = *state;
+    test_board_advance_to(f->tb, 1000);
+    wr(f->tb, C + CLINT_MTIMECMP_OFF, 8, UINT64_MAX);
+    wr(f->tb, C + CLINT_MTIME_OFF, 8, UINT64_MAX - 5);    /* 6 ticks before the wrap */
+    assert_false(f->irq.level[MTIP_N]);
+    assert_int_equal(loop_deadline_ns(f->tb->loop, CLOCK_VIRTUAL), 1500);
+    test_board_advance_to(f->tb, 1500);
+    assert_true(f->irq.level[MTIP_N]);
+    test_board_advance_to(f->tb, 1600);                   /* mtime wrapped to 0 */
+    wr(f->tb, C + CLINT_MTIMECMP_OFF, 8, UINT64_MAX);     /* re-evaluated after the wrap */
+    assert_int_equal(rd(f->tb, C + CLINT_MTIME_OFF, 8), 0);
+    assert_false(f->irq.level[MTIP_N]);
+    int64_t d = loop_deadline_ns(f->tb->loop, CLOCK_VIRTUAL);
+    assert_true(d == -1 || d > 1600);
+    wr(f->tb, C + CLINT_MTIMECMP_OFF, 8, 3);
+    assert_int_equal(loop_deadline_ns(f->tb->loop, CLOCK_VIRTUAL), 1900);
+}
+
 /* Sstc: STIP follows the hart's stimecmp on the same mtime, only while
  * menvcfg.STCE is set; mtimecmp is independent. */
 static void test_sstc_compare(void **state)
@@ -168,6 +191,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mtimecmp_halves, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mtime_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_msip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mtime_wraps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sstc_compare, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vmstate_round_trip, setup, teardown),
     };
