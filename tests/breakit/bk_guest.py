@@ -25,7 +25,7 @@ def hostile_case(ctx, idx):
     ops = rng.choice([0x200, 0x800, 0x1000]) if ctx.quick else rng.choice([0x800, 0x2000, 0x4000])
     icount = "shift=%s,sleep=%s,rrcheckpoint=%d" % (rng.choice(["0", "1", "3", "auto"]),
                                                     rng.choice(["on", "off"]),
-                                                    rng.choice([20000, 100000, 1000000]))
+                                                    rng.choice([100000, 200000, 1000000]))
     if idx < len(HOSTILE_FIXED):
         seed, ops, icount = HOSTILE_FIXED[idx]
     name = "hostile-%d" % idx
@@ -102,7 +102,7 @@ def record_under_load_case(ctx, idx):
     seed = rng.randrange(1 << 48)
     with Load():
         try:
-            rec = Recording(ctx, "loadrec-%d" % idx, ctx.hostile, "shift=0,sleep=on,rrcheckpoint=50000",
+            rec = Recording(ctx, "loadrec-%d" % idx, ctx.hostile, "shift=0,sleep=on,rrcheckpoint=100000",
                             hostile_feed(seed, 0x400))
         except RuntimeError as e:
             return [Outcome(fam, "record under load #%d" % idx, "UNCLEAR", str(e), "seed %x" % seed)]
