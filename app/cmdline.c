@@ -15,9 +15,11 @@
  * run. rrcheckpoint=1000000 made the recording 4.6x slower, 100000 41x,
  * 10000 did not finish in 300 s, and 1 looked like a hang; at 1e7 the
  * recording takes 1.4x the default's time. More RAM makes digests dearer.
- * The floor keeps the worst case a slow run, not a hung one, and leaves
- * short test guests (a few million steps) their fine-grained checks. */
-#define CMDLINE_MIN_CHECKPOINT 100000ull
+ * Since then digests cover RAM at most every 1e7 steps
+ * (MACHINE_REPLAY_RAM_DIGEST) and the hart and devices, microseconds, at
+ * every checkpoint: with 100 as the floor a run is at most about ten times
+ * slower (1 made it a hang), and short test guests keep fine-grained checks. */
+#define CMDLINE_MIN_CHECKPOINT 100ull
 
 void cmdline_usage(FILE *out)
 {
@@ -45,7 +47,7 @@ void cmdline_usage(FILE *out)
           "  -icount ...,rrsnapshot=NAME  record: take snapshot NAME at the start;\n"
           "                            replay: start from it\n"
           "  -icount ...,rrcheckpoint=N  record a state digest every N steps: 0 (none) or\n"
-          "                            at least 100000 (default 100000000)\n"
+          "                            at least 100 (default 100000000)\n"
           "Debugging:\n"
           "  -gdb DEV                  wait for gdb on tcp::PORT, tcp:HOST:PORT or unix:PATH\n"
           "  -s                        shorthand for -gdb tcp::1234\n"

@@ -15,6 +15,8 @@
  * Idle warps with sleep=on are journaled where the machine idles. Digests
  * are taken every rrcheckpoint steps (the budget is capped to land exactly
  * on them) and at the end; replay compares them at the same step counts.
+ * They always cover the hart and the devices, and RAM at the first
+ * checkpoint and then at most every MACHINE_REPLAY_RAM_DIGEST steps.
  *
  * Replay never reads host input or the host clock: the serial backends'
  * input is disabled and the clock and warps come from the journal. A signal
@@ -25,6 +27,9 @@
 #define RRSIM_HW_MACHINE_REPLAY_H
 
 #include <stdbool.h>
+
+/* Steps between digests that include RAM (hashing 128 MiB takes ~7 ms). */
+#define MACHINE_REPLAY_RAM_DIGEST 10000000ull
 
 #include "hw/machine.h"
 #include "sim/base/error.h"

@@ -331,3 +331,10 @@ void sock_outq_free(SockOutQueue *q)
     q->buf = NULL;
     q->len = q->cap = 0;
 }
+
+bool sock_peer_gone(int fd)
+{
+    char c;
+    ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}

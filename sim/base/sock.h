@@ -84,6 +84,11 @@ int sock_listen(const SockSpec *spec, bool nonblock, int *bound_port, Error **er
  */
 int sock_connect(const SockSpec *spec, Error **errp);
 
+/* Has the peer of connected socket fd gone (its close is all that is left
+ * to read, or the socket failed)? A listener serving one client at a time
+ * may then take a new connection before the old one's end was processed. */
+bool sock_peer_gone(int fd);
+
 /*
  * Bytes waiting to go to one non-blocking client. Embed it in the owner's
  * state, zero-initialised, and call sock_outq_init() before use.

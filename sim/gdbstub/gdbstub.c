@@ -53,6 +53,13 @@ static void session_write(void *opaque, const uint8_t *buf, size_t len)
     }
 }
 
+/*
+ * A packet may run the machine (continue, a seek, a reverse step), and the
+ * machine runs the main loop, which serves this socket too: while the
+ * session handles input, nothing more is read (it stays queued in the
+ * socket) and a failure only marks the client dead, so the session is
+ * never freed under its own feet; the outer call closes it afterwards.
+ */
 static void client_read(void *opaque)
 {
     GdbStub *s = opaque;
@@ -66,6 +73,7 @@ static void client_read(void *opaque)
         return;
     }
     s->in_input = true;
+    update_handlers(s);
     bool alive = gdb_session_input(s->session, buf, (size_t)n);
     s->in_input = false;
     if (s->dead) {
@@ -74,6 +82,8 @@ static void client_read(void *opaque)
         /* 'D' or 'k': the session already told the target. */
         sock_outq_flush(&s->out, s->client_fd);
         client_close(s, false);
+    } else {
+        update_handlers(s);
     }
 }
 
@@ -81,6 +91,11 @@ static void client_write(void *opaque)
 {
     GdbStub *s = opaque;
     if (!sock_outq_flush(&s->out, s->client_fd)) {
+        if (s->in_input) {
+            s->dead = true;
+            update_handlers(s);
+            return;
+        }
         client_close(s, true);
         return;
     }
@@ -91,9 +106,9 @@ static void client_write(void *opaque)
 
 static void update_handlers(GdbStub *s)
 {
-    s->want_write = sock_outq_pending(&s->out) > 0;
-    loop_set_fd_handler(s->loop, s->client_fd, client_read, s->want_write ? client_write : NULL,
-                        s, NULL);
+    s->want_write = !s->dead && sock_outq_pending(&s->out) > 0;
+    loop_set_fd_handler(s->loop, s->client_fd, s->in_input || s->dead ? NULL : client_read,
+                        s->want_write ? client_write : NULL, s, NULL);
 }
 
 static void client_close(GdbStub *s, bool detach)
@@ -122,6 +137,9 @@ static void listen_accept(void *opaque)
     int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
         return;  /* EAGAIN or a client that went away before accept */
+    }
+    if (s->client_fd >= 0 && !s->in_input && sock_peer_gone(s->client_fd)) {
+        client_close(s, true);  /* gone, but its end not yet read: make way */
     }
     if (s->client_fd >= 0) {
         close(fd);  /* one debugger at a time */

@@ -35,11 +35,14 @@ static void client_close(Qmp *q);
 static void client_read(void *opaque);
 static void client_write(void *opaque);
 
+/* A command may run the machine, and so the main loop: while the session
+ * handles input nothing more is read and a failure only marks the client
+ * dead, so the session is never freed under its own feet (see gdbstub.c). */
 static void update_handlers(Qmp *q)
 {
-    q->want_write = sock_outq_pending(&q->out) > 0;
-    loop_set_fd_handler(q->loop, q->client_fd, client_read, q->want_write ? client_write : NULL,
-                        q, NULL);
+    q->want_write = !q->dead && sock_outq_pending(&q->out) > 0;
+    loop_set_fd_handler(q->loop, q->client_fd, q->in_input || q->dead ? NULL : client_read,
+                        q->want_write ? client_write : NULL, q, NULL);
 }
 
 static void session_write(void *opaque, const char *buf, size_t len)
@@ -70,10 +73,13 @@ static void client_read(void *opaque)
         return;
     }
     q->in_input = true;
+    update_handlers(q);
     qmp_session_input(q->session, buf, (size_t)n);
     q->in_input = false;
     if (q->dead) {
         client_close(q);
+    } else {
+        update_handlers(q);
     }
 }
 
@@ -81,6 +87,11 @@ static void client_write(void *opaque)
 {
     Qmp *q = opaque;
     if (!sock_outq_flush(&q->out, q->client_fd)) {
+        if (q->in_input) {
+            q->dead = true;
+            update_handlers(q);
+            return;
+        }
         client_close(q);
         return;
     }
@@ -122,6 +133,9 @@ static void listen_accept(void *opaque)
     int fd = accept4(q->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
         return;
+    }
+    if (q->client_fd >= 0 && !q->in_input && sock_peer_gone(q->client_fd)) {
+        client_close(q);  /* gone, but its end not yet read: make way */
     }
     if (q->client_fd >= 0) {
         close(fd);  /* one client at a time */

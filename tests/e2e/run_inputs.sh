@@ -102,8 +102,8 @@ for opt in "-serial tcp::99999,server,nowait" "-serial tcp:127.0.0.1:65536" "-se
 done
 
 # ---- numeric options ----
-for cp in 1 1000 99999; do
-    expect 65 "rrcheckpoint=$cp: must be 0 (no digests) or from 100000" "rrcheckpoint=$cp" -- \
+for cp in 1 10 99; do
+    expect 65 "rrcheckpoint=$cp: must be 0 (no digests) or from 100" "rrcheckpoint=$cp" -- \
         $bm -kernel "$ELF" -icount "shift=0,rr=record,rrfile=$tmp/cp.rr,rrcheckpoint=$cp"
 done
 [ -e "$tmp/cp.rr" ] && FAIL "a refused rrcheckpoint still created the journal"
