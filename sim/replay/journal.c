@@ -501,9 +501,18 @@ static bool read_at(int fd, void *buf, size_t n, uint64_t off, const char *path,
 
 /* ---- frame headers ---- */
 
+/* A frame header's checksum also covers `key`, the checksum of its file's
+ * manifest: a frame spliced in from another journal fails it. */
+static uint64_t frame_header_check(const uint8_t h[FRAME_HEADER_SIZE], uint64_t key)
+{
+    uint8_t k[8];
+    set_le(k, key, 8);
+    return journal_checksum(h, 56, k, 8);
+}
+
 static void frame_header_encode(uint8_t h[FRAME_HEADER_SIZE], uint8_t type,
                                 const JournalFrameInfo *fi, uint64_t last_steps,
-                                uint64_t payload_check)
+                                uint64_t payload_check, uint64_t key)
 {
     memset(h, 0, FRAME_HEADER_SIZE);
     memcpy(h, FRAME_MAGIC, 4);
@@ -516,7 +525,7 @@ static void frame_header_encode(uint8_t h[FRAME_HEADER_SIZE], uint8_t type,
     set_le(h + 36, fi->raw_len, 4);
     set_le(h + 40, fi->comp_len, 4);
     set_le(h + 48, payload_check, 8);
-    set_le(h + 56, journal_checksum(h, 56, NULL, 0), 8);
+    set_le(h + 56, frame_header_check(h, key), 8);
 }
 
 typedef struct FrameHeader {
@@ -528,14 +537,14 @@ typedef struct FrameHeader {
 
 /* Decode and check a frame header; false with a reason in *why. */
 static bool frame_header_decode(const uint8_t h[FRAME_HEADER_SIZE], uint64_t offset,
-                                FrameHeader *out, const char **why)
+                                uint64_t key, FrameHeader *out, const char **why)
 {
     if (memcmp(h, FRAME_MAGIC, 4)) {
         *why = "bad frame magic";
         return false;
     }
-    if (get_le(h + 56, 8) != journal_checksum(h, 56, NULL, 0)) {
-        *why = "frame header checksum mismatch";
+    if (get_le(h + 56, 8) != frame_header_check(h, key)) {
+        *why = "frame header checksum mismatch (damaged, or from another journal)";
         return false;
     }
     memset(out, 0, sizeof(*out));
@@ -590,6 +599,7 @@ struct JournalWriter {
     ZSTD_CCtx *cctx;
     JBuf out;                 /* scratch: header + compressed bytes */
     bool failed;              /* after a write error nothing more is written */
+    uint64_t key;             /* the manifest's checksum: binds frames to this file */
 };
 
 JournalWriter *journal_writer_open(const char *path, const JournalManifest *m, Error **errp)
@@ -611,7 +621,8 @@ JournalWriter *journal_writer_open(const char *path, const JournalManifest *m, E
     }
     set_le(hdr.data + 12, mlen, 4);
     set_le(hdr.data + 16, journal_checksum(hdr.data, 16, NULL, 0), 8);
-    put_le(&hdr, journal_checksum(hdr.data + FILE_HEADER_SIZE, mlen, NULL, 0), 8);
+    uint64_t key = journal_checksum(hdr.data + FILE_HEADER_SIZE, mlen, NULL, 0);
+    put_le(&hdr, key, 8);
 
     int fd = journal_file_open(path, true, errp);
     if (fd < 0) {
@@ -628,6 +639,7 @@ JournalWriter *journal_writer_open(const char *path, const JournalManifest *m, E
         abort();
     }
     w->fd = fd;
+    w->key = key;
     w->path = xstrdup(path);
     w->offset = hdr.len;
     w->max_bytes = JOURNAL_DEFAULT_FRAME_BYTES;
@@ -672,7 +684,7 @@ static bool write_frame(JournalWriter *w, uint8_t type, JournalFrameInfo *fi, ui
     fi->raw_len = (uint32_t)payload->len;
     fi->comp_len = (uint32_t)c;
     uint64_t check = journal_checksum(w->out.data + FRAME_HEADER_SIZE, c, NULL, 0);
-    frame_header_encode(w->out.data, type, fi, last_steps, check);
+    frame_header_encode(w->out.data, type, fi, last_steps, check, w->key);
     w->out.len = FRAME_HEADER_SIZE + c;
     if (!write_all(w->fd, w->out.data, w->out.len, w->path, errp)) {
         w->failed = true;
@@ -850,6 +862,7 @@ struct JournalReader {
     bool used_index;
     Error *tail_error;            /* why the index/trailer is unusable (verify reports it) */
     ZSTD_DCtx *dctx;
+    uint64_t key;                 /* the manifest's checksum (frame_header_check()) */
 };
 
 static void frames_push(JournalReader *r, const JournalFrameInfo *fi, uint64_t last_steps,
@@ -939,7 +952,7 @@ static bool load_index(JournalReader *r)
     FrameHeader fh;
     const char *why;
     if (!read_at(r->fd, h, sizeof(h), ioff, r->path, &err) ||
-        !frame_header_decode(h, ioff, &fh, &why) || fh.type != FRAME_TYPE_INDEX ||
+        !frame_header_decode(h, ioff, r->key, &fh, &why) || fh.type != FRAME_TYPE_INDEX ||
         ioff + FRAME_HEADER_SIZE + fh.fi.comp_len != size - TRAILER_SIZE ||
         (uint64_t)fh.fi.n_events * (FRAME_HEADER_SIZE + 1) > size) {
         error_free(err);
@@ -1017,7 +1030,7 @@ static void check_tail(JournalReader *r, uint64_t off)
         error_propagate(&r->tail_error, err);
         return;
     }
-    if (!frame_header_decode(h, off, &fh, &why) || fh.type != FRAME_TYPE_INDEX) {
+    if (!frame_header_decode(h, off, r->key, &fh, &why) || fh.type != FRAME_TYPE_INDEX) {
         corrupt_at(&r->tail_error, r, off, why ? why : "expected the index frame");
         return;
     }
@@ -1081,7 +1094,7 @@ static bool scan_frames(JournalReader *r, bool verify, Error **errp)
             ok = false;
             break;
         }
-        if (!frame_header_decode(h, off, &fh, &why)) {
+        if (!frame_header_decode(h, off, r->key, &fh, &why)) {
             corrupt_at(errp, r, off, why);
             ok = false;
             break;
@@ -1194,7 +1207,8 @@ JournalReader *journal_reader_open(const char *path, bool verify, Error **errp)
         free(man);
         goto fail;
     }
-    bool good = get_le(man + mlen, 8) == journal_checksum(man, mlen, NULL, 0);
+    r->key = get_le(man + mlen, 8);
+    bool good = r->key == journal_checksum(man, mlen, NULL, 0);
     if (good) {
         good = manifest_decode(man, mlen, &r->manifest);
         if (!good) {
@@ -1364,7 +1378,7 @@ static bool cursor_load(JournalCursor *c, size_t k, Error **errp)
         return false;
     }
     /* The header on disk must say what the index or scan said. */
-    if (!frame_header_decode(h, fi->offset, &fh, &why)) {
+    if (!frame_header_decode(h, fi->offset, r->key, &fh, &why)) {
         corrupt_at(errp, r, fi->offset, why);
         return false;
     }

@@ -18,7 +18,8 @@
  * Frame header: "RJFR" | u8 type | u8 flags | u16 0 | u64 first_steps |
  * u64 first_event | u32 n_events | u32 raw_len | u32 comp_len | u32 0 |
  * u64 payload checksum (of the compressed bytes) | u64 header checksum (of the
- * 48 bytes before it). Each frame is an independent zstd frame, so
+ * 48 bytes before it, then the manifest's checksum: a frame moved into
+ * another journal fails it). Each frame is an independent zstd frame, so
  *  (a) a recording killed at any byte is readable up to its last complete
  *      frame (frames are written with one write(2) each, and flushed at least
  *      at every checkpoint), and
@@ -51,7 +52,8 @@
 #include "sim/loop/loop.h"
 
 #define JOURNAL_MAGIC "RRSIMJNL"
-#define JOURNAL_FORMAT_VERSION 1u
+/* 2: frame header checksums cover the manifest's checksum. */
+#define JOURNAL_FORMAT_VERSION 2u
 
 /* Hard limits, checked by writer and reader alike. */
 #define JOURNAL_MAX_MANIFEST   (1u << 20)   /* manifest bytes */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "sim/replay/journal.h"
+#include "sim/replay/journal_internal.h"
 #include "sim/replay/replay.h"
 
 /* ---- helpers ---- */
@@ -504,11 +505,13 @@ static void test_version_magic_missing(void **state)
     write_sample(t->path, 0, true);
     size_t len;
     uint8_t *b = read_file(t->path, &len);
-    b[8] = 2;
+    b[8] = JOURNAL_FORMAT_VERSION + 1;
     write_file(t->cut, b, len);
     assert_null(journal_reader_open(t->cut, false, &err));
     assert_int_equal(error_get_class(err), ERR_JOURNAL_VERSION);
-    assert_non_null(strstr(error_get_message(err), "version 2"));
+    char want[32];
+    snprintf(want, sizeof(want), "version %u", JOURNAL_FORMAT_VERSION + 1);
+    assert_non_null(strstr(error_get_message(err), want));
     error_free(err);
     err = NULL;
     write_file(t->cut, b, 12);   /* even with nothing after the version */
@@ -550,7 +553,9 @@ static void test_hostile_lengths(void **state)
         for (int i = 0; i < 4; i++) {
             h[field + i] = (uint8_t)(v >> (8 * i));
         }
-        uint64_t ck = hash128(h, 56).lo;
+        /* The header checksum also covers the manifest's, which is the u64
+         * right before the first frame. */
+        uint64_t ck = journal_checksum(h, 56, b + off - 8, 8);
         for (int i = 0; i < 8; i++) {
             h[56 + i] = (uint8_t)(ck >> (8 * i));
         }
@@ -562,6 +567,55 @@ static void test_hostile_lengths(void **state)
         assert_non_null(strstr(error_get_message(err), "out of range"));
         error_free(err);
     }
+    free(b);
+}
+
+/* Frames are bound to their file's manifest: the header of one journal
+ * followed by the frames of another (same events, another manifest) is
+ * corrupt, not a journal that replays someone else's inputs. */
+static void test_spliced_frames_refused(void **state)
+{
+    Tmp *t = *state;
+    char other[160];
+    snprintf(other, sizeof(other), "%s/other.rr", t->dir);
+    write_sample(t->path, 0, true);
+    JournalManifest m;
+    manifest(&m);
+    m.icount_shift = 7;
+    JournalEvent ev[N_SAMPLE];
+    sample(ev);
+    JournalWriter *w = journal_writer_open(other, &m, NULL);
+    assert_non_null(w);
+    journal_manifest_free(&m);
+    for (int i = 0; i < N_SAMPLE; i++) {
+        assert_true(journal_writer_append(w, &ev[i], NULL));
+    }
+    assert_true(journal_writer_finish(w, NULL));
+
+    size_t la, lb;
+    uint8_t *a = read_file(t->path, &la), *b = read_file(other, &lb);
+    JournalReader *r = journal_reader_open(t->path, false, NULL);
+    size_t ha = (size_t)journal_reader_frame(r, 0)->offset;
+    journal_reader_free(r);
+    r = journal_reader_open(other, false, NULL);
+    size_t hb = (size_t)journal_reader_frame(r, 0)->offset;
+    journal_reader_free(r);
+    uint8_t *s = malloc(ha + lb - hb);
+    memcpy(s, a, ha);
+    memcpy(s + ha, b + hb, lb - hb);
+    write_file(t->cut, s, ha + lb - hb);
+    Error *err = NULL;
+    r = journal_reader_open(t->cut, true, &err);
+    if (r) {
+        /* Opened only as a journal cut short before its first frame. */
+        assert_int_equal(journal_reader_frame_count(r), 0);
+        journal_reader_free(r);
+    } else {
+        assert_int_equal(error_get_class(err), ERR_JOURNAL_CORRUPT);
+        error_free(err);
+    }
+    free(s);
+    free(a);
     free(b);
 }
 
@@ -809,6 +863,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_flipped_byte_every_offset, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_version_magic_missing, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_hostile_lengths, tmp_setup, tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_spliced_frames_refused, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_tool_good, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_tool_bad, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_overflowing_values, tmp_setup, tmp_teardown),

@@ -24,7 +24,7 @@ expect() {  # expect STATUS ARGS...
 
 printf 'hello, world\n' >"$dir/text"
 printf 'RRSIMJNL' >"$dir/short"
-printf 'RRSIMJNL\002\000\000\000' >"$dir/v2"
+printf 'RRSIMJNL\143\000\000\000' >"$dir/v2"   # format version 99
 : >"$dir/empty"
 
 expect 0 --help
