@@ -151,6 +151,14 @@ static uint8_t *read_file(const char *what, const char *path, uint64_t *size, Er
     }
     uint8_t *buf = NULL;
     size_t len = 0, cap = 0;
+    /* Refuse a file that says it is too large before reading any of it (a
+     * sparse disk image given by mistake would take minutes to read). */
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && (uint64_t)st.st_size > MAX_IMAGE_SIZE) {
+        error_setc(errp, ERR_IMAGE, "%s '%s' is larger than %llu bytes", what, path,
+                   (unsigned long long)MAX_IMAGE_SIZE);
+        goto fail;
+    }
     for (;;) {
         if (len == cap) {
             if (cap >= MAX_IMAGE_SIZE) {

@@ -51,6 +51,12 @@ expect 67 "initrd '$tmp/fifo' is not a regular file" "FIFO as -initrd" -- \
 expect 67 "device tree '$tmp/fifo' is not a regular file" "FIFO as -dtb" -- \
     $bm -kernel "$ELF" -dtb "$tmp/fifo"
 expect 67 "kernel '$tmp' is not a regular file" "directory as -kernel" -- $bm -kernel "$tmp"
+# A huge sparse file is refused by its size, before anything is read.
+truncate -s 64G "$tmp/sparse.img"
+expect 67 "kernel '$tmp/sparse.img' is larger than" "64 GiB sparse -kernel" -- $bm -kernel "$tmp/sparse.img"
+expect 67 "initrd '$tmp/sparse.img' is larger than" "64 GiB sparse -initrd" -- \
+    $bm -kernel "$ELF" -initrd "$tmp/sparse.img"
+rm -f "$tmp/sparse.img"
 for mode in record replay; do
     expect 66 "journal $tmp/fifo is not a regular file" "FIFO as rrfile ($mode)" -- \
         $bm -kernel "$ELF" -icount "shift=0,rr=$mode,rrfile=$tmp/fifo"
