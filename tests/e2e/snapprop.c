@@ -21,8 +21,8 @@
  *    the page-table pages (walked from satp) and the UART.
  * 3. For each seed: replay again through a random sequence of N operations,
  *    done the way the debugger (app/debug.c) does them: continue (stopping at
- *    break/watchpoints; a watchpoint stop steps back one step, and resuming
- *    steps over the access with the watchpoints out, as gdb does), stepi,
+ *    break/watchpoints; a watchpoint stops before the access, and resuming
+ *    steps over it with the watchpoints out, as gdb does), stepi,
  *    savevm, loadvm of an earlier snapshot, seek forward and back,
  *    reverse-stepi, reverse-continue (re-running intervals newest first for
  *    the last hit), breakpoint and watchpoint insert/remove; console output
@@ -583,12 +583,16 @@ static RunEnd run_fwd(Prop *t, uint64_t target, bool scan, uint64_t *hit_at)
         }
         if (e == MACHINE_DEBUG_BREAKPOINT || e == MACHINE_DEBUG_WATCHPOINT) {
             bool brk = e == MACHINE_DEBUG_BREAKPOINT;
+            /* As app/debug.c: the hart stopped before the instruction (a
+             * breakpoint) or before its access (a watchpoint); resuming
+             * executes it. A scan reports a watchpoint hit after the access. */
             if (brk) {
-                /* debug_stopped(): resuming executes the instruction. */
                 hart_breakpoint_skip_once(m->hart);
+            } else {
+                hart_watchpoint_skip_once(m->hart);
             }
             if (scan) {
-                *hit_at = now(t);
+                *hit_at = brk ? now(t) : now(t) + 1;
                 continue;
             }
             brk ? t->n.break_hits++ : t->n.watch_hits++;
@@ -616,14 +620,10 @@ static void early_end(Prop *t, uint64_t target)
          (int)t->r.m->shutdown_cause);
 }
 
-/* A user stop at a watchpoint: the debugger steps back over the access
- * (debug_stop_reached()); resuming, gdb steps over it with the watchpoints
- * out and puts them back. */
+/* A user stop at a watchpoint is before the access; resuming, gdb steps
+ * over it with the watchpoints out and puts them back. */
 static bool watch_stop_and_step_over(Prop *t)
 {
-    if (!seek(t, now(t) - 1)) {
-        return false;
-    }
     Hart *h = t->r.m->hart;
     for (int i = 0; i < t->npts; i++) {
         if (t->pts[i].kind) {
