@@ -4,17 +4,9 @@
 # write the guest then sees, stepi, a watchpoint, and the exit.
 # usage: gdb_forward.sh RRSIM DEBUGME.elf
 set -u
-RRSIM=$1
-ELF=$2
-[ -r "$ELF" ] || { echo "FAIL: $ELF not built"; exit 1; }
-command -v gdb-multiarch >/dev/null || { echo "FAIL: gdb-multiarch not installed"; exit 1; }
 here=$(dirname "$0")
 . "$here/gdb_lib.sh"
-tmp=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-fail=0
-FAIL() { echo "FAIL: $*"; fail=1; }
+gdb_script_init "$@"
 
 port=$(gdb_free_port)
 "$RRSIM" -bios none -kernel "$ELF" -serial file:"$tmp/run.out" -S \

@@ -1,5 +1,20 @@
 # Shared by the gdb end-to-end scripts (sourced, POSIX sh).
 
+# gdb_script_init RRSIM ELF: the start every gdb script shares: its two
+# arguments, the tools, a scratch directory $tmp removed at exit (with the
+# rrsim whose pid is in $pid killed), and FAIL, which marks the run failed.
+gdb_script_init() {
+    RRSIM=$1
+    ELF=$2
+    [ -r "$ELF" ] || { echo "FAIL: $ELF not built"; exit 1; }
+    command -v gdb-multiarch >/dev/null || { echo "FAIL: gdb-multiarch not installed"; exit 1; }
+    tmp=$(mktemp -d)
+    pid=
+    trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+    fail=0
+}
+FAIL() { echo "FAIL: $*"; fail=1; }
+
 # A TCP port on 127.0.0.1 that nothing listens on right now.
 gdb_free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

@@ -8,19 +8,11 @@
 #    none", which rrsim's target description says by itself).
 # usage: gdb_qemu_stops.sh RRSIM DEBUGME.elf
 set -u
-RRSIM=$1
-ELF=$2
-QEMU=${QEMU:-qemu-system-riscv64}
-[ -r "$ELF" ] || { echo "FAIL: $ELF not built"; exit 1; }
-command -v gdb-multiarch >/dev/null || { echo "FAIL: gdb-multiarch not installed"; exit 1; }
-command -v "$QEMU" >/dev/null || { echo "FAIL: $QEMU not installed"; exit 1; }
 here=$(dirname "$0")
 . "$here/gdb_lib.sh"
-tmp=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-fail=0
-FAIL() { echo "FAIL: $*"; fail=1; }
+gdb_script_init "$@"
+QEMU=${QEMU:-qemu-system-riscv64}
+command -v "$QEMU" >/dev/null || { echo "FAIL: $QEMU not installed"; exit 1; }
 
 # run NAME SCRIPT PRE-SCRIPT COMMAND...: start COMMAND (a gdb server on
 # $port), run gdb with PRE-SCRIPT then SCRIPT, keep its CHECK lines.

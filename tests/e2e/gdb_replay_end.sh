@@ -8,17 +8,9 @@
 #    the replay with status 72 and the divergence message, not a hang.
 # usage: gdb_replay_end.sh RRSIM DEBUGME.elf
 set -u
-RRSIM=$1
-ELF=$2
-[ -r "$ELF" ] || { echo "FAIL: $ELF not built"; exit 1; }
-command -v gdb-multiarch >/dev/null || { echo "FAIL: gdb-multiarch not installed"; exit 1; }
 here=$(dirname "$0")
 . "$here/gdb_lib.sh"
-tmp=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-fail=0
-FAIL() { echo "FAIL: $*"; fail=1; }
+gdb_script_init "$@"
 
 "$RRSIM" -bios none -kernel "$ELF" -serial file:"$tmp/rec.out" -d summary \
     -icount shift=0,rr=record,rrfile="$tmp/j.rr",rrcheckpoint=200 </dev/null 2>"$tmp/rec.err" ||
