@@ -112,8 +112,12 @@ bool sock_parse(const char *spec, unsigned flags, SockSpec *out, Error **errp)
     out->wait = true;
     const char *comma = strchr(spec, ',');
     size_t len = comma ? (size_t)(comma - spec) : strlen(spec);
-    if (!(flags & SOCK_SPEC_NO_OPTIONS) && !parse_options(spec, comma ? comma + 1 : NULL, out, errp)) {
+    if (!parse_options(spec, comma ? comma + 1 : NULL, out, errp)) {
         return false;
+    }
+    if (flags & SOCK_SPEC_NO_OPTIONS) {
+        out->server = false;
+        out->wait = true;
     }
     const char *path = NULL;
     size_t path_len = 0;

@@ -45,7 +45,9 @@ enum {
     /* Also accept gdb's short forms: a bare port number ("1234"), "tcp:PORT",
      * and a path containing '/' without the "unix:" prefix. */
     SOCK_SPEC_SHORTHAND = 1u << 0,
-    /* Ignore everything after the first ',' instead of parsing options. */
+    /* The socket is always a server that does not wait: the options after
+     * the first ',' (QEMU's spelling: "tcp::1234,server,nowait") are checked
+     * for being known ones, and otherwise ignored. */
     SOCK_SPEC_NO_OPTIONS = 1u << 1,
 };
 

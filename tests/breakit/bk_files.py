@@ -499,8 +499,11 @@ def image_cases(ctx, d, rng):
     if os.path.exists(dtb):
         with open(dtb, "rb") as f:
             good = bytearray(f.read())
+        # A newer header version alone is valid (the devicetree spec has
+        # readers check last_comp_version, as QEMU's libfdt does); a
+        # last_comp_version newer than libfdt knows must be refused.
         for desc, off, val in (("dtb totalsize huge", 4, 0xfffffff0), ("dtb off_dt_struct past end", 8, 0x7fffffff),
-                               ("dtb version 99", 20, 99), ("dtb size_dt_strings huge", 32, 0xffffff00)):
+                               ("dtb last_comp_version 99", 24, 99), ("dtb size_dt_strings huge", 32, 0xffffff00)):
             bad = bytearray(good)
             struct.pack_into(">I", bad, off, val)
             p = os.path.join(d, "dtb-%d" % off)

@@ -98,9 +98,17 @@ static void test_parse_good(void **state)
     assert_string_equal(s.port, "1234");
     s = parse_ok("tcp:1234", gdb);
     assert_string_equal(s.port, "1234");
-    s = parse_ok("tcp::1234,server,whatever", gdb);
+    s = parse_ok("tcp::1234,server,nowait", gdb);
     assert_string_equal(s.port, "1234");
-    assert_false(s.server);             /* options ignored altogether */
+    assert_false(s.server);             /* known options, and ignored */
+    assert_true(s.wait);
+    {
+        SockSpec bad;
+        Error *err = NULL;
+        assert_false(sock_parse("tcp::1234,server,whatever", gdb, &bad, &err));
+        assert_int_equal(error_get_class(err), ERR_USAGE);
+        error_free(err);
+    }
     s = parse_ok("tcp:localhost:1", gdb);
     assert_string_equal(s.host, "localhost");
     s = parse_ok("/tmp/gdb.sock,server", gdb);
