@@ -23,7 +23,7 @@ const uint8_t insn_kind[OP_COUNT] = {
 #undef INSN
 };
 
-const uint32_t insn_flags[OP_COUNT] = {
+const uint64_t insn_flags[OP_COUNT] = {
 #define INSN(name, kind, flags) [OP_##name] = flags,
 #include "cpu/insn.def"
 #undef INSN

@@ -87,25 +87,37 @@ typedef enum HartExit {
 
 /* Optional extensions beyond RV64IMAFDC_Zicsr_Zifencei (HartConfig.ext).
  * A disabled extension's instructions raise illegal-instruction. */
-#define HART_EXT_ZBA    (1u << 0)
-#define HART_EXT_ZBB    (1u << 1)
-#define HART_EXT_ZBC    (1u << 2)
-#define HART_EXT_ZBS    (1u << 3)
-#define HART_EXT_ZBKB   (1u << 4)
-#define HART_EXT_ZBKC   (1u << 5)
-#define HART_EXT_ZBKX   (1u << 6)
-#define HART_EXT_ZICOND (1u << 7)
-#define HART_EXT_SVINVAL (1u << 8)
-#define HART_EXT_ZICBOM (1u << 9)
-#define HART_EXT_ZICBOZ (1u << 10)
-#define HART_EXT_SVNAPOT (1u << 11)
-#define HART_EXT_SVPBMT (1u << 12)
-#define HART_EXT_SV57   (1u << 13)
-#define HART_EXT_SSTC   (1u << 14)
+#define HART_EXT_ZBA    (1ull << 0)
+#define HART_EXT_ZBB    (1ull << 1)
+#define HART_EXT_ZBC    (1ull << 2)
+#define HART_EXT_ZBS    (1ull << 3)
+#define HART_EXT_ZBKB   (1ull << 4)
+#define HART_EXT_ZBKC   (1ull << 5)
+#define HART_EXT_ZBKX   (1ull << 6)
+#define HART_EXT_ZICOND (1ull << 7)
+#define HART_EXT_SVINVAL (1ull << 8)
+#define HART_EXT_ZICBOM (1ull << 9)
+#define HART_EXT_ZICBOZ (1ull << 10)
+#define HART_EXT_SVNAPOT (1ull << 11)
+#define HART_EXT_SVPBMT (1ull << 12)
+#define HART_EXT_SV57   (1ull << 13)
+#define HART_EXT_SSTC   (1ull << 14)
+#define HART_EXT_ZFH    (1ull << 15)
+#define HART_EXT_ZFHMIN (1ull << 16)
+#define HART_EXT_ZFA    (1ull << 17)
+#define HART_EXT_SDTRIG (1ull << 18)  /* tselect/tdata1-3/tinfo triggers */
+#define HART_EXT_ZICBOP (1ull << 19)
+#define HART_EXT_ZIHINTPAUSE (1ull << 20)
+#define HART_EXT_ZIHINTNTL (1ull << 21)
+#define HART_EXT_SSCOFPMF (1ull << 22)
+#define HART_EXT_SMSTATEEN (1ull << 23)
+#define HART_EXT_SVADU  (1ull << 24)  /* hardware A/D updates (else Svade faults) */
+#define HART_EXT_ZIHPM  (1ull << 25)  /* mhpmcounter3..31 count events */
+#define HART_EXT_ZICNTR (1ull << 26)  /* cycle/time/instret readable below M */
 
 typedef struct HartConfig {
     uint64_t hartid;
-    uint32_t ext;            /* HART_EXT_* enabled */
+    uint64_t ext;            /* HART_EXT_* enabled */
     uint64_t reset_pc;
     /* Source of the `time` CSR and CLINT-style mtime (ticks, not ns). */
     uint64_t (*read_time)(void *opaque);

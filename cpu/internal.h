@@ -58,7 +58,7 @@ typedef enum Op {
 
 extern const char *const insn_names[OP_COUNT];
 extern const uint8_t insn_kind[OP_COUNT];
-extern const uint32_t insn_flags[OP_COUNT];
+extern const uint64_t insn_flags[OP_COUNT];
 
 /* ---- privileged architecture constants (privileged spec 1.12) -------- */
 

@@ -285,7 +285,7 @@ static TB *tb_translate(Hart *h, uint64_t vpc, const uint8_t *host, uint64_t ppa
         }
         DecodedInsn d;
         riscv_decode(raw, &d);
-        uint32_t ext = insn_flags[d.op] >> E_SHIFT;
+        uint64_t ext = insn_flags[d.op] >> E_SHIFT;
         if (ext && !(ext & h->cfg.ext))
             d.op = OP_illegal;      /* an extension this hart does not have */
         Insn *in = &insns[n++];

@@ -53,7 +53,7 @@ TestMachine *tm_new(void)
     return tm_new_ext(0);
 }
 
-TestMachine *tm_new_ext(uint32_t ext)
+TestMachine *tm_new_ext(uint64_t ext)
 {
     TestMachine *m = calloc(1, sizeof(*m));
     HartConfig cfg = { .hartid = 0, .ext = ext, .reset_pc = TM_RAM_BASE, .read_time = tm_time,

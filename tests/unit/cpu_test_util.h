@@ -34,7 +34,7 @@ typedef struct TestMachine {
 
 TestMachine *tm_new(void);
 /* The same with optional extensions (HART_EXT_*) enabled. */
-TestMachine *tm_new_ext(uint32_t ext);
+TestMachine *tm_new_ext(uint64_t ext);
 void tm_free(TestMachine *m);
 void tm_w32(TestMachine *m, uint64_t addr, uint32_t v);
 void tm_w16(TestMachine *m, uint64_t addr, uint16_t v);

@@ -259,7 +259,7 @@ static uint64_t run_one(TestMachine *m, uint32_t insn, uint64_t a, uint64_t b, b
     return hart_get_xreg(m->h, 10);
 }
 
-static TestMachine *machine_with(uint32_t ext)
+static TestMachine *machine_with(uint64_t ext)
 {
     TestMachine *m = tm_new_ext(ext);
     tm_w32(m, TRAP, JAL(0, 0));
@@ -315,7 +315,7 @@ static void test_gated_by_extension(void **st)
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
         const Case *k = &cases[c];
         for (unsigned e = 0; e < 8; e++) {
-            uint32_t ext = 1u << e;
+            uint64_t ext = 1ull << e;
             TestMachine *m = machine_with(ext);
             bool trapped;
             uint64_t rd = run_one(m, k->enc, 3, 5, &trapped);

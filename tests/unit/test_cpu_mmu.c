@@ -365,7 +365,7 @@ static void test_misaligned_store_across_pages(void **st)
 #define SINVAL_VMA(rs1, rs2) (0x16000073u | ((rs2) << 20) | ((rs1) << 15))
 #define PA_NAPOT (TM_RAM_BASE + 0x40000)   /* 64 KiB aligned */
 
-static TestMachine *setup_ext(uint32_t ext)
+static TestMachine *setup_ext(uint64_t ext)
 {
     TestMachine *m = tm_new_ext(ext);
     tm_w32(m, HALT, JAL(0, 0));
