@@ -75,12 +75,15 @@ static const IsaFixed isa_fixed[] = {
 #define ISA_NFIXED (sizeof(isa_fixed) / sizeof(isa_fixed[0]))
 
 /* Sv57 is a property too (QEMU 8's sv57=), kept apart from the table
- * because it names no ISA-string extension. */
+ * because it names no ISA-string extension. So is debug, QEMU's property
+ * for the Sdtrig triggers (on in QEMU 7.2, whose riscv,isa never names it). */
 #define ISA_SV57_DEFAULT true
+#define ISA_DEBUG_DEFAULT true
 
 uint64_t isa_default_ext(void)
 {
-    uint64_t ext = ISA_SV57_DEFAULT ? HART_EXT_SV57 : 0;
+    uint64_t ext = (ISA_SV57_DEFAULT ? HART_EXT_SV57 : 0) |
+                   (ISA_DEBUG_DEFAULT ? HART_EXT_SDTRIG : 0);
     for (size_t i = 0; i < ISA_NEXTS; i++) {
         if (isa_exts[i].dflt) {
             ext |= isa_exts[i].bit;
@@ -137,12 +140,12 @@ static bool set_prop(const char *name, const char *val, uint64_t *on, uint64_t *
 {
     const IsaExt *e = find_ext(name);
     bool b;
-    if (e || !strcasecmp(name, "sv57")) {
+    if (e || !strcasecmp(name, "sv57") || !strcasecmp(name, "debug")) {
         if (!parse_bool(val, &b)) {
             error_setc(errp, ERR_USAGE, "-cpu %s: '%s' for %s is not on or off", arg, val, name);
             return false;
         }
-        uint64_t bit = e ? e->bit : HART_EXT_SV57;
+        uint64_t bit = e ? e->bit : !strcasecmp(name, "sv57") ? HART_EXT_SV57 : HART_EXT_SDTRIG;
         if (bit == 0) {
             if (!b) {
                 error_setc(errp, ERR_USAGE, "-cpu %s: %s cannot be turned off (always present)",
@@ -192,7 +195,7 @@ bool isa_parse_cpu(const char *arg, uint64_t *ext, bool *help, Error **errp)
     if (!strcmp(model, "rv64") || !strcmp(model, "any")) {
         base = isa_default_ext();
     } else if (!strcmp(model, "max")) {
-        base = HART_EXT_SV57;
+        base = HART_EXT_SV57 | HART_EXT_SDTRIG;
         for (size_t i = 0; i < ISA_NEXTS; i++) {
             base |= isa_exts[i].bit;
         }
@@ -266,6 +269,8 @@ void isa_help(FILE *out, bool props)
     }
     fprintf(out, "  %-12s [%s] Sv57 paging (Sv39 and Sv48 are always there)\n", "sv57",
             ISA_SV57_DEFAULT ? "on" : "off");
+    fprintf(out, "  %-12s [%s] Sdtrig triggers (tselect, tdata1-3, tinfo)\n", "debug",
+            ISA_DEBUG_DEFAULT ? "on" : "off");
     fputs("Accepted with one value only:", out);
     for (size_t i = 0; i < ISA_NFIXED; i++) {
         fprintf(out, "%s %s=%s", i ? "," : "", isa_fixed[i].name, isa_fixed[i].value);

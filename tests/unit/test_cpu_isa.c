@@ -57,7 +57,8 @@ static void test_default(void **st)
     assert_int_equal(parse_ok("any"), d);
     assert_int_equal(parse_ok("rv64,h=false"), d);
     assert_int_equal(d, HART_EXT_ZBA | HART_EXT_ZBB | HART_EXT_ZBC | HART_EXT_ZBS |
-                        HART_EXT_SSTC | HART_EXT_ZIHINTPAUSE | HART_EXT_SV57);
+                        HART_EXT_SSTC | HART_EXT_ZIHINTPAUSE | HART_EXT_SV57 |
+                        HART_EXT_SDTRIG);
     assert_string_equal(isa(d), "rv64imafdc_zicntr_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs_sstc");
     assert_string_equal(isa_mmu_type(d), "riscv,sv57");
 }
@@ -80,6 +81,9 @@ static void test_spellings(void **st)
     assert_int_equal(parse_ok("rv64,zbkx=on,zbkx=off"), d);
     assert_int_equal(parse_ok("rv64,sv57=off"), d & ~HART_EXT_SV57);
     assert_string_equal(isa_mmu_type(d & ~HART_EXT_SV57), "riscv,sv48");
+    assert_int_equal(parse_ok("rv64,debug=off"), d & ~HART_EXT_SDTRIG);
+    assert_int_equal(parse_ok("rv64,debug=off,debug=true"), d);
+    assert_true(parse_ok("max") & HART_EXT_SDTRIG);
     /* Fixed properties take their one value. */
     parse_ok("rv64,i=on,m=true,mmu=on,pmp=on,v=off,e=off,priv_spec=v1.12.0,cbom_blocksize=64,"
              "zicsr=on,Zifencei=true");
