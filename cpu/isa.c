@@ -290,6 +290,21 @@ size_t isa_string(uint64_t ext, char *buf, size_t len)
     return n;
 }
 
+size_t isa_manifest_string(uint64_t ext, char *buf, size_t len)
+{
+    size_t n = isa_string(ext, buf, len);
+    static const struct { uint64_t bit; const char *name; } extra[] = {
+        { HART_EXT_SDTRIG, "sdtrig" }, { HART_EXT_SV57, "sv57" },
+    };
+    for (size_t i = 0; i < 2; i++) {
+        if (ext & extra[i].bit) {
+            n += (size_t)snprintf(n < len ? buf + n : NULL, n < len ? len - n : 0, "_%s",
+                                  extra[i].name);
+        }
+    }
+    return n;
+}
+
 const char *isa_extension_name(uint64_t ext, unsigned index)
 {
     static const char *const letters[] = { "i", "m", "a", "f", "d", "c" };

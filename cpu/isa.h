@@ -35,6 +35,11 @@ void isa_help(FILE *out, bool props);
  * writes riscv,isa). Returns the length it needed (snprintf-style). */
 size_t isa_string(uint64_t ext, char *buf, size_t len);
 
+/* What the journal manifest records: the ISA string, then the properties
+ * riscv,isa does not spell (as QEMU 7.2 does not): "_sdtrig" (debug=on),
+ * "_sv57". Returns the length it needed (snprintf-style). */
+size_t isa_manifest_string(uint64_t ext, char *buf, size_t len);
+
 /* The names of riscv,isa-extensions, one per call: index 0, 1, ... until
  * NULL. Single letters first, then the multi-letter names of ext. */
 const char *isa_extension_name(uint64_t ext, unsigned index);
