@@ -375,19 +375,27 @@ static TestMachine *setup_ext(uint64_t ext)
     return m;
 }
 
-/* Run S-mode code at VA 0x1000 (PA_CODE) that loads VA `va` into x6. */
-static uint64_t s_load(TestMachine *m, uint64_t va, uint64_t *cause)
+/* Run S-mode code at VA 0x1000 (PA_CODE) that makes one access `insn`
+ * through x5 = va (x6 = 0 and x7 = 0x7777 before); returns mcause. */
+static uint64_t s_access(TestMachine *m, uint64_t va, uint32_t insn)
 {
     Asm c = { m, PA_CODE };
     uint64_t ex;
     asm_li(&c, 5, va);
-    emit(&c, LD(6, 5, 0));
+    emit(&c, insn);
     emit(&c, EBREAK);
     hart_flush_caches(m->h);
     enter_s(m, 0x1000);
     hart_set_xreg(m->h, 6, 0);
+    hart_set_xreg(m->h, 7, 0x7777);
     hart_run(m->h, 20, &ex);
-    *cause = tm_csr(m, MCAUSE);
+    return tm_csr(m, MCAUSE);
+}
+
+/* Loads VA `va` into x6 in S mode. */
+static uint64_t s_load(TestMachine *m, uint64_t va, uint64_t *cause)
+{
+    *cause = s_access(m, va, LD(6, 5, 0));
     return hart_get_xreg(m->h, 6);
 }
 
@@ -454,21 +462,6 @@ static void test_svnapot(void **st)
     }
 }
 
-/* Run S-mode code that stores x7 to VA `va`; returns mcause. */
-static uint64_t s_store(TestMachine *m, uint64_t va)
-{
-    Asm c = { m, PA_CODE };
-    uint64_t ex;
-    asm_li(&c, 5, va);
-    emit(&c, SD(7, 5, 0));
-    emit(&c, EBREAK);
-    hart_flush_caches(m->h);
-    enter_s(m, 0x1000);
-    hart_set_xreg(m->h, 7, 0x7777);
-    hart_run(m->h, 20, &ex);
-    return tm_csr(m, MCAUSE);
-}
-
 /* Who sets A and D: the walker (QEMU's way, and Svadu with menvcfg.ADUE),
  * or software after a page fault (Svade, and Svadu with ADUE clear). */
 static void test_svadu_svade(void **st)
@@ -494,7 +487,7 @@ static void test_svadu_svade(void **st)
         if (cases[i].hw) {
             assert_int_equal(cause, 3);
             assert_int_equal(tm_r64(m, pte_addr), before | A);
-            assert_int_equal(s_store(m, 0x2000), 3);
+            assert_int_equal(s_access(m, 0x2000, SD(7, 5, 0)), 3);
             assert_int_equal(tm_r64(m, pte_addr), before | A | D);
             assert_int_equal(tm_r64(m, PA_DATA), 0x7777);
         } else {
@@ -505,7 +498,7 @@ static void test_svadu_svade(void **st)
             tm_w64(m, pte_addr, before | A);
             s_load(m, 0x2000, &cause);
             assert_int_equal(cause, 3);
-            assert_int_equal(s_store(m, 0x2000), 15);
+            assert_int_equal(s_access(m, 0x2000, SD(7, 5, 0)), 15);
             assert_int_equal(tm_r64(m, pte_addr), before | A);
             assert_int_not_equal(tm_r64(m, PA_DATA), 0x7777);
         }
