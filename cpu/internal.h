@@ -115,6 +115,7 @@ enum { IRQ_SSI = 1, IRQ_MSI = 3, IRQ_STI = 5, IRQ_MTI = 7, IRQ_SEI = 9, IRQ_MEI 
 #define ENVCFG_CBIE_INVAL (3ull << 4)
 #define ENVCFG_CBCFE  (1ull << 6)
 #define ENVCFG_CBZE   (1ull << 7)
+#define MENVCFG_ADUE  (1ull << 61)
 #define MENVCFG_PBMTE (1ull << 62)
 #define MENVCFG_STCE  (1ull << 63)
 /* Cache-block size for Zicbom/Zicboz (QEMU's default, advertised in the FDT). */

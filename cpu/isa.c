@@ -43,6 +43,8 @@ static const IsaExt isa_exts[] = {
     { "zbkx", NULL, HART_EXT_ZBKX, false, false, 0, 0, "crossbar permutations" },
     { "zbs", NULL, HART_EXT_ZBS, true, false, 0, 0, "single-bit instructions" },
     { "sstc", NULL, HART_EXT_SSTC, true, false, 0, 0, "supervisor timer compare (stimecmp)" },
+    { "svade", NULL, HART_EXT_SVADE, false, false, 0, 0, "A/D bits managed by software (page faults)" },
+    { "svadu", NULL, HART_EXT_SVADU, false, false, 0, 0, "hardware A/D updates, menvcfg.ADUE" },
     { "svinval", NULL, HART_EXT_SVINVAL, false, false, 0, 0, "fine-grained address-translation cache invalidation" },
     { "svnapot", NULL, HART_EXT_SVNAPOT, false, false, 0, 0, "NAPOT translation contiguity (64 KiB pages)" },
     { "svpbmt", NULL, HART_EXT_SVPBMT, false, false, 0, 0, "page-based memory types" },

@@ -37,7 +37,8 @@ MASKS = [
 def build_argv(opts):
     boot = ["-M", "virt", "-bios", FW, "-kernel", UBOOT]
     cpu = ["-cpu", opts.qemu_cpu] if opts.qemu_cpu else []
-    return [opts.rrsim] + boot, [opts.qemu] + boot[:2] + cpu + boot[2:]
+    rcpu = ["-cpu", opts.cpu] if opts.cpu else []
+    return [opts.rrsim] + boot[:2] + rcpu + boot[2:], [opts.qemu] + boot[:2] + cpu + boot[2:]
 
 
 if __name__ == "__main__":
