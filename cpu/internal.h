@@ -34,6 +34,8 @@
 
 enum { K_N, K_X, K_F };
 #define F_END 1
+/* The instruction needs every extension of its column, not just one. */
+#define F_EXT_ALL 2
 /* Extension columns of insn.def: the HART_EXT_* bits above bit 8 of the
  * flags; zero means the base ISA. */
 #define E_SHIFT 8
@@ -48,6 +50,9 @@ enum { K_N, K_X, K_F };
 #define E_SVINVAL (HART_EXT_SVINVAL << E_SHIFT)
 #define E_ZICBOM (HART_EXT_ZICBOM << E_SHIFT)
 #define E_ZICBOZ (HART_EXT_ZICBOZ << E_SHIFT)
+#define E_ZFH    (HART_EXT_ZFH << E_SHIFT)
+#define E_ZFHMIN (HART_EXT_ZFHMIN << E_SHIFT)
+#define E_ZFA    (HART_EXT_ZFA << E_SHIFT)
 
 typedef enum Op {
 #define INSN(name, kind, flags) OP_##name,

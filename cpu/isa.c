@@ -30,6 +30,11 @@ static const IsaExt isa_exts[] = {
     { "zifencei", NULL, 0, true, false, 0, 0, "instruction-fetch fence" },
     { "zihintntl", NULL, HART_EXT_ZIHINTNTL, false, false, 0, 0, "non-temporal locality hints" },
     { "zihintpause", NULL, HART_EXT_ZIHINTPAUSE, true, false, 0, 0, "PAUSE hint" },
+    { "zfa", NULL, HART_EXT_ZFA, false, false, 0, 0, "additional floating point (FLI, FMINM, FROUND, FCVTMOD, FLEQ)" },
+    /* Zfh includes Zfhmin's instructions (insn.def), but QEMU 7.2 leaves the
+     * zfhmin property and riscv,isa entry off for Zfh=on: so does this. */
+    { "zfh", NULL, HART_EXT_ZFH, false, false, 0, 0, "half-precision floating point" },
+    { "zfhmin", NULL, HART_EXT_ZFHMIN, false, false, 0, 0, "half-precision loads, stores, moves and conversions" },
     { "zba", NULL, HART_EXT_ZBA, true, false, 0, 0, "address generation" },
     { "zbb", NULL, HART_EXT_ZBB, true, false, 0, 0, "basic bit manipulation" },
     { "zbc", NULL, HART_EXT_ZBC, true, false, 0, 0, "carry-less multiplication" },

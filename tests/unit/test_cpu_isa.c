@@ -89,6 +89,16 @@ static void test_spellings(void **st)
         assert_true(max & b);
     }
     assert_false(parse_ok("max,svpbmt=off") & HART_EXT_SVPBMT);
+    assert_true(max & HART_EXT_ZFA);
+    /* QEMU 7.2's spellings Zfh=on, Zfhmin=on; as there, Zfh does not name
+     * Zfhmin in riscv,isa (the hart gives Zfh Zfhmin's instructions). */
+    assert_int_equal(parse_ok("rv64,Zfh=on"), d | HART_EXT_ZFH);
+    assert_int_equal(parse_ok("rv64,Zfhmin=on"), d | HART_EXT_ZFHMIN);
+    assert_int_equal(parse_ok("rv64,zfa=on"), d | HART_EXT_ZFA);
+    assert_string_equal(isa(parse_ok("rv64,Zfh=on,zfa=on")),
+                        "rv64imafdc_zicntr_zicsr_zifencei_zihintpause_zfa_zfh_zba_zbb_zbc_zbs_sstc");
+    assert_string_equal(isa(parse_ok("rv64,Zfhmin=on")),
+                        "rv64imafdc_zicntr_zicsr_zifencei_zihintpause_zfhmin_zba_zbb_zbc_zbs_sstc");
 }
 
 static void test_errors(void **st)
