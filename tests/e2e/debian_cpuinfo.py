@@ -75,11 +75,11 @@ def check(lines):
 def isa_difference(rr, qemu, rr_lines, qemu_lines):
     """None when rrsim's isa value may differ from QEMU's this way, else why
     not.  The one difference allowed: QEMU 7.2's device tree has only
-    riscv,isa, and from that legacy property Linux assumes Zihpm (and
-    Zicntr) as the binding says such old trees meant; rrsim's tree also has
-    riscv,isa-extensions, which Linux takes as the exact list, and rrsim's
-    hart (like QEMU's with pmu-num=0) has no hpmcounter3..31, so no zihpm.
-    Only that: QEMU's console says Linux fell back, rrsim's does not, and
+    riscv,isa, and from that legacy property Linux assumes Zicntr and Zihpm,
+    as such old trees meant; rrsim's tree also has riscv,isa-extensions,
+    which Linux takes as the exact list, and that names no zihpm (nor has
+    QEMU's hart with pmu-num=0 any programmable counter).  Only that:
+    QEMU's console says Linux fell back to riscv,isa, rrsim's does not, and
     the two lists are equal once zihpm is taken out of QEMU's."""
     q_exts = qemu.split("_")
     if "zihpm" not in q_exts:
