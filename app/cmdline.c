@@ -64,6 +64,9 @@ void cmdline_usage(FILE *out)
           "                            reverse-continue) and QMP can seek (replay-seek).\n"
           "  -d summary                one line with steps, virtual time, exit cause and the\n"
           "                            final machine state hash on stderr at exit\n"
+          "  -d progress               a replay's progress on stderr (step, percent, rate,\n"
+          "                            time left); shown anyway when stderr is a terminal\n"
+          "                            the guest's console is not on. -d summary,progress\n"
           "Other:\n"
           "  -h, --help                this text\n"
           "  --version                 print the version\n"
@@ -389,11 +392,21 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
             }
             c->debug.snapshot_store = arg;
         } else if (!strcmp(opt, "-d")) {
-            if (strcmp(arg, "summary")) {
-                error_setc(errp, ERR_USAGE, "-d %s: unknown log item (available: summary)", arg);
-                return false;
+            /* QEMU's comma-separated list of items. */
+            for (const char *p = arg; *p;) {
+                size_t n = strcspn(p, ",");
+                if (n == 7 && !strncmp(p, "summary", 7)) {
+                    c->summary = true;
+                } else if (n == 8 && !strncmp(p, "progress", 8)) {
+                    c->progress = true;
+                } else {
+                    error_setc(errp, ERR_USAGE,
+                               "-d %s: unknown log item '%.*s' (available: summary, progress)", arg,
+                               (int)n, p);
+                    return false;
+                }
+                p += n + (p[n] == ',');
             }
-            c->summary = true;
         }
     }
     /* rrsim has no display: the serial port is on the terminal unless

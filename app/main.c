@@ -7,12 +7,16 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "app/cmdline.h"
 #include "app/debug.h"
+#include "app/progress.h"
 #include "cpu/isa.h"
 #include "hw/machine.h"
 #include "hw/machine_replay.h"
+#include "sim/replay/journal.h"
 
 static const char *shutdown_cause_name(ShutdownCause c)
 {
@@ -27,6 +31,16 @@ static const char *shutdown_cause_name(ShutdownCause c)
     }
 }
 
+/* Progress by default only where it cannot garble the guest's console: on
+ * a terminal stderr, when the console is not that terminal too. */
+static bool progress_wanted(const Cmdline *c)
+{
+    const char *serial = c->mo.serial ? c->mo.serial : "mon:stdio";
+    bool console_on_tty = (!strcmp(serial, "stdio") || !strcmp(serial, "mon:stdio")) &&
+                          (isatty(STDOUT_FILENO) || isatty(STDIN_FILENO));
+    return isatty(STDERR_FILENO) && !console_on_tty;
+}
+
 int main(int argc, char **argv)
 {
     Cmdline c;
@@ -34,6 +48,7 @@ int main(int argc, char **argv)
     int status = 0;
     Machine *m = NULL;
     MachineReplay *mr = NULL;
+    Progress *progress = NULL;
     DebugSession *dbg = NULL;
 
     /* A console reader that goes away must not kill the simulator mid-write. */
@@ -77,6 +92,16 @@ int main(int argc, char **argv)
         goto fail;
     }
 
+    bool playing = machine_replay_mode(mr) == REPLAY_MODE_PLAY;
+    if (playing && (c.progress || progress_wanted(&c))) {
+        JournalReader *rd = journal_reader_open(c.mo.icount.rrfile, false, &err);
+        if (!rd) {
+            goto fail;
+        }
+        progress = progress_new(m, stderr, isatty(STDERR_FILENO), journal_reader_last_steps(rd));
+        journal_reader_free(rd);
+    }
+
     if (cmdline_wants_debug(&c)) {
         /* gdb, QMP, -S or snapshots: the session owns the run state. */
         dbg = debug_new(m, mr, &c.debug, &err);
@@ -98,10 +123,16 @@ int main(int argc, char **argv)
             /* Nobody to serve a debug stop without a debugger: keep going. */
         }
     }
+    progress_free(progress);
+    progress = NULL;
     /* Writes the journal's end marker, or checks the replay ended as recorded;
      * a divergence or a truncated journal found during the run is reported here. */
     if (!machine_replay_finish(mr, &err)) {
         goto fail;
+    }
+    if (playing) {
+        fprintf(stderr, "rrsim: replay completed at step %llu and matched the recording\n",
+                (unsigned long long)machine_icount(m));
     }
     status = m->shutdown_cause == SHUTDOWN_GUEST_POWEROFF ? m->exit_code : 0;
     if (c.summary) {
@@ -116,6 +147,8 @@ int main(int argc, char **argv)
 
 fail:
     status = error_exit_status(err);
+    progress_free(progress);
+    progress = NULL;
     /* Restore the terminal before the message so it prints cleanly. */
     debug_free(dbg);
     dbg = NULL;

@@ -8,10 +8,11 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 if [ "${1:-}" = "--sanitize" ]; then
   build="$here/build-asan"
-  # The Linux test guest does not depend on how rrsim is built: share the
-  # normal build's copy rather than compiling the kernel twice.
+  # The guest kernels do not depend on how rrsim is built: share the
+  # normal build's copies rather than building or fetching them twice.
   "$here/ci/build.sh" "$build" -DRRSIM_SANITIZE=ON \
-      -DRRSIM_LINUX_GUEST_DIR="$here/build/guests/linux"
+      -DRRSIM_LINUX_GUEST_DIR="$here/build/guests/linux" \
+      -DRRSIM_DEBIAN_GUEST_DIR="$here/build/guests/debian"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 else

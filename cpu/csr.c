@@ -116,6 +116,8 @@ uint64_t envcfg_legal(const Hart *h, uint64_t v, bool m)
         mask |= MENVCFG_PBMTE;
     if (m && (h->cfg.ext & HART_EXT_SSTC))
         mask |= MENVCFG_STCE;
+    if (m && (h->cfg.ext & HART_EXT_SVADU))
+        mask |= MENVCFG_ADUE;
     v &= mask;
     if ((v & ENVCFG_CBIE) == (2ull << 4))
         v &= ~ENVCFG_CBIE;
@@ -280,8 +282,11 @@ static bool csr_set(Hart *h, unsigned csr, uint64_t v)
     case CSR_MENVCFG: {
         uint64_t old = s->menvcfg;
         s->menvcfg = envcfg_legal(h, v, true);
-        if ((old ^ s->menvcfg) & MENVCFG_PBMTE)
-            mmu_flush_translations(h);  /* PBMT bits became (in)valid in PTEs */
+        /* PBMT bits became (in)valid in PTEs; A/D updates turned on or off
+         * (cached translations were made with A/D set either way, but a
+         * fresh walk is the rule, see mmu.c). */
+        if ((old ^ s->menvcfg) & (MENVCFG_PBMTE | MENVCFG_ADUE))
+            mmu_flush_translations(h);
         if ((old ^ s->menvcfg) & MENVCFG_STCE)
             hart_stimecmp_changed(h);
         return true;

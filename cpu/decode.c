@@ -1,5 +1,7 @@
 /*
- * decode: RV64GC instruction bits -> DecodedInsn (opcode + operands).
+ * decode: RV64GC (and Zb*, Zicond, Zicbo*, Svinval, Zfh, Zfa) instruction
+ * bits -> DecodedInsn (opcode + operands). Every known encoding is decoded;
+ * whether the hart has its extension is decided when translating (tb.c).
  *
  * Compressed instructions are expanded here to their 32-bit equivalents
  * (unprivileged spec chapter 16, "RVC"), so the executor knows only one form;
@@ -48,7 +50,8 @@ static void set(DecodedInsn *d, Op op, int rd, int rs1, int rs2, int64_t imm)
     d->imm = imm;
 }
 
-/* Ops whose rounding-mode field is meaningful (rm 5 and 6 are reserved). */
+/* Ops whose funct3 is not a rounding mode (for the others rm 5 and 6 are
+ * reserved). */
 static bool uses_rm(Op op)
 {
     switch (op) {
@@ -58,61 +61,95 @@ static bool uses_rm(Op op)
     case OP_fsgnj_d: case OP_fsgnjn_d: case OP_fsgnjx_d: case OP_fmin_d: case OP_fmax_d:
     case OP_fmv_x_d: case OP_feq_d: case OP_flt_d: case OP_fle_d: case OP_fclass_d:
     case OP_fmv_d_x:
+    case OP_fsgnj_h: case OP_fsgnjn_h: case OP_fsgnjx_h: case OP_fmin_h: case OP_fmax_h:
+    case OP_fmv_x_h: case OP_feq_h: case OP_flt_h: case OP_fle_h: case OP_fclass_h:
+    case OP_fmv_h_x:
+    case OP_fli_s: case OP_fli_d: case OP_fli_h:
+    case OP_fminm_s: case OP_fmaxm_s: case OP_fminm_d: case OP_fmaxm_d:
+    case OP_fminm_h: case OP_fmaxm_h:
+    case OP_fleq_s: case OP_fltq_s: case OP_fleq_d: case OP_fltq_d:
+    case OP_fleq_h: case OP_fltq_h:
+    case OP_fcvtmod_w_d:
         return false;
     default:
         return true;
     }
 }
 
+/* The op of format fmt (funct7 bits 1:0 / funct2: S, D, H; Q is not
+ * supported). */
+static Op by_fmt(unsigned fmt, Op s, Op d, Op h)
+{
+    return fmt == 0 ? s : fmt == 1 ? d : fmt == 2 ? h : OP_illegal;
+}
+#define FMT(name) by_fmt(fmt, OP_##name##_s, OP_##name##_d, OP_##name##_h)
+
 static void decode_op_fp(uint32_t r, DecodedInsn *d)
 {
     int rd = bits(r, 11, 7), rs1 = bits(r, 19, 15), rs2 = bits(r, 24, 20);
     unsigned f3 = bits(r, 14, 12), f7 = bits(r, 31, 25);
+    unsigned fmt = f7 & 3;
     Op op = OP_illegal;
-    bool dbl = f7 & 1;
 
-    switch (f7 & ~1u) {
-    case 0x00: op = dbl ? OP_fadd_d : OP_fadd_s; break;
-    case 0x04: op = dbl ? OP_fsub_d : OP_fsub_s; break;
-    case 0x08: op = dbl ? OP_fmul_d : OP_fmul_s; break;
-    case 0x0c: op = dbl ? OP_fdiv_d : OP_fdiv_s; break;
-    case 0x2c: if (rs2 == 0) op = dbl ? OP_fsqrt_d : OP_fsqrt_s; break;
+    switch (f7 & ~3u) {
+    case 0x00: op = FMT(fadd); break;
+    case 0x04: op = FMT(fsub); break;
+    case 0x08: op = FMT(fmul); break;
+    case 0x0c: op = FMT(fdiv); break;
+    case 0x2c: if (rs2 == 0) op = FMT(fsqrt); break;
     case 0x10:
-        if (f3 == 0) op = dbl ? OP_fsgnj_d : OP_fsgnj_s;
-        else if (f3 == 1) op = dbl ? OP_fsgnjn_d : OP_fsgnjn_s;
-        else if (f3 == 2) op = dbl ? OP_fsgnjx_d : OP_fsgnjx_s;
+        if (f3 == 0) op = FMT(fsgnj);
+        else if (f3 == 1) op = FMT(fsgnjn);
+        else if (f3 == 2) op = FMT(fsgnjx);
         break;
     case 0x14:
-        if (f3 == 0) op = dbl ? OP_fmin_d : OP_fmin_s;
-        else if (f3 == 1) op = dbl ? OP_fmax_d : OP_fmax_s;
+        if (f3 == 0) op = FMT(fmin);
+        else if (f3 == 1) op = FMT(fmax);
+        else if (f3 == 2) op = FMT(fminm);
+        else if (f3 == 3) op = FMT(fmaxm);
         break;
-    case 0x20:
-        if (!dbl && rs2 == 1) op = OP_fcvt_s_d;
-        else if (dbl && rs2 == 0) op = OP_fcvt_d_s;
+    case 0x20: {
+        /* fcvt.<fmt>.<rs2 format>; rs2 4 and 5 are Zfa's fround, froundnx. */
+        static const Op cvt[3][3] = {
+            { OP_illegal, OP_fcvt_s_d, OP_fcvt_s_h },
+            { OP_fcvt_d_s, OP_illegal, OP_fcvt_d_h },
+            { OP_fcvt_h_s, OP_fcvt_h_d, OP_illegal },
+        };
+        if (rs2 == 4) op = FMT(fround);
+        else if (rs2 == 5) op = FMT(froundnx);
+        else if (fmt < 3 && rs2 < 3) op = cvt[fmt][rs2];
         break;
+    }
     case 0x50:
-        if (f3 == 2) op = dbl ? OP_feq_d : OP_feq_s;
-        else if (f3 == 1) op = dbl ? OP_flt_d : OP_flt_s;
-        else if (f3 == 0) op = dbl ? OP_fle_d : OP_fle_s;
+        if (f3 == 2) op = FMT(feq);
+        else if (f3 == 1) op = FMT(flt);
+        else if (f3 == 0) op = FMT(fle);
+        else if (f3 == 5) op = FMT(fltq);
+        else if (f3 == 4) op = FMT(fleq);
         break;
     case 0x60: {
         static const Op s[4] = { OP_fcvt_w_s, OP_fcvt_wu_s, OP_fcvt_l_s, OP_fcvt_lu_s };
         static const Op dd[4] = { OP_fcvt_w_d, OP_fcvt_wu_d, OP_fcvt_l_d, OP_fcvt_lu_d };
-        if (rs2 < 4) op = dbl ? dd[rs2] : s[rs2];
+        static const Op h[4] = { OP_fcvt_w_h, OP_fcvt_wu_h, OP_fcvt_l_h, OP_fcvt_lu_h };
+        if (rs2 < 4) op = by_fmt(fmt, s[rs2], dd[rs2], h[rs2]);
+        /* fcvtmod.w.d: rm must be RTZ, the others are reserved (Zfa). */
+        else if (rs2 == 8 && fmt == 1 && f3 == 1) op = OP_fcvtmod_w_d;
         break;
     }
     case 0x68: {
         static const Op s[4] = { OP_fcvt_s_w, OP_fcvt_s_wu, OP_fcvt_s_l, OP_fcvt_s_lu };
         static const Op dd[4] = { OP_fcvt_d_w, OP_fcvt_d_wu, OP_fcvt_d_l, OP_fcvt_d_lu };
-        if (rs2 < 4) op = dbl ? dd[rs2] : s[rs2];
+        static const Op h[4] = { OP_fcvt_h_w, OP_fcvt_h_wu, OP_fcvt_h_l, OP_fcvt_h_lu };
+        if (rs2 < 4) op = by_fmt(fmt, s[rs2], dd[rs2], h[rs2]);
         break;
     }
     case 0x70:
-        if (rs2 == 0 && f3 == 0) op = dbl ? OP_fmv_x_d : OP_fmv_x_w;
-        else if (rs2 == 0 && f3 == 1) op = dbl ? OP_fclass_d : OP_fclass_s;
+        if (rs2 == 0 && f3 == 0) op = by_fmt(fmt, OP_fmv_x_w, OP_fmv_x_d, OP_fmv_x_h);
+        else if (rs2 == 0 && f3 == 1) op = FMT(fclass);
         break;
     case 0x78:
-        if (rs2 == 0 && f3 == 0) op = dbl ? OP_fmv_d_x : OP_fmv_w_x;
+        if (rs2 == 0 && f3 == 0) op = by_fmt(fmt, OP_fmv_w_x, OP_fmv_d_x, OP_fmv_h_x);
+        else if (rs2 == 1 && f3 == 0) op = FMT(fli);  /* rs1: the constant's index */
         break;
     default:
         break;
@@ -304,21 +341,24 @@ static void decode32(uint32_t r, DecodedInsn *d)
         return;
     }
     case 0x07:
-        if (f3 == 2) set(d, OP_flw, rd, rs1, 0, imm_i);
+        if (f3 == 1) set(d, OP_flh, rd, rs1, 0, imm_i);
+        else if (f3 == 2) set(d, OP_flw, rd, rs1, 0, imm_i);
         else if (f3 == 3) set(d, OP_fld, rd, rs1, 0, imm_i);
         return;
     case 0x27:
-        if (f3 == 2) set(d, OP_fsw, 0, rs1, rs2, imm_s);
+        if (f3 == 1) set(d, OP_fsh, 0, rs1, rs2, imm_s);
+        else if (f3 == 2) set(d, OP_fsw, 0, rs1, rs2, imm_s);
         else if (f3 == 3) set(d, OP_fsd, 0, rs1, rs2, imm_s);
         return;
     case 0x43: case 0x47: case 0x4b: case 0x4f: {
         unsigned fmt = bits(r, 26, 25);
         static const Op s[4] = { OP_fmadd_s, OP_fmsub_s, OP_fnmsub_s, OP_fnmadd_s };
         static const Op dd[4] = { OP_fmadd_d, OP_fmsub_d, OP_fnmsub_d, OP_fnmadd_d };
+        static const Op h[4] = { OP_fmadd_h, OP_fmsub_h, OP_fnmsub_h, OP_fnmadd_h };
         unsigned k = ((r & 0x7f) - 0x43) >> 2;
-        if (fmt > 1 || f3 == 5 || f3 == 6)
+        if (fmt > 2 || f3 == 5 || f3 == 6)
             return;
-        set(d, fmt ? dd[k] : s[k], rd, rs1, rs2, 0);
+        set(d, by_fmt(fmt, s[k], dd[k], h[k]), rd, rs1, rs2, 0);
         d->rs3 = (uint8_t)bits(r, 31, 27);
         d->rm = (uint8_t)f3;
         return;

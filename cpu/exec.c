@@ -685,6 +685,121 @@ HANDLER(fld) { return fp_load(h, in, 8); }
 HANDLER(fsw) { FP_CHECK(); return do_store(h, in, RS1 + (uint64_t)in->imm, 4, F(in->rs2)); }
 HANDLER(fsd) { FP_CHECK(); return do_store(h, in, RS1 + (uint64_t)in->imm, 8, F(in->rs2)); }
 
+/* ---- Zfh, Zfhmin -------------------------------------------------------------- */
+
+/* A half is properly NaN-boxed when bits 63:16 are all ones (section 12.2,
+ * applied to half precision by the Zfh chapter); otherwise it reads as the
+ * canonical NaN. */
+static inline uint16_t unbox_h(uint64_t v)
+{
+    return (v >> 16) == 0xffffffffffffull ? (uint16_t)v : FPU_CANON_NAN_H;
+}
+
+static inline uint64_t box_h(uint16_t v)
+{
+    return 0xffffffffffff0000ull | v;
+}
+
+#define FH1 unbox_h(F(in->rs1))
+#define FH2 unbox_h(F(in->rs2))
+#define FH3 unbox_h(F(in->rs3))
+/* Result in an f or x register, for ops whose funct3 is not a rounding mode
+ * (no reserved values to check). */
+#define FOP_F0(name, expr) \
+    HANDLER(name) { FP_CHECK(); F(in->rd) = (expr); FP_DIRTY(); return EXEC_NEXT; }
+#define FOP_X0(name, expr) \
+    HANDLER(name) \
+    { \
+        FP_CHECK(); \
+        uint32_t before = h->s.fflags; \
+        RD = (uint64_t)(expr); \
+        if (h->s.fflags != before) FP_DIRTY(); \
+        return EXEC_NEXT; \
+    }
+
+FOP_F(fadd_h, box_h(fpu_add_h(FH1, FH2, rm, FL)))
+FOP_F(fsub_h, box_h(fpu_sub_h(FH1, FH2, rm, FL)))
+FOP_F(fmul_h, box_h(fpu_mul_h(FH1, FH2, rm, FL)))
+FOP_F(fdiv_h, box_h(fpu_div_h(FH1, FH2, rm, FL)))
+FOP_F(fsqrt_h, box_h(fpu_sqrt_h(FH1, rm, FL)))
+FOP_F(fmadd_h, box_h(fpu_madd_h(FH1, FH2, FH3, rm, FL)))
+FOP_F(fmsub_h, box_h(fpu_msub_h(FH1, FH2, FH3, rm, FL)))
+FOP_F(fnmsub_h, box_h(fpu_nmsub_h(FH1, FH2, FH3, rm, FL)))
+FOP_F(fnmadd_h, box_h(fpu_nmadd_h(FH1, FH2, FH3, rm, FL)))
+FOP_F0(fsgnj_h, box_h((uint16_t)((FH1 & 0x7fffu) | (FH2 & 0x8000u))))
+FOP_F0(fsgnjn_h, box_h((uint16_t)((FH1 & 0x7fffu) | (~FH2 & 0x8000u))))
+FOP_F0(fsgnjx_h, box_h((uint16_t)(FH1 ^ (FH2 & 0x8000u))))
+FOP_F0(fmin_h, box_h(fpu_min_h(FH1, FH2, FL)))
+FOP_F0(fmax_h, box_h(fpu_max_h(FH1, FH2, FL)))
+FOP_X(fcvt_w_h, (int64_t)fpu_cvt_w_h(FH1, rm, FL))
+FOP_X(fcvt_wu_h, (int64_t)(int32_t)fpu_cvt_wu_h(FH1, rm, FL))
+FOP_X(fcvt_l_h, fpu_cvt_l_h(FH1, rm, FL))
+FOP_X(fcvt_lu_h, fpu_cvt_lu_h(FH1, rm, FL))
+/* Moves carry raw bits: fmv.x.h sign-extends bits 15:0 whatever is above. */
+FOP_X0(fmv_x_h, (int64_t)(int16_t)(uint16_t)FD1)
+FOP_X0(feq_h, fpu_eq_h(FH1, FH2, FL))
+FOP_X0(flt_h, fpu_lt_h(FH1, FH2, FL))
+FOP_X0(fle_h, fpu_le_h(FH1, FH2, FL))
+FOP_X0(fclass_h, fpu_class_h(FH1))
+FOP_F(fcvt_h_w, box_h(fpu_cvt_h_w((int32_t)RS1, rm, FL)))
+FOP_F(fcvt_h_wu, box_h(fpu_cvt_h_wu((uint32_t)RS1, rm, FL)))
+FOP_F(fcvt_h_l, box_h(fpu_cvt_h_l((int64_t)RS1, rm, FL)))
+FOP_F(fcvt_h_lu, box_h(fpu_cvt_h_lu(RS1, rm, FL)))
+FOP_F0(fmv_h_x, box_h((uint16_t)RS1))
+FOP_F(fcvt_s_h, box_s(fpu_cvt_s_h(FH1, rm, FL)))
+FOP_F(fcvt_h_s, box_h(fpu_cvt_h_s(FS1, rm, FL)))
+FOP_F(fcvt_d_h, fpu_cvt_d_h(FH1, rm, FL))
+FOP_F(fcvt_h_d, box_h(fpu_cvt_h_d(FD1, rm, FL)))
+
+/* flh NaN-boxes what it loads; fsh stores bits 15:0 as they are. */
+HANDLER(flh)
+{
+    uint64_t va = RS1 + (uint64_t)in->imm, v;
+    int st = 0;
+
+    FP_CHECK();
+    TLBEntry *e = dtlb(h, va);
+    if (likely(e->tag_r == (va & (PAGE_MASK | 1)))) {
+        uint16_t t;
+        memcpy(&t, (const void *)(uintptr_t)(va + e->addend), 2);
+        v = t;
+    } else {
+        st = mmu_load_slow(h, in, va, 2, &v);
+        if (st == 1)
+            return EXEC_END;
+    }
+    F(in->rd) = box_h((uint16_t)v);
+    FP_DIRTY();
+    return st ? hart_end_block(h, in) : EXEC_NEXT;
+}
+
+HANDLER(fsh) { FP_CHECK(); return do_store(h, in, RS1 + (uint64_t)in->imm, 2, F(in->rs2)); }
+
+/* ---- Zfa ------------------------------------------------------------------------ */
+
+FOP_F0(fli_s, box_s(fpu_fli_s(in->rs1)))
+FOP_F0(fli_d, fpu_fli_d(in->rs1))
+FOP_F0(fli_h, box_h(fpu_fli_h(in->rs1)))
+FOP_F0(fminm_s, box_s(fpu_minm_s(FS1, FS2, FL)))
+FOP_F0(fmaxm_s, box_s(fpu_maxm_s(FS1, FS2, FL)))
+FOP_F0(fminm_d, fpu_minm_d(FD1, FD2, FL))
+FOP_F0(fmaxm_d, fpu_maxm_d(FD1, FD2, FL))
+FOP_F0(fminm_h, box_h(fpu_minm_h(FH1, FH2, FL)))
+FOP_F0(fmaxm_h, box_h(fpu_maxm_h(FH1, FH2, FL)))
+FOP_F(fround_s, box_s(fpu_round_s(FS1, rm, FL)))
+FOP_F(froundnx_s, box_s(fpu_roundnx_s(FS1, rm, FL)))
+FOP_F(fround_d, fpu_round_d(FD1, rm, FL))
+FOP_F(froundnx_d, fpu_roundnx_d(FD1, rm, FL))
+FOP_F(fround_h, box_h(fpu_round_h(FH1, rm, FL)))
+FOP_F(froundnx_h, box_h(fpu_roundnx_h(FH1, rm, FL)))
+FOP_X0(fcvtmod_w_d, (int64_t)fpu_cvtmod_w_d(FD1, FL))
+FOP_X0(fleq_s, fpu_leq_s(FS1, FS2, FL))
+FOP_X0(fltq_s, fpu_ltq_s(FS1, FS2, FL))
+FOP_X0(fleq_d, fpu_leq_d(FD1, FD2, FL))
+FOP_X0(fltq_d, fpu_ltq_d(FD1, FD2, FL))
+FOP_X0(fleq_h, fpu_leq_h(FH1, FH2, FL))
+FOP_X0(fltq_h, fpu_ltq_h(FH1, FH2, FL))
+
 /*
  * Two dispatch variants per instruction:
  *  - t_<name> (threaded): runs the body and tail-calls the next Insn's

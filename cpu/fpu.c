@@ -1,13 +1,14 @@
 /*
- * fpu: software IEEE 754 binary32/binary64 for the F and D extensions.
+ * fpu: software IEEE 754 binary16/binary32/binary64 for the F, D, Zfh and
+ * Zfa extensions.
  *
  * Every operand is unpacked into sign, class and, for finite non-zero
  * numbers, an exact value sig * 2^exp with an integer significand. Each
  * operation computes its exact result (or, for div/sqrt, a truncated one with
  * a sticky bit well below the rounding position) as a 128-bit integer and
  * hands it to fp_round_pack(), the single place where rounding, overflow,
- * underflow and inexact are decided. Both formats go through the same code,
- * parameterised by an FpFormat.
+ * underflow and inexact are decided. All three formats go through the same
+ * code, parameterised by an FpFormat.
  */
 #include "cpu/fpu.h"
 
@@ -23,6 +24,7 @@ typedef struct FpFormat {
     int bias;            /* also emax; emin = 1 - bias */
 } FpFormat;
 
+static const FpFormat FP_H = { 10, 5, 15 };
 static const FpFormat FP_S = { 23, 8, 127 };
 static const FpFormat FP_D = { 52, 11, 1023 };
 
@@ -475,13 +477,19 @@ static inline uint64_t fp_order_key(const FpFormat *f, uint64_t bits)
     return (bits & sb) ? (~bits & (sb | (sb - 1))) : (bits | sb);
 }
 
-static uint64_t fp_minmax(const FpFormat *f, uint64_t a, uint64_t b, bool is_max, uint32_t *fflags)
+/* fmin/fmax; with nan_wins (Zfa fminm/fmaxm) any NaN operand gives the
+ * canonical NaN instead of the other operand. */
+static uint64_t fp_minmax(const FpFormat *f, uint64_t a, uint64_t b, bool is_max, bool nan_wins,
+                          uint32_t *fflags)
 {
     FpVal va = fp_unpack(f, a);
     FpVal vb = fp_unpack(f, b);
 
     if (va.cls == FP_SNAN || vb.cls == FP_SNAN) {
         *fflags |= FPU_NV;
+    }
+    if (nan_wins && (fp_is_nan(&va) || fp_is_nan(&vb))) {
+        return fp_canon_nan(f);
     }
     if (fp_is_nan(&va)) {
         return fp_is_nan(&vb) ? fp_canon_nan(f) : b;
@@ -493,7 +501,8 @@ static uint64_t fp_minmax(const FpFormat *f, uint64_t a, uint64_t b, bool is_max
     return (a_less != is_max) ? a : b;
 }
 
-typedef enum FpRel { FP_EQ, FP_LT, FP_LE } FpRel;
+/* FP_LTQ and FP_LEQ are Zfa's quiet fltq/fleq. */
+typedef enum FpRel { FP_EQ, FP_LT, FP_LE, FP_LTQ, FP_LEQ } FpRel;
 
 static int fp_compare(const FpFormat *f, uint64_t a, uint64_t b, FpRel rel, uint32_t *fflags)
 {
@@ -502,10 +511,15 @@ static int fp_compare(const FpFormat *f, uint64_t a, uint64_t b, FpRel rel, uint
 
     if (fp_is_nan(&va) || fp_is_nan(&vb)) {
         /* feq is a quiet comparison, flt/fle signalling (section 11.8). */
-        if (rel != FP_EQ || va.cls == FP_SNAN || vb.cls == FP_SNAN) {
+        if (rel == FP_LT || rel == FP_LE || va.cls == FP_SNAN || vb.cls == FP_SNAN) {
             *fflags |= FPU_NV;
         }
         return 0;
+    }
+    if (rel == FP_LTQ) {
+        rel = FP_LT;
+    } else if (rel == FP_LEQ) {
+        rel = FP_LE;
     }
     if (va.cls == FP_ZERO && vb.cls == FP_ZERO) {
         return rel != FP_LT;
@@ -606,6 +620,57 @@ static uint64_t fp_convert(const FpFormat *to, const FpFormat *from, uint64_t a,
     }
 }
 
+/*
+ * Zfa's FLI table: entry i is -1.0 (0), the smallest normal (1),
+ * (1 + m/4) * 2^e for entries 2..29, +inf (30) and the canonical NaN (31)
+ * (Zfa chapter, table "Immediate values loaded by the FLI.S instruction").
+ */
+static const struct { int8_t e; uint8_t m; } fli_table[32] = {
+    { 0, 0 }, { 0, 0 }, { -16, 0 }, { -15, 0 }, { -8, 0 }, { -7, 0 }, { -4, 0 }, { -3, 0 },
+    { -2, 0 }, { -2, 1 }, { -2, 2 }, { -2, 3 }, { -1, 0 }, { -1, 1 }, { -1, 2 }, { -1, 3 },
+    { 0, 0 }, { 0, 1 }, { 0, 2 }, { 0, 3 }, { 1, 0 }, { 1, 1 }, { 1, 2 }, { 2, 0 },
+    { 3, 0 }, { 4, 0 }, { 7, 0 }, { 8, 0 }, { 15, 0 }, { 16, 0 }, { 0, 0 }, { 0, 0 },
+};
+
+static uint64_t fp_fli(const FpFormat *f, unsigned idx)
+{
+    uint32_t ignored = 0;
+    switch (idx & 31) {
+    case 0:  return fp_round_pack(f, true, 0, 1, FPU_RM_RNE, &ignored);
+    case 1:  return 1ull << f->frac_bits;
+    case 30: return fp_inf(f, false);
+    case 31: return fp_canon_nan(f);
+    default:
+        /* Exact in every format but for half's 2^16, which rounds (RNE) to
+         * +inf as the half table asks; FLI raises no flags either way. */
+        return fp_round_pack(f, false, fli_table[idx & 31].e - 2, 4 + fli_table[idx & 31].m,
+                             FPU_RM_RNE, &ignored);
+    }
+}
+
+/* Round to an integral value in the same format (Zfa fround/froundnx). */
+static uint64_t fp_round_int(const FpFormat *f, uint64_t a, unsigned rm, bool exact,
+                             uint32_t *fflags)
+{
+    FpVal v = fp_unpack(f, a);
+
+    if (fp_is_nan(&v)) {
+        return fp_nan_result(f, &v, NULL, fflags);
+    }
+    if (v.cls != FP_FINITE || v.exp >= 0) {
+        return a;  /* zero, infinity, or already integral */
+    }
+    bool inexact;
+    u128 n = fp_shift_round(v.sig, -v.exp, v.sign, rm, &inexact);
+    if (inexact && exact) {
+        *fflags |= FPU_NX;
+    }
+    if (n == 0) {
+        return fp_zero(f, v.sign);
+    }
+    return fp_round_pack(f, v.sign, 0, n, rm, fflags);  /* n <= 2^p: exact */
+}
+
 /* ---- public entry points ---- */
 
 uint32_t fpu_add_s(uint32_t a, uint32_t b, unsigned rm, uint32_t *fflags)
@@ -700,22 +765,22 @@ uint64_t fpu_nmadd_d(uint64_t a, uint64_t b, uint64_t c, unsigned rm, uint32_t *
 
 uint32_t fpu_min_s(uint32_t a, uint32_t b, uint32_t *fflags)
 {
-    return (uint32_t)fp_minmax(&FP_S, a, b, false, fflags);
+    return (uint32_t)fp_minmax(&FP_S, a, b, false, false, fflags);
 }
 
 uint32_t fpu_max_s(uint32_t a, uint32_t b, uint32_t *fflags)
 {
-    return (uint32_t)fp_minmax(&FP_S, a, b, true, fflags);
+    return (uint32_t)fp_minmax(&FP_S, a, b, true, false, fflags);
 }
 
 uint64_t fpu_min_d(uint64_t a, uint64_t b, uint32_t *fflags)
 {
-    return fp_minmax(&FP_D, a, b, false, fflags);
+    return fp_minmax(&FP_D, a, b, false, false, fflags);
 }
 
 uint64_t fpu_max_d(uint64_t a, uint64_t b, uint32_t *fflags)
 {
-    return fp_minmax(&FP_D, a, b, true, fflags);
+    return fp_minmax(&FP_D, a, b, true, false, fflags);
 }
 
 int fpu_eq_s(uint32_t a, uint32_t b, uint32_t *fflags)
@@ -853,4 +918,273 @@ uint64_t fpu_cvt_d_s(uint32_t a, unsigned rm, uint32_t *fflags)
 uint32_t fpu_cvt_s_d(uint64_t a, unsigned rm, uint32_t *fflags)
 {
     return (uint32_t)fp_convert(&FP_S, &FP_D, a, rm, fflags);
+}
+
+/* ---- half precision (Zfh, Zfhmin) ---- */
+
+uint16_t fpu_add_h(uint16_t a, uint16_t b, unsigned rm, uint32_t *fflags)
+{
+    return (uint16_t)fp_add(&FP_H, a, b, false, rm, fflags);
+}
+
+uint16_t fpu_sub_h(uint16_t a, uint16_t b, unsigned rm, uint32_t *fflags)
+{
+    return (uint16_t)fp_add(&FP_H, a, b, true, rm, fflags);
+}
+
+uint16_t fpu_mul_h(uint16_t a, uint16_t b, unsigned rm, uint32_t *fflags)
+{
+    return (uint16_t)fp_mul(&FP_H, a, b, rm, fflags);
+}
+
+uint16_t fpu_div_h(uint16_t a, uint16_t b, unsigned rm, uint32_t *fflags)
+{
+    return (uint16_t)fp_div(&FP_H, a, b, rm, fflags);
+}
+
+uint16_t fpu_sqrt_h(uint16_t a, unsigned rm, uint32_t *fflags)
+{
+    return (uint16_t)fp_sqrt(&FP_H, a, rm, fflags);
+}
+
+uint16_t fpu_madd_h(uint16_t a, uint16_t b, uint16_t c, unsigned rm, uint32_t *fflags)
+{
+    return (uint16_t)fp_muladd(&FP_H, a, b, c, false, false, rm, fflags);
+}
+
+uint16_t fpu_msub_h(uint16_t a, uint16_t b, uint16_t c, unsigned rm, uint32_t *fflags)
+{
+    return (uint16_t)fp_muladd(&FP_H, a, b, c, false, true, rm, fflags);
+}
+
+uint16_t fpu_nmsub_h(uint16_t a, uint16_t b, uint16_t c, unsigned rm, uint32_t *fflags)
+{
+    return (uint16_t)fp_muladd(&FP_H, a, b, c, true, false, rm, fflags);
+}
+
+uint16_t fpu_nmadd_h(uint16_t a, uint16_t b, uint16_t c, unsigned rm, uint32_t *fflags)
+{
+    return (uint16_t)fp_muladd(&FP_H, a, b, c, true, true, rm, fflags);
+}
+
+uint16_t fpu_min_h(uint16_t a, uint16_t b, uint32_t *fflags)
+{
+    return (uint16_t)fp_minmax(&FP_H, a, b, false, false, fflags);
+}
+
+uint16_t fpu_max_h(uint16_t a, uint16_t b, uint32_t *fflags)
+{
+    return (uint16_t)fp_minmax(&FP_H, a, b, true, false, fflags);
+}
+
+int fpu_eq_h(uint16_t a, uint16_t b, uint32_t *fflags)
+{
+    return fp_compare(&FP_H, a, b, FP_EQ, fflags);
+}
+
+int fpu_lt_h(uint16_t a, uint16_t b, uint32_t *fflags)
+{
+    return fp_compare(&FP_H, a, b, FP_LT, fflags);
+}
+
+int fpu_le_h(uint16_t a, uint16_t b, uint32_t *fflags)
+{
+    return fp_compare(&FP_H, a, b, FP_LE, fflags);
+}
+
+uint64_t fpu_class_h(uint16_t a)
+{
+    return fp_class(&FP_H, a);
+}
+
+int32_t fpu_cvt_w_h(uint16_t a, unsigned rm, uint32_t *fflags)
+{
+    return (int32_t)(uint32_t)fp_to_int(&FP_H, a, true, 32, rm, fflags);
+}
+
+uint32_t fpu_cvt_wu_h(uint16_t a, unsigned rm, uint32_t *fflags)
+{
+    return (uint32_t)fp_to_int(&FP_H, a, false, 32, rm, fflags);
+}
+
+int64_t fpu_cvt_l_h(uint16_t a, unsigned rm, uint32_t *fflags)
+{
+    return (int64_t)fp_to_int(&FP_H, a, true, 64, rm, fflags);
+}
+
+uint64_t fpu_cvt_lu_h(uint16_t a, unsigned rm, uint32_t *fflags)
+{
+    return fp_to_int(&FP_H, a, false, 64, rm, fflags);
+}
+
+uint16_t fpu_cvt_h_w(int32_t a, unsigned rm, uint32_t *fflags)
+{
+    return (uint16_t)fp_from_int(&FP_H, a < 0, fp_abs_i64(a), rm, fflags);
+}
+
+uint16_t fpu_cvt_h_wu(uint32_t a, unsigned rm, uint32_t *fflags)
+{
+    return (uint16_t)fp_from_int(&FP_H, false, a, rm, fflags);
+}
+
+uint16_t fpu_cvt_h_l(int64_t a, unsigned rm, uint32_t *fflags)
+{
+    return (uint16_t)fp_from_int(&FP_H, a < 0, fp_abs_i64(a), rm, fflags);
+}
+
+uint16_t fpu_cvt_h_lu(uint64_t a, unsigned rm, uint32_t *fflags)
+{
+    return (uint16_t)fp_from_int(&FP_H, false, a, rm, fflags);
+}
+
+uint32_t fpu_cvt_s_h(uint16_t a, unsigned rm, uint32_t *fflags)
+{
+    assert(rm <= FPU_RM_RMM);
+    (void)rm;
+    return (uint32_t)fp_convert(&FP_S, &FP_H, a, FPU_RM_RNE, fflags);
+}
+
+uint64_t fpu_cvt_d_h(uint16_t a, unsigned rm, uint32_t *fflags)
+{
+    assert(rm <= FPU_RM_RMM);
+    (void)rm;
+    return fp_convert(&FP_D, &FP_H, a, FPU_RM_RNE, fflags);
+}
+
+uint16_t fpu_cvt_h_s(uint32_t a, unsigned rm, uint32_t *fflags)
+{
+    return (uint16_t)fp_convert(&FP_H, &FP_S, a, rm, fflags);
+}
+
+uint16_t fpu_cvt_h_d(uint64_t a, unsigned rm, uint32_t *fflags)
+{
+    return (uint16_t)fp_convert(&FP_H, &FP_D, a, rm, fflags);
+}
+
+/* ---- Zfa ---- */
+
+uint16_t fpu_fli_h(unsigned idx)
+{
+    return (uint16_t)fp_fli(&FP_H, idx);
+}
+
+uint32_t fpu_fli_s(unsigned idx)
+{
+    return (uint32_t)fp_fli(&FP_S, idx);
+}
+
+uint64_t fpu_fli_d(unsigned idx)
+{
+    return fp_fli(&FP_D, idx);
+}
+
+uint16_t fpu_minm_h(uint16_t a, uint16_t b, uint32_t *fflags)
+{
+    return (uint16_t)fp_minmax(&FP_H, a, b, false, true, fflags);
+}
+
+uint16_t fpu_maxm_h(uint16_t a, uint16_t b, uint32_t *fflags)
+{
+    return (uint16_t)fp_minmax(&FP_H, a, b, true, true, fflags);
+}
+
+uint32_t fpu_minm_s(uint32_t a, uint32_t b, uint32_t *fflags)
+{
+    return (uint32_t)fp_minmax(&FP_S, a, b, false, true, fflags);
+}
+
+uint32_t fpu_maxm_s(uint32_t a, uint32_t b, uint32_t *fflags)
+{
+    return (uint32_t)fp_minmax(&FP_S, a, b, true, true, fflags);
+}
+
+uint64_t fpu_minm_d(uint64_t a, uint64_t b, uint32_t *fflags)
+{
+    return fp_minmax(&FP_D, a, b, false, true, fflags);
+}
+
+uint64_t fpu_maxm_d(uint64_t a, uint64_t b, uint32_t *fflags)
+{
+    return fp_minmax(&FP_D, a, b, true, true, fflags);
+}
+
+uint16_t fpu_round_h(uint16_t a, unsigned rm, uint32_t *fflags)
+{
+    return (uint16_t)fp_round_int(&FP_H, a, rm, false, fflags);
+}
+
+uint16_t fpu_roundnx_h(uint16_t a, unsigned rm, uint32_t *fflags)
+{
+    return (uint16_t)fp_round_int(&FP_H, a, rm, true, fflags);
+}
+
+uint32_t fpu_round_s(uint32_t a, unsigned rm, uint32_t *fflags)
+{
+    return (uint32_t)fp_round_int(&FP_S, a, rm, false, fflags);
+}
+
+uint32_t fpu_roundnx_s(uint32_t a, unsigned rm, uint32_t *fflags)
+{
+    return (uint32_t)fp_round_int(&FP_S, a, rm, true, fflags);
+}
+
+uint64_t fpu_round_d(uint64_t a, unsigned rm, uint32_t *fflags)
+{
+    return fp_round_int(&FP_D, a, rm, false, fflags);
+}
+
+uint64_t fpu_roundnx_d(uint64_t a, unsigned rm, uint32_t *fflags)
+{
+    return fp_round_int(&FP_D, a, rm, true, fflags);
+}
+
+int32_t fpu_cvtmod_w_d(uint64_t a, uint32_t *fflags)
+{
+    FpVal v = fp_unpack(&FP_D, a);
+
+    /* The flags are fcvt.w.d's in RTZ (Zfa chapter, "Modular
+     * Convert-to-Integer Instruction"); only the value differs. */
+    (void)fp_to_int(&FP_D, a, true, 32, FPU_RM_RTZ, fflags);
+    if (v.cls != FP_FINITE) {
+        return 0;  /* zero, infinities and NaN */
+    }
+    uint32_t low;
+    if (v.exp >= 32) {
+        low = 0;  /* a multiple of 2^32 */
+    } else if (v.exp >= 0) {
+        low = (uint32_t)((u128)v.sig << v.exp);
+    } else {
+        low = v.exp <= -64 ? 0 : (uint32_t)(v.sig >> -v.exp);
+    }
+    return (int32_t)(v.sign ? 0u - low : low);
+}
+
+int fpu_leq_h(uint16_t a, uint16_t b, uint32_t *fflags)
+{
+    return fp_compare(&FP_H, a, b, FP_LEQ, fflags);
+}
+
+int fpu_ltq_h(uint16_t a, uint16_t b, uint32_t *fflags)
+{
+    return fp_compare(&FP_H, a, b, FP_LTQ, fflags);
+}
+
+int fpu_leq_s(uint32_t a, uint32_t b, uint32_t *fflags)
+{
+    return fp_compare(&FP_S, a, b, FP_LEQ, fflags);
+}
+
+int fpu_ltq_s(uint32_t a, uint32_t b, uint32_t *fflags)
+{
+    return fp_compare(&FP_S, a, b, FP_LTQ, fflags);
+}
+
+int fpu_leq_d(uint64_t a, uint64_t b, uint32_t *fflags)
+{
+    return fp_compare(&FP_D, a, b, FP_LEQ, fflags);
+}
+
+int fpu_ltq_d(uint64_t a, uint64_t b, uint32_t *fflags)
+{
+    return fp_compare(&FP_D, a, b, FP_LTQ, fflags);
 }

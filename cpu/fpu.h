@@ -1,8 +1,10 @@
 /*
- * fpu: IEEE 754 binary32/binary64 arithmetic for the F and D extensions
- * (RISC-V unprivileged ISA 20191213, chapters 11 and 12; section numbers
- * below refer to that edition), done entirely in integer code so results and
- * flags are bit-identical on every host, whatever the host FPU's mode.
+ * fpu: IEEE 754 binary16/binary32/binary64 arithmetic for the F, D and Zfh
+ * extensions and the additions of Zfa (RISC-V unprivileged ISA 20191213,
+ * chapters 11 and 12, section numbers below refer to that edition; Zfh and
+ * Zfa are the chapters of those names in later editions), done entirely in
+ * integer code so results and flags are bit-identical on every host,
+ * whatever the host FPU's mode.
  *
  * Contract:
  *  - Every result is correctly rounded in the requested mode; all operations
@@ -18,9 +20,10 @@
  *  - rm is a static rounding mode 0..4 (FPU_RM_*). The caller resolves the
  *    dynamic mode (frm) and raises illegal-instruction for reserved modes
  *    before calling; passing rm > 4 is a programming error (asserted).
- *  - Single-precision values are raw 32-bit encodings. NaN-boxing of f
- *    registers (section 12.2, "NaN Boxing of Narrower Values") is the caller's job:
- *    unbox before calling, box the returned value.
+ *  - Half- and single-precision values are raw 16- and 32-bit encodings.
+ *    NaN-boxing of f registers (section 12.2, "NaN Boxing of Narrower
+ *    Values") is the caller's job: unbox before calling, box the returned
+ *    value.
  *  - No state, no globals: every function is pure apart from *fflags.
  */
 #ifndef RRSIM_CPU_FPU_H
@@ -42,6 +45,7 @@
 #define FPU_DZ 8u   /* divide by zero */
 #define FPU_NV 16u  /* invalid operation */
 
+#define FPU_CANON_NAN_H 0x7e00u
 #define FPU_CANON_NAN_S 0x7fc00000u
 #define FPU_CANON_NAN_D 0x7ff8000000000000ull
 
@@ -162,5 +166,90 @@ uint64_t fpu_cvt_d_lu(uint64_t a, unsigned rm, uint32_t *fflags);
  */
 uint64_t fpu_cvt_d_s(uint32_t a, unsigned rm, uint32_t *fflags);
 uint32_t fpu_cvt_s_d(uint64_t a, unsigned rm, uint32_t *fflags);
+
+/*
+ * Half precision (Zfh; the conversions also serve Zfhmin). The same
+ * contracts as the single-precision functions above: canonical NaN
+ * FPU_CANON_NAN_H, saturating float->integer conversions, one rounding for
+ * the fused forms. Integer -> half may overflow (a 32-bit integer can
+ * exceed 65504): OF and NX, and infinity or the largest finite value by
+ * the rounding mode. fcvt.s.h and fcvt.d.h are exact (rm ignored, as for
+ * fcvt.d.s); fcvt.h.s and fcvt.h.d round in mode rm.
+ */
+uint16_t fpu_add_h(uint16_t a, uint16_t b, unsigned rm, uint32_t *fflags);
+uint16_t fpu_sub_h(uint16_t a, uint16_t b, unsigned rm, uint32_t *fflags);
+uint16_t fpu_mul_h(uint16_t a, uint16_t b, unsigned rm, uint32_t *fflags);
+uint16_t fpu_div_h(uint16_t a, uint16_t b, unsigned rm, uint32_t *fflags);
+uint16_t fpu_sqrt_h(uint16_t a, unsigned rm, uint32_t *fflags);
+uint16_t fpu_madd_h(uint16_t a, uint16_t b, uint16_t c, unsigned rm, uint32_t *fflags);
+uint16_t fpu_msub_h(uint16_t a, uint16_t b, uint16_t c, unsigned rm, uint32_t *fflags);
+uint16_t fpu_nmsub_h(uint16_t a, uint16_t b, uint16_t c, unsigned rm, uint32_t *fflags);
+uint16_t fpu_nmadd_h(uint16_t a, uint16_t b, uint16_t c, unsigned rm, uint32_t *fflags);
+uint16_t fpu_min_h(uint16_t a, uint16_t b, uint32_t *fflags);
+uint16_t fpu_max_h(uint16_t a, uint16_t b, uint32_t *fflags);
+int fpu_eq_h(uint16_t a, uint16_t b, uint32_t *fflags);
+int fpu_lt_h(uint16_t a, uint16_t b, uint32_t *fflags);
+int fpu_le_h(uint16_t a, uint16_t b, uint32_t *fflags);
+uint64_t fpu_class_h(uint16_t a);
+int32_t fpu_cvt_w_h(uint16_t a, unsigned rm, uint32_t *fflags);
+uint32_t fpu_cvt_wu_h(uint16_t a, unsigned rm, uint32_t *fflags);
+int64_t fpu_cvt_l_h(uint16_t a, unsigned rm, uint32_t *fflags);
+uint64_t fpu_cvt_lu_h(uint16_t a, unsigned rm, uint32_t *fflags);
+uint16_t fpu_cvt_h_w(int32_t a, unsigned rm, uint32_t *fflags);
+uint16_t fpu_cvt_h_wu(uint32_t a, unsigned rm, uint32_t *fflags);
+uint16_t fpu_cvt_h_l(int64_t a, unsigned rm, uint32_t *fflags);
+uint16_t fpu_cvt_h_lu(uint64_t a, unsigned rm, uint32_t *fflags);
+uint32_t fpu_cvt_s_h(uint16_t a, unsigned rm, uint32_t *fflags);
+uint64_t fpu_cvt_d_h(uint16_t a, unsigned rm, uint32_t *fflags);
+uint16_t fpu_cvt_h_s(uint32_t a, unsigned rm, uint32_t *fflags);
+uint16_t fpu_cvt_h_d(uint64_t a, unsigned rm, uint32_t *fflags);
+
+/*
+ * Zfa.
+ * fli: constant number idx (0..31) of the FLI table, in each format. Entry
+ * 1 is the format's smallest normal; in half precision entries 2 and 3
+ * (2^-16, 2^-15) are subnormal and entry 29 (2^16) is +infinity. Raises
+ * nothing.
+ */
+uint16_t fpu_fli_h(unsigned idx);
+uint32_t fpu_fli_s(unsigned idx);
+uint64_t fpu_fli_d(unsigned idx);
+/*
+ * fminm/fmaxm: IEEE 754-2019 minimum/maximum. Like fmin/fmax, except that
+ * any NaN operand gives the canonical NaN; NV for a signalling NaN.
+ */
+uint16_t fpu_minm_h(uint16_t a, uint16_t b, uint32_t *fflags);
+uint16_t fpu_maxm_h(uint16_t a, uint16_t b, uint32_t *fflags);
+uint32_t fpu_minm_s(uint32_t a, uint32_t b, uint32_t *fflags);
+uint32_t fpu_maxm_s(uint32_t a, uint32_t b, uint32_t *fflags);
+uint64_t fpu_minm_d(uint64_t a, uint64_t b, uint32_t *fflags);
+uint64_t fpu_maxm_d(uint64_t a, uint64_t b, uint32_t *fflags);
+/*
+ * fround: round to an integral value in mode rm, in the same format.
+ * Zeros and infinities are returned unchanged, the sign of a result that
+ * rounds to zero is the operand's, a NaN gives the canonical NaN (NV for a
+ * signalling one). fround raises nothing else; froundnx also raises NX
+ * when the result differs from the operand (IEEE roundToIntegralExact).
+ */
+uint16_t fpu_round_h(uint16_t a, unsigned rm, uint32_t *fflags);
+uint16_t fpu_roundnx_h(uint16_t a, unsigned rm, uint32_t *fflags);
+uint32_t fpu_round_s(uint32_t a, unsigned rm, uint32_t *fflags);
+uint32_t fpu_roundnx_s(uint32_t a, unsigned rm, uint32_t *fflags);
+uint64_t fpu_round_d(uint64_t a, unsigned rm, uint32_t *fflags);
+uint64_t fpu_roundnx_d(uint64_t a, unsigned rm, uint32_t *fflags);
+/*
+ * fcvtmod.w.d: truncate toward zero, keep bits 31:0 of the unbounded two's
+ * complement integer; NaN and infinities give 0. The flags are those
+ * fpu_cvt_w_d() raises in RTZ for the same operand (NV out of range, else
+ * NX when inexact).
+ */
+int32_t fpu_cvtmod_w_d(uint64_t a, uint32_t *fflags);
+/* fleq/fltq: fle/flt that raise NV only for signalling NaNs. */
+int fpu_leq_h(uint16_t a, uint16_t b, uint32_t *fflags);
+int fpu_ltq_h(uint16_t a, uint16_t b, uint32_t *fflags);
+int fpu_leq_s(uint32_t a, uint32_t b, uint32_t *fflags);
+int fpu_ltq_s(uint32_t a, uint32_t b, uint32_t *fflags);
+int fpu_leq_d(uint64_t a, uint64_t b, uint32_t *fflags);
+int fpu_ltq_d(uint64_t a, uint64_t b, uint32_t *fflags);
 
 #endif /* RRSIM_CPU_FPU_H */

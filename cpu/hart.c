@@ -301,6 +301,10 @@ void hart_reset(Hart *h)
     s->cycle_bias = 0 - icount;
     s->priv = PRV_M;
     s->pc = h->cfg.reset_pc;
+    /* Svadu: hardware A/D updates until software asks for faults, so that
+     * firmware which knows nothing of Svadu sees the hart of old. */
+    if (h->cfg.ext & HART_EXT_SVADU)
+        s->menvcfg = MENVCFG_ADUE;
     h->bp_skip = false;
     h->wp_skip = false;
     trig_reset(h);

@@ -117,9 +117,9 @@ typedef enum HartExit {
 #define HART_EXT_ZIHINTNTL (1ull << 21)
 #define HART_EXT_SSCOFPMF (1ull << 22)
 #define HART_EXT_SMSTATEEN (1ull << 23)
-#define HART_EXT_SVADU  (1ull << 24)  /* hardware A/D updates (else Svade faults) */
+#define HART_EXT_SVADU  (1ull << 24)  /* menvcfg.ADUE selects hardware A/D updates */
 #define HART_EXT_ZIHPM  (1ull << 25)  /* mhpmcounter3..31 count events */
-#define HART_EXT_ZICNTR (1ull << 26)  /* cycle/time/instret readable below M */
+#define HART_EXT_SVADE  (1ull << 26)  /* without Svadu: A/D faults, no hardware update */
 
 /* Zicbo* cache-block size in bytes (riscv,cbo*-block-size). */
 #define HART_CBO_BLOCK 64

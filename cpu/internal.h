@@ -34,6 +34,8 @@
 
 enum { K_N, K_X, K_F };
 #define F_END 1
+/* The instruction needs every extension of its column, not just one. */
+#define F_EXT_ALL 2
 /* Extension columns of insn.def: the HART_EXT_* bits above bit 8 of the
  * flags; zero means the base ISA. */
 #define E_SHIFT 8
@@ -48,6 +50,9 @@ enum { K_N, K_X, K_F };
 #define E_SVINVAL (HART_EXT_SVINVAL << E_SHIFT)
 #define E_ZICBOM (HART_EXT_ZICBOM << E_SHIFT)
 #define E_ZICBOZ (HART_EXT_ZICBOZ << E_SHIFT)
+#define E_ZFH    (HART_EXT_ZFH << E_SHIFT)
+#define E_ZFHMIN (HART_EXT_ZFHMIN << E_SHIFT)
+#define E_ZFA    (HART_EXT_ZFA << E_SHIFT)
 
 typedef enum Op {
 #define INSN(name, kind, flags) OP_##name,
@@ -110,6 +115,7 @@ enum { IRQ_SSI = 1, IRQ_MSI = 3, IRQ_STI = 5, IRQ_MTI = 7, IRQ_SEI = 9, IRQ_MEI 
 #define ENVCFG_CBIE_INVAL (3ull << 4)
 #define ENVCFG_CBCFE  (1ull << 6)
 #define ENVCFG_CBZE   (1ull << 7)
+#define MENVCFG_ADUE  (1ull << 61)
 #define MENVCFG_PBMTE (1ull << 62)
 #define MENVCFG_STCE  (1ull << 63)
 /* Cache-block size for Zicbom/Zicboz (QEMU's default, advertised in the FDT). */

@@ -14,32 +14,40 @@ typedef struct IsaExt {
     const char *alias;      /* QEMU's other spelling, or NULL */
     uint64_t bit;           /* HART_EXT_*; 0 = always present */
     bool dflt;              /* on in the default rv64 model */
+    bool implied;           /* left out of riscv,isa, as QEMU 7.2 does */
     uint64_t implies;       /* turned on with it */
     uint64_t requires;      /* refused without */
     const char *what;
 } IsaExt;
 
 static const IsaExt isa_exts[] = {
-    { "zicbom", NULL, HART_EXT_ZICBOM, false, 0, 0, "cache-block management (CBO.CLEAN/FLUSH/INVAL)" },
-    { "zicbop", NULL, HART_EXT_ZICBOP, false, 0, 0, "cache-block prefetch hints" },
-    { "zicboz", NULL, HART_EXT_ZICBOZ, false, 0, 0, "cache-block zero (CBO.ZERO)" },
-    { "zicond", NULL, HART_EXT_ZICOND, false, 0, 0, "integer conditional operations" },
-    { "zicntr", NULL, 0, true, 0, 0, "base counters cycle, time, instret" },
-    { "zicsr", NULL, 0, true, 0, 0, "control and status registers" },
-    { "zifencei", NULL, 0, true, 0, 0, "instruction-fetch fence" },
-    { "zihintntl", NULL, HART_EXT_ZIHINTNTL, false, 0, 0, "non-temporal locality hints" },
-    { "zihintpause", NULL, HART_EXT_ZIHINTPAUSE, true, 0, 0, "PAUSE hint" },
-    { "zba", NULL, HART_EXT_ZBA, true, 0, 0, "address generation" },
-    { "zbb", NULL, HART_EXT_ZBB, true, 0, 0, "basic bit manipulation" },
-    { "zbc", NULL, HART_EXT_ZBC, true, 0, 0, "carry-less multiplication" },
-    { "zbkb", NULL, HART_EXT_ZBKB, false, 0, 0, "bit manipulation for cryptography" },
-    { "zbkc", NULL, HART_EXT_ZBKC, false, 0, 0, "carry-less multiplication for cryptography" },
-    { "zbkx", NULL, HART_EXT_ZBKX, false, 0, 0, "crossbar permutations" },
-    { "zbs", NULL, HART_EXT_ZBS, true, 0, 0, "single-bit instructions" },
-    { "sstc", NULL, HART_EXT_SSTC, true, 0, 0, "supervisor timer compare (stimecmp)" },
-    { "svinval", NULL, HART_EXT_SVINVAL, false, 0, 0, "fine-grained address-translation cache invalidation" },
-    { "svnapot", NULL, HART_EXT_SVNAPOT, false, 0, 0, "NAPOT translation contiguity (64 KiB pages)" },
-    { "svpbmt", NULL, HART_EXT_SVPBMT, false, 0, 0, "page-based memory types" },
+    { "zicbom", NULL, HART_EXT_ZICBOM, false, false, 0, 0, "cache-block management (CBO.CLEAN/FLUSH/INVAL)" },
+    { "zicbop", NULL, HART_EXT_ZICBOP, false, false, 0, 0, "cache-block prefetch hints" },
+    { "zicboz", NULL, HART_EXT_ZICBOZ, false, false, 0, 0, "cache-block zero (CBO.ZERO)" },
+    { "zicond", NULL, HART_EXT_ZICOND, false, false, 0, 0, "integer conditional operations" },
+    { "zicntr", NULL, 0, true, true, 0, 0, "base counters cycle, time, instret" },
+    { "zicsr", NULL, 0, true, false, 0, 0, "control and status registers" },
+    { "zifencei", NULL, 0, true, false, 0, 0, "instruction-fetch fence" },
+    { "zihintntl", NULL, HART_EXT_ZIHINTNTL, false, false, 0, 0, "non-temporal locality hints" },
+    { "zihintpause", NULL, HART_EXT_ZIHINTPAUSE, true, false, 0, 0, "PAUSE hint" },
+    { "zfa", NULL, HART_EXT_ZFA, false, false, 0, 0, "additional floating point (FLI, FMINM, FROUND, FCVTMOD, FLEQ)" },
+    /* Zfh includes Zfhmin's instructions (insn.def), but QEMU 7.2 leaves the
+     * zfhmin property and riscv,isa entry off for Zfh=on: so does this. */
+    { "zfh", NULL, HART_EXT_ZFH, false, false, 0, 0, "half-precision floating point" },
+    { "zfhmin", NULL, HART_EXT_ZFHMIN, false, false, 0, 0, "half-precision loads, stores, moves and conversions" },
+    { "zba", NULL, HART_EXT_ZBA, true, false, 0, 0, "address generation" },
+    { "zbb", NULL, HART_EXT_ZBB, true, false, 0, 0, "basic bit manipulation" },
+    { "zbc", NULL, HART_EXT_ZBC, true, false, 0, 0, "carry-less multiplication" },
+    { "zbkb", NULL, HART_EXT_ZBKB, false, false, 0, 0, "bit manipulation for cryptography" },
+    { "zbkc", NULL, HART_EXT_ZBKC, false, false, 0, 0, "carry-less multiplication for cryptography" },
+    { "zbkx", NULL, HART_EXT_ZBKX, false, false, 0, 0, "crossbar permutations" },
+    { "zbs", NULL, HART_EXT_ZBS, true, false, 0, 0, "single-bit instructions" },
+    { "sstc", NULL, HART_EXT_SSTC, true, false, 0, 0, "supervisor timer compare (stimecmp)" },
+    { "svade", NULL, HART_EXT_SVADE, false, false, 0, 0, "A/D bits managed by software (page faults)" },
+    { "svadu", NULL, HART_EXT_SVADU, false, false, 0, 0, "hardware A/D updates, menvcfg.ADUE" },
+    { "svinval", NULL, HART_EXT_SVINVAL, false, false, 0, 0, "fine-grained address-translation cache invalidation" },
+    { "svnapot", NULL, HART_EXT_SVNAPOT, false, false, 0, 0, "NAPOT translation contiguity (64 KiB pages)" },
+    { "svpbmt", NULL, HART_EXT_SVPBMT, false, false, 0, 0, "page-based memory types" },
 };
 #define ISA_NEXTS (sizeof(isa_exts) / sizeof(isa_exts[0]))
 
@@ -278,11 +286,11 @@ void isa_help(FILE *out, bool props)
     fputs("\n", out);
 }
 
-size_t isa_string(uint64_t ext, char *buf, size_t len)
+size_t isa_string(uint64_t ext, bool implied, char *buf, size_t len)
 {
     size_t n = (size_t)snprintf(buf, len, "rv64imafdc");
     for (size_t i = 0; i < ISA_NEXTS; i++) {
-        if (!isa_exts[i].bit || (ext & isa_exts[i].bit)) {
+        if ((implied || !isa_exts[i].implied) && (!isa_exts[i].bit || (ext & isa_exts[i].bit))) {
             n += (size_t)snprintf(n < len ? buf + n : NULL, n < len ? len - n : 0, "_%s",
                                   isa_exts[i].name);
         }
@@ -292,7 +300,7 @@ size_t isa_string(uint64_t ext, char *buf, size_t len)
 
 size_t isa_manifest_string(uint64_t ext, char *buf, size_t len)
 {
-    size_t n = isa_string(ext, buf, len);
+    size_t n = isa_string(ext, true, buf, len);
     static const struct { uint64_t bit; const char *name; } extra[] = {
         { HART_EXT_SDTRIG, "sdtrig" }, { HART_EXT_SV57, "sv57" },
     };

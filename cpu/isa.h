@@ -31,13 +31,17 @@ bool isa_parse_cpu(const char *arg, uint64_t *ext, bool *help, Error **errp);
 void isa_help(FILE *out, bool props);
 
 /* The canonical ISA string: "rv64imafdc" then "_ext" for each enabled
- * multi-letter extension in the order the ISA manual prescribes (as QEMU
- * writes riscv,isa). Returns the length it needed (snprintf-style). */
-size_t isa_string(uint64_t ext, char *buf, size_t len);
+ * multi-letter extension in the order the ISA manual prescribes. With
+ * implied false, extensions QEMU 7.2 leaves out of riscv,isa (zicntr; they
+ * are implied there) are left out, so firmware printing the string prints
+ * what it prints on QEMU; riscv,isa-extensions and the manifest name them
+ * all. Returns the length it needed (snprintf-style). */
+size_t isa_string(uint64_t ext, bool implied, char *buf, size_t len);
 
-/* What the journal manifest records: the ISA string, then the properties
- * riscv,isa does not spell (as QEMU 7.2 does not): "_sdtrig" (debug=on),
- * "_sv57". Returns the length it needed (snprintf-style). */
+/* What the journal manifest records: the ISA string with every extension
+ * (implied ones too), then the properties riscv,isa does not spell (QEMU
+ * 7.2 does not either): "_sdtrig" (debug=on), "_sv57". Returns the length
+ * it needed (snprintf-style). */
 size_t isa_manifest_string(uint64_t ext, char *buf, size_t len);
 
 /* The names of riscv,isa-extensions, one per call: index 0, 1, ... until

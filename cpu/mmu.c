@@ -275,6 +275,15 @@ static bool pte_ext_bits_ok(const Hart *h, uint64_t pte)
     return true;
 }
 
+/* Whether the walker sets A and D itself, as QEMU has always done: with
+ * Svadu, menvcfg.ADUE decides; without it, Svade asks for page faults. */
+static bool mmu_hw_ad(const Hart *h)
+{
+    if (h->cfg.ext & HART_EXT_SVADU)
+        return (h->s.menvcfg & MENVCFG_ADUE) != 0;
+    return !(h->cfg.ext & HART_EXT_SVADE);
+}
+
 static uint64_t page_fault_cause(Access acc)
 {
     return acc == ACC_EXEC ? EXC_INSN_PAGE : acc == ACC_READ ? EXC_LOAD_PAGE : EXC_STORE_PAGE;
@@ -377,6 +386,11 @@ bool mmu_translate(Hart *h, uint64_t va, Access acc, int priv, uint64_t *pa,
         }
         if (!debug) {
             uint64_t want = pte | PTE_A | (acc == ACC_WRITE ? PTE_D : 0);
+            if (want != pte && !mmu_hw_ad(h)) {
+                /* Svade: software manages A and D. */
+                *cause = page_fault_cause(acc);
+                return false;
+            }
             if (want != pte) {
                 if (!pmp_check(h, pte_addr, 8, ACC_WRITE, PRV_S) || r->kind != MEM_RAM) {
                     *cause = access_fault_cause(acc);

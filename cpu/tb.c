@@ -286,7 +286,8 @@ static TB *tb_translate(Hart *h, uint64_t vpc, const uint8_t *host, uint64_t ppa
         DecodedInsn d;
         riscv_decode(raw, &d);
         uint64_t ext = insn_flags[d.op] >> E_SHIFT;
-        if (ext && !(ext & h->cfg.ext))
+        if (ext && ((insn_flags[d.op] & F_EXT_ALL) ? (ext & h->cfg.ext) != ext
+                                                     : !(ext & h->cfg.ext)))
             d.op = OP_illegal;      /* an extension this hart does not have */
         Insn *in = &insns[n++];
         in->fn = insn_handlers[d.op];

@@ -117,7 +117,7 @@ static void build_cpus(FdtBuilder *b, int root, uint64_t ext)
      * kernels of QEMU 7.2's time, riscv,isa-base/-extensions for newer
      * ones, which prefer them. */
     char isa[512];
-    if (isa_string(ext, isa, sizeof(isa)) >= sizeof(isa)) {
+    if (isa_string(ext, false, isa, sizeof(isa)) >= sizeof(isa)) {
         fb_check(b, -FDT_ERR_NOSPACE);
     }
     fb_str(b, cpu, "riscv,isa", isa);

@@ -35,7 +35,9 @@ struct EventNotifier {
 
 struct Loop {
     Timer *timers[CLOCK_MAX];     /* sorted by (expire, seq) */
-    uint64_t timer_seq;
+    /* Per clock: host-time timers (progress reports, sockets) must not move
+     * the numbering of virtual ones, which is machine state. */
+    uint64_t timer_seq[CLOCK_MAX];
 
     int64_t virtual_ns;
     int64_t (*virtual_now)(void *opaque);
@@ -178,7 +180,7 @@ void timer_mod(Timer *t, int64_t expire_ns)
         timer_unlink(t);
     }
     t->expire = expire_ns;
-    t->seq = t->loop->timer_seq++;
+    t->seq = t->loop->timer_seq[t->clock]++;
     timer_link(t);
 }
 
@@ -217,12 +219,12 @@ void timer_restore(Timer *t, const TimerState *s)
 
 uint64_t loop_get_timer_seq(const Loop *loop)
 {
-    return loop->timer_seq;
+    return loop->timer_seq[CLOCK_VIRTUAL];
 }
 
 void loop_set_timer_seq(Loop *loop, uint64_t seq)
 {
-    loop->timer_seq = seq;
+    loop->timer_seq[CLOCK_VIRTUAL] = seq;
 }
 
 int64_t loop_deadline_ns(Loop *loop, ClockType clock)

@@ -101,7 +101,8 @@ typedef struct TimerState {
 } TimerState;
 TimerState timer_save(const Timer *t);
 void timer_restore(Timer *t, const TimerState *s);
-/* The next arming sequence number, part of machine state for snapshots. */
+/* The next arming sequence number of CLOCK_VIRTUAL timers, part of machine
+ * state for snapshots; timers on host clocks have their own and leave it be. */
 uint64_t loop_get_timer_seq(const Loop *loop);
 void loop_set_timer_seq(Loop *loop, uint64_t seq);
 

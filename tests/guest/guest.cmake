@@ -1,4 +1,4 @@
-# rrsim_guest_program(NAME OUTDIR dir SOURCES src... [DEFINES -DX=Y...])
+# rrsim_guest_program(NAME OUTDIR dir SOURCES src... [DEFINES -DX=Y...] [MARCH isa])
 # Builds a bare-metal RISC-V ELF (dir/NAME.elf) for QEMU's virt board with
 # riscv64-unknown-elf-gcc, linked with the guest runtime (start.S, rt.c,
 # link.ld).  Sets RRSIM_GUEST_CC_FOUND; without it the guest programs are not
@@ -25,14 +25,18 @@ if(RRSIM_WERROR)
 endif()
 
 function(rrsim_guest_program name)
-  cmake_parse_arguments(G "" "OUTDIR" "SOURCES;DEFINES" ${ARGN})
+  cmake_parse_arguments(G "" "OUTDIR;MARCH" "SOURCES;DEFINES" ${ARGN})
   set(rt ${RRSIM_GUEST_RT_DIR})
+  set(cflags ${RRSIM_GUEST_CFLAGS})
+  if(G_MARCH)
+    list(TRANSFORM cflags REPLACE "^-march=.*" "-march=${G_MARCH}")
+  endif()
   set(out ${G_OUTDIR}/${name}.elf)
   set(srcs ${rt}/start.S ${rt}/rt.c ${G_SOURCES})
   add_custom_command(
     OUTPUT ${out}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${G_OUTDIR}
-    COMMAND ${RRSIM_GUEST_CC} ${RRSIM_GUEST_CFLAGS} ${G_DEFINES} -I${rt}
+    COMMAND ${RRSIM_GUEST_CC} ${cflags} ${G_DEFINES} -I${rt}
             -T ${rt}/link.ld -Wl,--no-warn-rwx-segments -o ${out} ${srcs} -lgcc
     DEPENDS ${srcs} ${rt}/link.ld ${rt}/rt.h ${rt}/rt_asm.h ${rt}/guest.cmake
     COMMENT "Building guest program ${name}.elf"

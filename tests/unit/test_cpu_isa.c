@@ -42,7 +42,7 @@ static void parse_fails(const char *arg, const char *mention)
 static const char *isa(uint64_t ext)
 {
     static char buf[512];
-    size_t n = isa_string(ext, buf, sizeof(buf));
+    size_t n = isa_string(ext, true, buf, sizeof(buf));
     assert_int_equal(n, strlen(buf));
     return buf;
 }
@@ -93,6 +93,16 @@ static void test_spellings(void **st)
         assert_true(max & b);
     }
     assert_false(parse_ok("max,svpbmt=off") & HART_EXT_SVPBMT);
+    assert_true(max & HART_EXT_ZFA);
+    /* QEMU 7.2's spellings Zfh=on, Zfhmin=on; as there, Zfh does not name
+     * Zfhmin in riscv,isa (the hart gives Zfh Zfhmin's instructions). */
+    assert_int_equal(parse_ok("rv64,Zfh=on"), d | HART_EXT_ZFH);
+    assert_int_equal(parse_ok("rv64,Zfhmin=on"), d | HART_EXT_ZFHMIN);
+    assert_int_equal(parse_ok("rv64,zfa=on"), d | HART_EXT_ZFA);
+    assert_string_equal(isa(parse_ok("rv64,Zfh=on,zfa=on")),
+                        "rv64imafdc_zicntr_zicsr_zifencei_zihintpause_zfa_zfh_zba_zbb_zbc_zbs_sstc");
+    assert_string_equal(isa(parse_ok("rv64,Zfhmin=on")),
+                        "rv64imafdc_zicntr_zicsr_zifencei_zihintpause_zfhmin_zba_zbb_zbc_zbs_sstc");
 }
 
 /* riscv,isa spells neither debug (QEMU 7.2 does not) nor sv57; the
@@ -159,10 +169,14 @@ static void test_names_agree(void **st)
         /* "rv64" + "i","m",... = "rv64imafdc" + "_zicntr"... */
         assert_string_equal(joined, isa(ext));
         char buf[8];
-        assert_int_equal(isa_string(ext, buf, sizeof(buf)), strlen(isa(ext)));
+        assert_int_equal(isa_string(ext, true, buf, sizeof(buf)), strlen(isa(ext)));
         assert_string_equal(buf, "rv64ima");
     }
-    assert_int_equal(isa_string(0, NULL, 0), strlen("rv64imafdc_zicntr_zicsr_zifencei"));
+    assert_int_equal(isa_string(0, true, NULL, 0), strlen("rv64imafdc_zicntr_zicsr_zifencei"));
+    /* riscv,isa leaves out what QEMU 7.2 leaves implied. */
+    char s7[64];
+    isa_string(0, false, s7, sizeof(s7));
+    assert_string_equal(s7, "rv64imafdc_zicsr_zifencei");
 }
 
 int main(void)

@@ -375,19 +375,27 @@ static TestMachine *setup_ext(uint64_t ext)
     return m;
 }
 
-/* Run S-mode code at VA 0x1000 (PA_CODE) that loads VA `va` into x6. */
-static uint64_t s_load(TestMachine *m, uint64_t va, uint64_t *cause)
+/* Run S-mode code at VA 0x1000 (PA_CODE) that makes one access `insn`
+ * through x5 = va (x6 = 0 and x7 = 0x7777 before); returns mcause. */
+static uint64_t s_access(TestMachine *m, uint64_t va, uint32_t insn)
 {
     Asm c = { m, PA_CODE };
     uint64_t ex;
     asm_li(&c, 5, va);
-    emit(&c, LD(6, 5, 0));
+    emit(&c, insn);
     emit(&c, EBREAK);
     hart_flush_caches(m->h);
     enter_s(m, 0x1000);
     hart_set_xreg(m->h, 6, 0);
+    hart_set_xreg(m->h, 7, 0x7777);
     hart_run(m->h, 20, &ex);
-    *cause = tm_csr(m, MCAUSE);
+    return tm_csr(m, MCAUSE);
+}
+
+/* Loads VA `va` into x6 in S mode. */
+static uint64_t s_load(TestMachine *m, uint64_t va, uint64_t *cause)
+{
+    *cause = s_access(m, va, LD(6, 5, 0));
     return hart_get_xreg(m->h, 6);
 }
 
@@ -452,6 +460,55 @@ static void test_svnapot(void **st)
         assert_int_equal(cause, 13);
         tm_free(m);
     }
+}
+
+/* Who sets A and D: the walker (QEMU's way, and Svadu with menvcfg.ADUE),
+ * or software after a page fault (Svade, and Svadu with ADUE clear). */
+static void test_svadu_svade(void **st)
+{
+    (void)st;
+    const uint64_t pte_addr = PT_L0 + 2 * 8;       /* VA 0x2000 -> PA_DATA, no A/D */
+    const struct { uint64_t ext; bool adue_off; bool hw; } cases[] = {
+        { 0, false, true },
+        { HART_EXT_SVADE, false, false },
+        { HART_EXT_SVADU, false, true },            /* ADUE is set at reset */
+        { HART_EXT_SVADU, true, false },
+        { HART_EXT_SVADU | HART_EXT_SVADE, false, true },
+        { HART_EXT_SVADU | HART_EXT_SVADE, true, false },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        TestMachine *m = setup_ext(cases[i].ext);
+        uint64_t cause;
+        assert_int_equal(tm_csr(m, MENVCFG) >> 61 & 1, !!(cases[i].ext & HART_EXT_SVADU));
+        if (cases[i].adue_off)
+            tm_set_csr(m, MENVCFG, 0);
+        uint64_t before = tm_r64(m, pte_addr);
+        s_load(m, 0x2000, &cause);
+        if (cases[i].hw) {
+            assert_int_equal(cause, 3);
+            assert_int_equal(tm_r64(m, pte_addr), before | A);
+            assert_int_equal(s_access(m, 0x2000, SD(7, 5, 0)), 3);
+            assert_int_equal(tm_r64(m, pte_addr), before | A | D);
+            assert_int_equal(tm_r64(m, PA_DATA), 0x7777);
+        } else {
+            assert_int_equal(cause, 13);
+            assert_int_equal(tm_r64(m, pte_addr), before);
+            /* With A set by software, reads work; a store still faults on D
+             * although a read translation of the page is cached. */
+            tm_w64(m, pte_addr, before | A);
+            s_load(m, 0x2000, &cause);
+            assert_int_equal(cause, 3);
+            assert_int_equal(s_access(m, 0x2000, SD(7, 5, 0)), 15);
+            assert_int_equal(tm_r64(m, pte_addr), before | A);
+            assert_int_not_equal(tm_r64(m, PA_DATA), 0x7777);
+        }
+        tm_free(m);
+    }
+    /* Without Svadu, ADUE is not writable. */
+    TestMachine *m = setup_ext(0);
+    tm_set_csr(m, MENVCFG, 1ull << 61);
+    assert_int_equal(tm_csr(m, MENVCFG), 0);
+    tm_free(m);
 }
 
 static void test_svpbmt(void **st)
@@ -576,6 +633,7 @@ int main(void)
         cmocka_unit_test(test_sv57),
         cmocka_unit_test(test_svnapot),
         cmocka_unit_test(test_svpbmt),
+        cmocka_unit_test(test_svadu_svade),
         cmocka_unit_test(test_cbo),
         cmocka_unit_test(test_svinval),
     };

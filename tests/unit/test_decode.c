@@ -1,6 +1,6 @@
 /* Decoder golden tests: encodings produced by the GNU assembler for every
- * instruction class (RV64IMAFD, Zicsr, Zifencei, compressed, Zb*, Zicond), with the
- * operands the spec defines for them. Compressed forms are checked against
+ * instruction class (RV64IMAFD, Zicsr, Zifencei, compressed, Zb*, Zicond,
+ * Zfh, Zfa), with the operands the spec defines for them. Compressed forms are checked against
  * their 32-bit expansions. Integer destinations x0 decode as the sink 32. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -283,6 +283,69 @@ static const Golden golden[] = {
     { 0x28c5c533u, "xperm8", 10, 11, 12, 0ll }, /* xperm8 a0, a1, a2 */
     { 0x0ec5d533u, "czero_eqz", 10, 11, 12, 0ll }, /* czero.eqz a0, a1, a2 (.insn) */
     { 0x0ec5f533u, "czero_nez", 10, 11, 12, 0ll }, /* czero.nez a0, a1, a2 (.insn) */
+    /* Zfh and Zfhmin (GNU as 2.40, -march=rv64gc_zfh). */
+    { 0xffe59507u, "flh", 10, 11, 0, -2ll }, /* flh fa0, -2(a1) */
+    { 0x7ff11087u, "flh", 1, 2, 0, 2047ll }, /* flh ft1, 2047(sp) */
+    { 0x80c59027u, "fsh", 0, 11, 12, -2048ll }, /* fsh fa2, -2048(a1) */
+    { 0x00371327u, "fsh", 0, 14, 3, 6ll }, /* fsh ft3, 6(a4) */
+    { 0x6cc5f543u, "fmadd_h", 10, 11, 12, 0ll }, /* fmadd.h fa0, fa1, fa2, fa3 */
+    { 0x6cc59547u, "fmsub_h", 10, 11, 12, 0ll }, /* fmsub.h fa0, fa1, fa2, fa3, rtz */
+    { 0x6cc5a54bu, "fnmsub_h", 10, 11, 12, 0ll }, /* fnmsub.h fa0, fa1, fa2, fa3, rdn */
+    { 0x6cc5c54fu, "fnmadd_h", 10, 11, 12, 0ll }, /* fnmadd.h fa0, fa1, fa2, fa3, rmm */
+    { 0x04c5f553u, "fadd_h", 10, 11, 12, 0ll }, /* fadd.h fa0, fa1, fa2 */
+    { 0x0cc58553u, "fsub_h", 10, 11, 12, 0ll }, /* fsub.h fa0, fa1, fa2, rne */
+    { 0x14c5b553u, "fmul_h", 10, 11, 12, 0ll }, /* fmul.h fa0, fa1, fa2, rup */
+    { 0x1cc5f553u, "fdiv_h", 10, 11, 12, 0ll }, /* fdiv.h fa0, fa1, fa2 */
+    { 0x5c05f553u, "fsqrt_h", 10, 11, 0, 0ll }, /* fsqrt.h fa0, fa1 */
+    { 0x24c58553u, "fsgnj_h", 10, 11, 12, 0ll }, /* fsgnj.h fa0, fa1, fa2 */
+    { 0x24c59553u, "fsgnjn_h", 10, 11, 12, 0ll }, /* fsgnjn.h fa0, fa1, fa2 */
+    { 0x24c5a553u, "fsgnjx_h", 10, 11, 12, 0ll }, /* fsgnjx.h fa0, fa1, fa2 */
+    { 0x2cc58553u, "fmin_h", 10, 11, 12, 0ll }, /* fmin.h fa0, fa1, fa2 */
+    { 0x2cc59553u, "fmax_h", 10, 11, 12, 0ll }, /* fmax.h fa0, fa1, fa2 */
+    { 0x40258553u, "fcvt_s_h", 10, 11, 2, 0ll }, /* fcvt.s.h fa0, fa1 */
+    { 0x4405f553u, "fcvt_h_s", 10, 11, 0, 0ll }, /* fcvt.h.s fa0, fa1 */
+    { 0x42258553u, "fcvt_d_h", 10, 11, 2, 0ll }, /* fcvt.d.h fa0, fa1 */
+    { 0x44159553u, "fcvt_h_d", 10, 11, 1, 0ll }, /* fcvt.h.d fa0, fa1, rtz */
+    { 0xc4059553u, "fcvt_w_h", 10, 11, 0, 0ll }, /* fcvt.w.h a0, fa1, rtz */
+    { 0xc415f553u, "fcvt_wu_h", 10, 11, 1, 0ll }, /* fcvt.wu.h a0, fa1 */
+    { 0xc425f553u, "fcvt_l_h", 10, 11, 2, 0ll }, /* fcvt.l.h a0, fa1 */
+    { 0xc435f553u, "fcvt_lu_h", 10, 11, 3, 0ll }, /* fcvt.lu.h a0, fa1 */
+    { 0xe4058553u, "fmv_x_h", 10, 11, 0, 0ll }, /* fmv.x.h a0, fa1 */
+    { 0xa4c5a553u, "feq_h", 10, 11, 12, 0ll }, /* feq.h a0, fa1, fa2 */
+    { 0xa4c59553u, "flt_h", 10, 11, 12, 0ll }, /* flt.h a0, fa1, fa2 */
+    { 0xa4c58553u, "fle_h", 10, 11, 12, 0ll }, /* fle.h a0, fa1, fa2 */
+    { 0xe4059553u, "fclass_h", 10, 11, 0, 0ll }, /* fclass.h a0, fa1 */
+    { 0xd405f553u, "fcvt_h_w", 10, 11, 0, 0ll }, /* fcvt.h.w fa0, a1 */
+    { 0xd415f553u, "fcvt_h_wu", 10, 11, 1, 0ll }, /* fcvt.h.wu fa0, a1 */
+    { 0xd425f553u, "fcvt_h_l", 10, 11, 2, 0ll }, /* fcvt.h.l fa0, a1 */
+    { 0xd435f553u, "fcvt_h_lu", 10, 11, 3, 0ll }, /* fcvt.h.lu fa0, a1 */
+    { 0xf4058553u, "fmv_h_x", 10, 11, 0, 0ll }, /* fmv.h.x fa0, a1 */
+    { 0xa4c5a053u, "feq_h", 32, 11, 12, 0ll }, /* feq.h zero, fa1, fa2 */
+    { 0xe4058053u, "fmv_x_h", 32, 11, 0, 0ll }, /* fmv.x.h zero, fa1 */
+    /* Zfa (.insn: GNU as 2.40 has no Zfa mnemonics). fli: rs1 is the
+     * constant's index. */
+    { 0xf0100553u, "fli_s", 10, 0, 1, 0ll }, /* fli.s fa0, -1.0 */
+    { 0xf2180553u, "fli_d", 10, 16, 1, 0ll }, /* fli.d fa0, 1.0 */
+    { 0xf41f8553u, "fli_h", 10, 31, 1, 0ll }, /* fli.h fa0, nan */
+    { 0x28c5a553u, "fminm_s", 10, 11, 12, 0ll }, /* fminm.s fa0, fa1, fa2 */
+    { 0x28c5b553u, "fmaxm_s", 10, 11, 12, 0ll }, /* fmaxm.s fa0, fa1, fa2 */
+    { 0x2ac5a553u, "fminm_d", 10, 11, 12, 0ll }, /* fminm.d fa0, fa1, fa2 */
+    { 0x2ac5b553u, "fmaxm_d", 10, 11, 12, 0ll }, /* fmaxm.d fa0, fa1, fa2 */
+    { 0x2cc5a553u, "fminm_h", 10, 11, 12, 0ll }, /* fminm.h fa0, fa1, fa2 */
+    { 0x2cc5b553u, "fmaxm_h", 10, 11, 12, 0ll }, /* fmaxm.h fa0, fa1, fa2 */
+    { 0x4045f553u, "fround_s", 10, 11, 4, 0ll }, /* fround.s fa0, fa1 */
+    { 0x40559553u, "froundnx_s", 10, 11, 5, 0ll }, /* froundnx.s fa0, fa1, rtz */
+    { 0x4245c553u, "fround_d", 10, 11, 4, 0ll }, /* fround.d fa0, fa1, rmm */
+    { 0x4255f553u, "froundnx_d", 10, 11, 5, 0ll }, /* froundnx.d fa0, fa1 */
+    { 0x4445a553u, "fround_h", 10, 11, 4, 0ll }, /* fround.h fa0, fa1, rdn */
+    { 0x4455b553u, "froundnx_h", 10, 11, 5, 0ll }, /* froundnx.h fa0, fa1, rup */
+    { 0xc2859553u, "fcvtmod_w_d", 10, 11, 8, 0ll }, /* fcvtmod.w.d a0, fa1, rtz */
+    { 0xa0c5c553u, "fleq_s", 10, 11, 12, 0ll }, /* fleq.s a0, fa1, fa2 */
+    { 0xa0c5d553u, "fltq_s", 10, 11, 12, 0ll }, /* fltq.s a0, fa1, fa2 */
+    { 0xa2c5c553u, "fleq_d", 10, 11, 12, 0ll }, /* fleq.d a0, fa1, fa2 */
+    { 0xa2c5d553u, "fltq_d", 10, 11, 12, 0ll }, /* fltq.d a0, fa1, fa2 */
+    { 0xa4c5c553u, "fleq_h", 10, 11, 12, 0ll }, /* fleq.h a0, fa1, fa2 */
+    { 0xa4c5d553u, "fltq_h", 10, 11, 12, 0ll }, /* fltq.h a0, fa1, fa2 */
 };
 
 static void test_golden(void **st)
@@ -315,6 +378,17 @@ static void test_fields(void **st)
     riscv_decode(0x02c59553u, &d);  /* fadd.d fa0, fa1, fa2, rtz */
     assert_int_equal(d.op, OP_fadd_d);
     assert_int_equal(d.rm, 1);
+    riscv_decode(0x4445a553u, &d);  /* fround.h fa0, fa1, rdn */
+    assert_int_equal(d.rm, 2);
+    riscv_decode(0x6cc5c54fu, &d);  /* fnmadd.h fa0, fa1, fa2, fa3, rmm */
+    assert_int_equal(d.rs3, 13);
+    assert_int_equal(d.rm, 4);
+    /* Extension columns: Zfhmin's subset, and Zfa's half forms needing Zfh too. */
+    assert_int_equal(insn_flags[OP_flh] >> E_SHIFT, HART_EXT_ZFH | HART_EXT_ZFHMIN);
+    assert_int_equal(insn_flags[OP_fadd_h] >> E_SHIFT, HART_EXT_ZFH);
+    assert_int_equal(insn_flags[OP_fli_s] & F_EXT_ALL, 0);
+    assert_int_equal(insn_flags[OP_fli_h] & F_EXT_ALL, F_EXT_ALL);
+    assert_int_equal(insn_flags[OP_fli_h] >> E_SHIFT, HART_EXT_ZFH | HART_EXT_ZFA);
     /* Block-ending flags. */
     assert_true(insn_flags[OP_jal] & F_END);
     assert_true(insn_flags[OP_csrrw] & F_END);
@@ -342,7 +416,31 @@ static void test_illegal(void **st)
         0x00004073u,    /* SYSTEM funct3 4 */
         0x1015a52fu,    /* lr.w with rs2 != 0 */
         0x04001013u,    /* slli with funct6 != 0 */
-        0x04c5f543u,    /* fmadd with fmt 2 (half, not supported) */
+        0x06c5f543u,    /* fmadd with fmt 3 (quad, not supported) */
+        0x06c5f553u,    /* fadd.q */
+        0x04c5d553u,    /* fadd.h with reserved rm 5 */
+        0x6cc5e543u,    /* fmadd.h with reserved rm 6 */
+        0x5c15f553u,    /* fsqrt.h with rs2 != 0 */
+        0x24c5b553u,    /* fsgnj.h funct3 3 */
+        0x4435f553u,    /* fcvt.h.q */
+        0x4425f553u,    /* fcvt.h.h */
+        0x4465f553u,    /* OP-FP funct7 0x22 rs2 6 (after fround, froundnx) */
+        0xc4459553u,    /* fcvt.h with an integer type rs2 4 */
+        0xe4158553u,    /* fmv.x.h with rs2 1 */
+        0xe405a553u,    /* fmv.x.h/fclass.h funct3 2 */
+        0xf4059553u,    /* fmv.h.x funct3 1 */
+        0xa4c5b553u,    /* OP-FP compare funct3 3 */
+        0xa4c5e553u,    /* OP-FP compare funct3 6 */
+        0x2cc5c553u,    /* fmin/fmax funct3 4 */
+        0xc2858553u,    /* fcvtmod.w.d with rm RNE (only RTZ is defined) */
+        0xc2c59553u,    /* OP-FP funct7 0x61 rs2 12 */
+        0xc0859553u,    /* fcvtmod.w.s does not exist */
+        0xe2158553u,    /* fmvh.x.d (RV32 only) */
+        0xb2c58553u,    /* fmvp.d.x (RV32 only) */
+        0xf4159553u,    /* fli.h funct3 1 */
+        0xf4258553u,    /* fmv.h.x / fli.h with rs2 2 */
+        0x00004507u,    /* LOAD-FP funct3 4 (vector/quad: not supported) */
+        0x00004527u,    /* STORE-FP funct3 4 */
         0x0030200fu,    /* MISC-MEM funct3 2 with an undefined CBO function */
         0x0010250fu,    /* cbo.clean with rd != 0 */
         0x00003003u + 0x4000u, /* load funct3 7 */

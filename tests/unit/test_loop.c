@@ -196,6 +196,31 @@ static void test_timer_save_restore_keeps_order(void **state)
     loop_free(l);
 }
 
+/* Host-clock timers (progress reports, socket timeouts) come and go with
+ * host time; the virtual clock's numbering, which snapshots and state
+ * digests carry, must not see them. */
+static void test_host_timers_leave_virtual_seq(void **state)
+{
+    (void)state;
+    Loop *l = new_loop();
+    Log log = {0};
+    Tag t1 = { &log, 1 };
+    Timer v, h;
+    timer_init(&v, l, CLOCK_VIRTUAL, log_cb, &t1);
+    timer_init(&h, l, CLOCK_REALTIME, log_cb, &t1);
+    timer_mod(&v, 100);
+    uint64_t seq = loop_get_timer_seq(l);
+    for (int i = 0; i < 5; i++) {
+        timer_mod(&h, 1000 + i);
+    }
+    timer_del(&h);
+    assert_int_equal(loop_get_timer_seq(l), seq);
+    timer_mod(&v, 200);
+    assert_int_equal(loop_get_timer_seq(l), seq + 1);
+    timer_del(&v);
+    loop_free(l);
+}
+
 static int64_t fake_virtual(void *opaque)
 {
     return *(int64_t *)opaque;
@@ -447,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_bh_self_reschedule_terminates),
         cmocka_unit_test(test_fd_readiness_with_pipe),
         cmocka_unit_test(test_event_notifier),
+        cmocka_unit_test(test_host_timers_leave_virtual_seq),
         cmocka_unit_test(test_blocking_wait_times_out_on_realtime_timer),
         cmocka_unit_test(test_requests),
     };
