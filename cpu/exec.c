@@ -507,10 +507,9 @@ static bool cbo_enabled(const Hart *h, uint64_t field)
  * a store/AMO fault; no cache here, so nothing else happens. */
 static int cbo_manage(Hart *h, const Insn *in, uint64_t field)
 {
-    uint64_t va = RS1 & ~(uint64_t)(CBO_BLOCK - 1);
     if (!cbo_enabled(h, field))
         return illegal(h, in);
-    int st = mmu_cbo(h, in, va, false);
+    int st = mmu_cbo(h, in, RS1, false);
     return st == 2 ? hart_end_block(h, in) : st;
 }
 HANDLER(cbo_clean) { return cbo_manage(h, in, ENVCFG_CBCFE); }
@@ -518,10 +517,9 @@ HANDLER(cbo_flush) { return cbo_manage(h, in, ENVCFG_CBCFE); }
 HANDLER(cbo_inval) { return cbo_manage(h, in, ENVCFG_CBIE); }
 HANDLER(cbo_zero)
 {
-    uint64_t va = RS1 & ~(uint64_t)(CBO_BLOCK - 1);
     if (!cbo_enabled(h, ENVCFG_CBZE))
         return illegal(h, in);
-    int st = mmu_cbo(h, in, va, true);
+    int st = mmu_cbo(h, in, RS1, true);
     return st == 2 ? hart_end_block(h, in) : st;
 }
 

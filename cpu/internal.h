@@ -426,9 +426,10 @@ typedef struct AmoTarget {
 } AmoTarget;
 int mmu_amo_prepare(Hart *h, const Insn *in, uint64_t va, unsigned size, bool is_lr,
                     AmoTarget *t);
-/* Cache-block operation on the block at va (aligned): CBO.ZERO when zero,
- * else the permission check of CBO.CLEAN/FLUSH/INVAL. Returns like the
- * slow paths: 0, 1 after raising, 2 when the block must end. */
+/* Cache-block operation on the block holding va (rs1, any alignment; a
+ * fault reports va itself): CBO.ZERO when zero, else the permission check of
+ * CBO.CLEAN/FLUSH/INVAL. Returns like the slow paths: 0, 1 after raising, 2
+ * when the block must end. */
 int mmu_cbo(Hart *h, const Insn *in, uint64_t va, bool zero);
 /* Fetch support for the translator: host pointer to the page of vaddr
  * (read-only use) and its physical page. Returns false with *cause set. */

@@ -679,27 +679,32 @@ bool mmu_fetch_page(Hart *h, uint64_t va, const uint8_t **host, uint64_t *ppage,
 
 int mmu_cbo(Hart *h, const Insn *in, uint64_t va, bool zero)
 {
+    /* The block is translated and checked; faults report rs1 itself (CMO
+     * spec: "the faulting effective address (i.e. the value of rs1)"). */
+    uint64_t base = va & ~(uint64_t)(CBO_BLOCK - 1);
     uint64_t pa, cause;
     int ri;
 
     if (unlikely(h->trig_mem) && trig_mem_fire(h, in, va, CBO_BLOCK, TRIG_STORE | TRIG_CBO))
         return 1;
     if (!zero) {
-        /* Clean, flush, invalidate: permitted where a load is (a page with W
-         * always has R); faults are reported as store faults. */
-        if (!mmu_translate(h, va, ACC_READ, h->dpriv, &pa, &cause, false))
+        /* Clean, flush, invalidate: permitted where a load or a store is (a
+         * page with W always has R); faults are reported as store faults.
+         * Where nothing answers, loads and stores fault, so these do too. */
+        if (!mmu_translate(h, base, ACC_READ, h->dpriv, &pa, &cause, false))
             return hart_raise(h, in, cause == EXC_LOAD_PAGE ? EXC_STORE_PAGE : EXC_STORE_ACCESS, va);
-        if (!pmp_check(h, pa, CBO_BLOCK, ACC_READ, h->dpriv) &&
-            !pmp_check(h, pa, CBO_BLOCK, ACC_WRITE, h->dpriv))
+        if ((!pmp_check(h, pa, CBO_BLOCK, ACC_READ, h->dpriv) &&
+             !pmp_check(h, pa, CBO_BLOCK, ACC_WRITE, h->dpriv)) ||
+            !mem_find(h->as, pa, CBO_BLOCK))
             return hart_raise(h, in, EXC_STORE_ACCESS, va);
         return 0;
     }
-    if (!mmu_translate(h, va, ACC_WRITE, h->dpriv, &pa, &cause, false))
+    if (!mmu_translate(h, base, ACC_WRITE, h->dpriv, &pa, &cause, false))
         return hart_raise(h, in, cause, va);
     if (!pmp_check(h, pa, CBO_BLOCK, ACC_WRITE, h->dpriv) ||
         (ri = hart_ram_region(h, pa, CBO_BLOCK)) < 0)
         return hart_raise(h, in, EXC_STORE_ACCESS, va);
-    if (h->nwp && watch_check(h, in, va, CBO_BLOCK, WATCH_WRITE))
+    if (h->nwp && watch_check(h, in, base, CBO_BLOCK, WATCH_WRITE))
         return 1;
     for (unsigned off = 0; off < CBO_BLOCK; off += 8)
         if (ram_store(h, ri, pa + off, 8, 0))

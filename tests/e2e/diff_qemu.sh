@@ -4,6 +4,9 @@
 #
 # usage: diff_qemu.sh [RRSIM] PROGRAM.elf      compare rrsim with QEMU
 #        diff_qemu.sh --qemu-only PROGRAM.elf  check that the program passes on QEMU
+#        diff_qemu.sh --rrsim-only [RRSIM] PROGRAM.elf
+#                                check that the program passes on rrsim (for what
+#                                QEMU 7.2 lacks, or gets wrong: no QEMU is run)
 #
 # RRSIM defaults to $RRSIM, then build/rrsim.  Environment:
 #   QEMU        QEMU binary (default qemu-system-riscv64)
@@ -12,21 +15,22 @@
 #               rrsim shares), e.g. rv64,zbkb=on; default: each one's default
 #   RRSIM_ARGS  extra rrsim arguments
 #   KEEP        directory to keep both outputs in (default: a removed temp dir)
-# Exit status: 0 on a match (or a QEMU pass), 1 on a mismatch, 2 on usage errors.
+# Exit status: 0 on a match (or a QEMU pass, or an rrsim pass), 1 on a
+# mismatch or a failed pass, 2 on usage errors.
 # A match counts only if QEMU itself ran the program to "RESULT: PASS" with
 # exit status 0: two runs that fail alike (QEMU missing, a broken program)
 # prove nothing.
 set -u
 
-qemu_only=0
-if [ "${1:-}" = "--qemu-only" ]; then
-    qemu_only=1
-    shift
-fi
+mode=compare
+case "${1:-}" in
+--qemu-only) mode=qemu; shift ;;
+--rrsim-only) mode=rrsim; shift ;;
+esac
 case $# in
 1) rrsim=${RRSIM:-build/rrsim}; elf=$1 ;;
 2) rrsim=$1; elf=$2 ;;
-*) echo "usage: $0 [--qemu-only] [RRSIM] PROGRAM.elf" >&2; exit 2 ;;
+*) echo "usage: $0 [--qemu-only|--rrsim-only] [RRSIM] PROGRAM.elf" >&2; exit 2 ;;
 esac
 if [ ! -f "$elf" ]; then
     echo "$0: no such program: $elf" >&2
@@ -34,9 +38,13 @@ if [ ! -f "$elf" ]; then
 fi
 qemu=${QEMU:-qemu-system-riscv64}
 tmo=${TIMEOUT:-60}
-if ! command -v "$qemu" >/dev/null; then
+if [ $mode != rrsim ] && ! command -v "$qemu" >/dev/null; then
     echo "$0: FAIL: QEMU not found: $qemu (install qemu-system-misc)" >&2
     exit 1
+fi
+if [ $mode != qemu ] && [ ! -x "$rrsim" ]; then
+    echo "$0: rrsim not found or not executable: $rrsim" >&2
+    exit 2
 fi
 name=$(basename "$elf" .elf)
 
@@ -52,12 +60,15 @@ fi
 # same instruction on every run.  stdin is /dev/null: nothing is interactive.
 # QEMU's default hart has H, which rrsim's lacks: the same hart needs h=off.
 cpu=${CPU:-rv64}
-timeout "$tmo" "$qemu" -M virt -cpu "$cpu,h=off" -bios none -kernel "$elf" -nographic \
-    -icount shift=0 -monitor none -serial stdio \
-    </dev/null >"$dir/$name.qemu.out" 2>"$dir/$name.qemu.err"
-qemu_rc=$?
+qemu_rc=0
+if [ $mode != rrsim ]; then
+    timeout "$tmo" "$qemu" -M virt -cpu "$cpu,h=off" -bios none -kernel "$elf" -nographic \
+        -icount shift=0 -monitor none -serial stdio \
+        </dev/null >"$dir/$name.qemu.out" 2>"$dir/$name.qemu.err"
+    qemu_rc=$?
+fi
 
-if [ $qemu_only = 1 ]; then
+if [ $mode = qemu ]; then
     if [ $qemu_rc = 0 ] && grep -q '^RESULT: PASS' "$dir/$name.qemu.out"; then
         echo "$name: passes on QEMU"
         exit 0
@@ -67,14 +78,20 @@ if [ $qemu_only = 1 ]; then
     exit 1
 fi
 
-if [ ! -x "$rrsim" ]; then
-    echo "$0: rrsim not found or not executable: $rrsim" >&2
-    exit 2
-fi
 # shellcheck disable=SC2086  # RRSIM_ARGS is a word list
 timeout "$tmo" "$rrsim" -M virt -cpu "$cpu" -bios none -kernel "$elf" -nographic ${RRSIM_ARGS:-} \
     </dev/null >"$dir/$name.rrsim.out" 2>"$dir/$name.rrsim.err"
 rrsim_rc=$?
+
+if [ $mode = rrsim ]; then
+    if [ $rrsim_rc = 0 ] && grep -q '^RESULT: PASS' "$dir/$name.rrsim.out"; then
+        echo "$name: passes on rrsim ($(wc -l <"$dir/$name.rrsim.out") lines)"
+        exit 0
+    fi
+    echo "$name: FAILS on rrsim (exit status $rrsim_rc)"
+    cat "$dir/$name.rrsim.out" "$dir/$name.rrsim.err"
+    exit 1
+fi
 
 status=0
 if [ $qemu_rc != 0 ] || ! grep -q '^RESULT: PASS' "$dir/$name.qemu.out"; then

@@ -1,8 +1,13 @@
-# rrsim_guest_program(NAME OUTDIR dir SOURCES src... [DEFINES -DX=Y...] [MARCH isa])
+# rrsim_guest_program(NAME OUTDIR dir SOURCES src... [DEFINES -DX=Y...]
+#                     [DEPENDS header...] [MARCH isa])
 # Builds a bare-metal RISC-V ELF (dir/NAME.elf) for QEMU's virt board with
 # riscv64-unknown-elf-gcc, linked with the guest runtime (start.S, rt.c,
 # link.ld).  Sets RRSIM_GUEST_CC_FOUND; without it the guest programs are not
 # built (only possible with RRSIM_TESTS off: tests/prereqs.cmake requires it).
+#
+# rrsim_guest_lookup(NAME OUT entry...)
+# Sets OUT to the value of NAME in a list of name=value entries (split at the
+# first '='), or to the empty string.
 include_guard(DIRECTORY)
 
 find_program(RRSIM_GUEST_CC riscv64-unknown-elf-gcc)
@@ -25,7 +30,7 @@ if(RRSIM_WERROR)
 endif()
 
 function(rrsim_guest_program name)
-  cmake_parse_arguments(G "" "OUTDIR;MARCH" "SOURCES;DEFINES" ${ARGN})
+  cmake_parse_arguments(G "" "OUTDIR;MARCH" "SOURCES;DEFINES;DEPENDS" ${ARGN})
   set(rt ${RRSIM_GUEST_RT_DIR})
   set(cflags ${RRSIM_GUEST_CFLAGS})
   if(G_MARCH)
@@ -38,7 +43,23 @@ function(rrsim_guest_program name)
     COMMAND ${CMAKE_COMMAND} -E make_directory ${G_OUTDIR}
     COMMAND ${RRSIM_GUEST_CC} ${cflags} ${G_DEFINES} -I${rt}
             -T ${rt}/link.ld -Wl,--no-warn-rwx-segments -o ${out} ${srcs} -lgcc
-    DEPENDS ${srcs} ${rt}/link.ld ${rt}/rt.h ${rt}/rt_asm.h ${rt}/guest.cmake
+    DEPENDS ${srcs} ${G_DEPENDS} ${rt}/link.ld ${rt}/rt.h ${rt}/rt_asm.h ${rt}/guest.cmake
     COMMENT "Building guest program ${name}.elf"
     VERBATIM)
+endfunction()
+
+function(rrsim_guest_lookup name out)
+  set(value "")
+  foreach(entry ${ARGN})
+    string(FIND "${entry}" "=" eq)
+    if(eq GREATER 0)
+      string(SUBSTRING "${entry}" 0 ${eq} key)
+      if(key STREQUAL name)
+        math(EXPR start "${eq} + 1")
+        string(SUBSTRING "${entry}" ${start} -1 value)
+        break()
+      endif()
+    endif()
+  endforeach()
+  set(${out} "${value}" PARENT_SCOPE)
 endfunction()

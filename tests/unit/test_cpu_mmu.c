@@ -573,16 +573,39 @@ static void test_cbo(void **st)
     enter_s(m, 0x1000);
     hart_run(m->h, 4, &ex);
     assert_int_equal(tm_csr(m, MCAUSE), 15);
-    assert_int_equal(tm_csr(m, MTVAL), 0x3040);
+    assert_int_equal(tm_csr(m, MTVAL), 0x307f);   /* rs1, not the block */
 
     c.pc = PA_CODE;
     emit(&c, LUI(5, 7));                  /* VA 0x7000: not mapped */
+    emit(&c, ADDI(5, 5, 0x29));
     emit(&c, CBO(1, 5));
     hart_flush_caches(m->h);
     enter_s(m, 0x1000);
-    hart_run(m->h, 3, &ex);
+    hart_run(m->h, 4, &ex);
     assert_int_equal(tm_csr(m, MCAUSE), 15);
-    assert_int_equal(tm_csr(m, MTVAL), 0x7000);
+    assert_int_equal(tm_csr(m, MTVAL), 0x7029);
+
+    /* M mode, no translation: where nothing answers loads and stores, the
+     * management operations fault too (store access fault, tval = rs1); on
+     * a device they are allowed (and do nothing). */
+    tm_set_csr(m, SATP, 0);
+    static const struct { uint32_t lui; unsigned fn; uint64_t cause; } phys[] = {
+        { 0x20000, 1, 7 }, { 0x20000, 0, 7 }, { 0x20000, 4, 7 },
+        { TM_DEV_BASE >> 12, 2, 3 },
+    };
+    for (unsigned i = 0; i < sizeof(phys) / sizeof(phys[0]); i++) {
+        Asm p = { m, PROG + 0x100 };
+        emit(&p, LUI(5, phys[i].lui));
+        emit(&p, ADDI(5, 5, 0x23));
+        emit(&p, CBO(phys[i].fn, 5));
+        emit(&p, EBREAK);
+        hart_flush_caches(m->h);
+        hart_set_pc(m->h, PROG + 0x100);
+        hart_run(m->h, 4, &ex);
+        assert_int_equal(tm_csr(m, MCAUSE), phys[i].cause);
+        if (phys[i].cause == 7)
+            assert_int_equal(tm_csr(m, MTVAL), ((uint64_t)phys[i].lui << 12) + 0x23);
+    }
     tm_free(m);
 }
 
