@@ -685,7 +685,8 @@ int mmu_cbo(Hart *h, const Insn *in, uint64_t va, bool zero)
     uint64_t pa, cause;
     int ri;
 
-    if (unlikely(h->trig_mem) && trig_mem_fire(h, in, va, CBO_BLOCK, TRIG_STORE | TRIG_CBO))
+    /* A trigger matches the whole block (debug spec, "Cache Operations"). */
+    if (unlikely(h->trig_mem) && trig_mem_fire(h, in, base, CBO_BLOCK, TRIG_STORE | TRIG_CBO))
         return 1;
     if (!zero) {
         /* Clean, flush, invalidate: permitted where a load or a store is (a
