@@ -13,6 +13,10 @@
  * with breakpoints delegated (QEMU 7.2 fires, rrsim holds them back), two
  * triggers on one address, misaligned accesses. No tdata1 write has type 1
  * or 8 to 14: QEMU 7.2 aborts on those.
+ *
+ * Built with SPEC_STRICT (run on rrsim alone) it checks those cases too,
+ * against the spec (test_strict()). Built with SDTRIG_OFF, for a hart with
+ * debug=off, it checks that the trigger CSRs are gone.
  */
 #include "rt.h"
 
@@ -175,13 +179,14 @@ static void test_registers(void)
 
 /* ---- execute ------------------------------------------------------------- */
 
-extern char exec_here[];
+extern char exec_first[], exec_here[];
 
 /* arg + 10101, or arg + 10001 when the instruction at exec_here was
- * skipped by the trap handler. */
+ * skipped by the trap handler (arg + 10100 when the one at exec_first was). */
 __attribute__((noinline)) static uint64_t exec_fn(uint64_t arg)
 {
     __asm__ volatile(".option push\n\t.option norvc\n\t"
+                     ".globl exec_first\nexec_first:\n\t"
                      "addi %0, %0, 1\n\t"
                      ".globl exec_here\nexec_here:\n\t"
                      "addi %0, %0, 100\n\t"
@@ -534,9 +539,93 @@ static void test_armed_in_loop(void)
     trig_off();
 }
 
+#ifdef SPEC_STRICT
+/* Where QEMU 7.2 departs from the spec (cpu/trig.c has the list). */
+static void test_strict(void)
+{
+    rt_puts("-- the spec where QEMU 7.2 departs from it\n");
+    const uint64_t a = (uint64_t)&tbuf[2];
+    /* tval is the matched address: the pc, or the lowest accessed byte in
+     * the watched range (QEMU 7.2: 0). */
+    trig_set(0, T2 | M_ | EX_, (uint64_t)exec_here);
+    rt_expect_trap();
+    run_exec(PRV_M, 0);
+    rt_disarm();
+    show("execute: tval - exec_here", rt_trap.tval - (uint64_t)exec_here, 0);
+    trig_set(0, T6 | U_ | LD_, a);
+    access("lb inside, from U", PRV_U, do_lb, a + 3, a + 3);
+    show("  tval - address", rt_trap.tval - a, 3);
+    access("ld across the start, from U", PRV_U, do_ld, a - 4, a);
+    show("  tval - address", rt_trap.tval - a, 0);
+    /* M-mode triggers wait for mstatus.MIE (QEMU 7.2 fires without it). */
+    trig_set(0, T2 | M_ | EX_ | LD_, (uint64_t)exec_here);
+    rt_expect_trap();
+    uint64_t r = exec_fn(0);
+    rt_disarm();
+    show("M, MIE = 0: execute traps", rt_trap.count, 0);
+    show("  result", r, 10101);
+    trig_set(0, T2 | M_ | LD_ | ST_, a);
+    rt_expect_trap();
+    r = do_ld(a);
+    rt_disarm();
+    show("M, MIE = 0: load traps", rt_trap.count, 0);
+    trig_off();
+    /* Delegated to S, S-mode triggers wait for sstatus.SIE. */
+    csr_write(stvec, rt_trap_entry_s);
+    csr_write(medeleg, 1UL << CAUSE_BREAKPOINT);
+    trig_set(1, T6 | S_ | EX_, (uint64_t)exec_here);
+    rt_expect_trap();
+    r = rt_run_mode(PRV_S, exec_fn, 0);
+    rt_disarm();
+    show("S, SIE = 0, delegated: traps", rt_trap.count, 0);
+    show("  result", r, 10101);
+    csr_write(medeleg, 0);
+    rt_expect_trap();
+    r = rt_run_mode(PRV_S, exec_fn, 0);
+    rt_disarm();
+    show("S, SIE = 0, not delegated: traps", rt_trap.count, 1);
+    show("  handled in", rt_trap.to, PRV_M);
+    /* Each trigger fires on its own conditions: trigger 1 (S only) does not
+     * fire in M because trigger 0 (M) fired in the same function (QEMU 7.2
+     * takes it twice). */
+    trig_set(0, T2 | M_ | EX_, (uint64_t)exec_first);
+    rt_expect_trap();
+    r = run_exec(PRV_M, 0);
+    rt_disarm();
+    show("two triggers: traps", rt_trap.count, 1);
+    show("  epc - exec_first", rt_trap.epc - (uint64_t)exec_first, 0);
+    show("  result", r, 10100);
+    trig_off();
+}
+#endif
+
+#ifdef SDTRIG_OFF
+#define CSR_CAUSE(op) ({ rt_expect_trap(); op; rt_disarm(); rt_trap.count ? rt_trap.cause : ~0UL; })
+
+/* A hart without Sdtrig has none of the trigger CSRs. */
+static void test_absent(void)
+{
+    rt_puts("-- debug=off: the trigger CSRs do not exist\n");
+    show("csrr tselect", CSR_CAUSE((void)csr_read(0x7a0)), 2);
+    show("csrr tdata1", CSR_CAUSE((void)csr_read(0x7a1)), 2);
+    show("csrr tdata2", CSR_CAUSE((void)csr_read(0x7a2)), 2);
+    show("csrr tdata3", CSR_CAUSE((void)csr_read(0x7a3)), 2);
+    show("csrr tinfo", CSR_CAUSE((void)csr_read(0x7a4)), 2);
+    show("csrw tselect", CSR_CAUSE(csr_write(0x7a0, 0)), 2);
+    show("csrw tdata1", CSR_CAUSE(csr_write(0x7a1, T2 | M_ | EX_)), 2);
+    show("csrw tdata2", CSR_CAUSE(csr_write(0x7a2, 0)), 2);
+    show("csrw tinfo", CSR_CAUSE(csr_write(0x7a4, 0)), 2);
+}
+#endif
+
 int main(void)
 {
     rt_puts("sdtrig: trigger module\n");
+#ifdef SDTRIG_OFF
+    test_absent();
+    rt_printf("checksum %016lx\n", total);
+    return rt_result();
+#endif
     test_registers();
     test_execute();
     test_execute_unmapped();
@@ -547,6 +636,9 @@ int main(void)
     test_delegated();
     test_two_triggers();
     test_armed_in_loop();
+#ifdef SPEC_STRICT
+    test_strict();
+#endif
     rt_printf("checksum %016lx\n", total);
     return rt_result();
 }
