@@ -6,7 +6,8 @@
  * register, csr[11:10] == 3 marks it read-only. Accessing a CSR that does not
  * exist, from too low a privilege, or writing a read-only one, is an illegal
  * instruction; so are the counter CSRs when mcounteren/scounteren deny them,
- * satp under TVM and fflags/frm/fcsr while mstatus.FS is Off.
+ * satp under TVM and fflags/frm/fcsr while mstatus.FS is Off. The trigger
+ * CSRs (Sdtrig) are trig.c's.
  */
 #include "cpu/internal.h"
 
@@ -204,7 +205,7 @@ static bool csr_get(Hart *h, unsigned csr, uint64_t *v)
         *v = 0;
         return true;
     }
-    return false;
+    return trig_csr_read(h, csr, v);
 }
 
 static void write_pmpcfg(Hart *h, unsigned first, uint64_t v)
@@ -345,7 +346,7 @@ static bool csr_set(Hart *h, unsigned csr, uint64_t v)
     if ((csr >= CSR_MHPMCOUNTER3 && csr <= CSR_MHPMCOUNTER31) ||
         (csr >= CSR_MHPMEVENT3 && csr <= CSR_MHPMEVENT31))
         return true;
-    return false;
+    return trig_csr_write(h, csr, v);
 }
 
 /* Checks shared by reads and writes. */

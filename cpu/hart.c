@@ -161,6 +161,13 @@ HartExit hart_run(Hart *h, uint64_t budget, uint64_t *executed)
             }
             h->bp_skip = false;
         }
+        /* Sdtrig execute triggers, after the debugger's breakpoints: a
+         * debugger resuming from its breakpoint then sees the guest's
+         * exception, which happens before the fetch. */
+        if (unlikely(h->trig_exec) && trig_exec_fire(h)) {
+            s->icount++;        /* the breakpoint exception is a step */
+            continue;
+        }
 
         TB *tb = tb_lookup(h);
         if (unlikely(!tb)) {
@@ -171,13 +178,18 @@ HartExit hart_run(Hart *h, uint64_t budget, uint64_t *executed)
         const Insn *in = tb->insns;
         h->blk_icount = s->icount;
         h->blk_first = in;
-        if (likely(tb->n <= remaining && !(h->nbp | h->nwp))) {
+        if (likely(tb->n <= remaining && !(h->nbp | h->nwp | h->trig_exec))) {
             h->chain_left = 32;
             in = in->fn(h, in);
         } else {
-            /* Budget ends inside the block, or a debugger watches every
-             * instruction: step one at a time. */
-            uint64_t n = (h->nbp | h->nwp) ? 1 : remaining;
+            /* Budget ends inside the block, a debugger watches every
+             * instruction, or an execute trigger may fire inside the block:
+             * step one at a time. Otherwise run the block unchained, so that
+             * the next one starts at the checks above. */
+            uint64_t n = remaining;
+            if ((h->nbp | h->nwp) ||
+                (h->trig_exec && trig_exec_within(h, tb->vpc + 1, tb->vpc + tb->size)))
+                n = 1;
             const Insn *end = in + (n < tb->n ? n : tb->n);
             do {
                 if (unlikely(insn_step[in->op](h, in))) {
@@ -295,6 +307,7 @@ void hart_reset(Hart *h)
         s->menvcfg = MENVCFG_ADUE;
     h->bp_skip = false;
     h->wp_skip = false;
+    trig_reset(h);
     hart_update_mode(h);
     hart_flush_caches(h);
     hart_stimecmp_changed(h);
@@ -480,12 +493,17 @@ static bool hart_post_load(void *opaque, int version_id, Error **errp)
         error_setc(errp, ERR_SNAPSHOT, "hart: invalid mstatus.MPP");
         return false;
     }
+    if (!trig_state_valid(h)) {
+        error_setc(errp, ERR_SNAPSHOT, "hart: trigger state this hart cannot hold");
+        return false;
+    }
     s->pc &= ~1ull;
     s->x[0] = 0;
     /* Debugger state, not guest state: a skip armed on the timeline that
      * was left must not apply to the restored one. */
     h->bp_skip = false;
     h->wp_skip = false;
+    trig_update(h);
     hart_update_mode(h);
     hart_flush_caches(h);
     return true;
@@ -530,13 +548,17 @@ static const VMStateField hart_fields[] = {
     VMSTATE_UINT64(res_addr, HartState),
     VMSTATE_UINT64(res_value, HartState),
     VMSTATE_UINT32(res_valid, HartState),
+    VMSTATE_UINT64(tselect, HartState),
+    VMSTATE_UINT64_ARRAY(tdata1, HartState, TRIG_COUNT),
+    VMSTATE_UINT64_ARRAY(tdata2, HartState, TRIG_COUNT),
     VMSTATE_END_OF_LIST()
 };
 
+/* Version 3: the Sdtrig triggers. */
 const VMStateDescription hart_vmsd = {
     .name = "hart",
-    .version_id = 2,
-    .minimum_version_id = 2,
+    .version_id = 3,
+    .minimum_version_id = 3,
     .post_load = hart_post_load,
     .fields = hart_fields,
 };

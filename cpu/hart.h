@@ -46,7 +46,11 @@
  *        are marked, and any write to them drops all cached translations
  *        (mmu.c). With satp, PMP, SUM/MXR changes and SFENCE.VMA also
  *        dropping them, every access translates exactly as a fresh walk
- *        would, including the A/D updates that walk makes.
+ *        would, including the A/D updates that walk makes. A page that a
+ *        guest load/store trigger (Sdtrig) watches gets no data tags and
+ *        arming one drops the TLB, so every access to it reaches the
+ *        trigger check; execute triggers are checked at instruction
+ *        boundaries, never left to a block or a chain (cpu/trig.c).
  *      - Block boundaries and chaining: interrupts, budgets, device events
  *        and debugger stops are all taken at instruction boundaries, and a
  *        block ends wherever one of them needs it, so where blocks begin
@@ -54,7 +58,9 @@
  *      - Dirty-page bits (sim/memory): read only by snapshots, never by
  *        the guest.
  *    Debugger state (breakpoints, watchpoints, the skip below) is not guest
- *    state either: it is not saved and changes no guest result.
+ *    state either: it is not saved and changes no guest result. The guest's
+ *    own triggers (Sdtrig) are architectural state, saved, and kept apart
+ *    from the debugger's: each kind stops or traps on its own terms.
  */
 #ifndef RRSIM_CPU_HART_H
 #define RRSIM_CPU_HART_H

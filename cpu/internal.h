@@ -132,6 +132,9 @@ enum { IRQ_SSI = 1, IRQ_MSI = 3, IRQ_STI = 5, IRQ_MTI = 7, IRQ_SEI = 9, IRQ_MEI 
 #define PMP_L 0x80
 #define PMP_COUNT 16
 
+/* Sdtrig: the number of triggers (QEMU 7.2's virt hart has two). */
+#define TRIG_COUNT 2
+
 /* Access types for translation, PMP and exceptions. */
 typedef enum Access { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 } Access;
 
@@ -169,6 +172,12 @@ typedef struct HartState {
     uint64_t res_value;      /* value loaded by the LR */
     uint32_t res_valid;
     uint32_t pad0;
+    /* Sdtrig (trig.c): the selected trigger, and each trigger's tdata1
+     * (always a legal mcontrol or mcontrol6 value) and tdata2. tdata3
+     * holds nothing (no textra) and reads as 0. */
+    uint64_t tselect;
+    uint64_t tdata1[TRIG_COUNT];
+    uint64_t tdata2[TRIG_COUNT];
 } HartState;
 
 /* ---- decoded instructions and translation blocks --------------------- */
@@ -293,6 +302,12 @@ struct Hart {
     bool kicked;
     bool watch_hit;
     uint64_t watch_hit_addr;
+    /* Sdtrig, derived from s.tdata1/s.tdata2 by trig_update(): bit i set
+     * when trigger i can fire on execution (trig_exec) or on loads/stores
+     * (trig_mem), in some mode. Both are zero when no trigger is armed,
+     * which keeps every trigger check out of the way (see trig.c). */
+    uint32_t trig_exec;
+    uint32_t trig_mem;
     uint64_t blk_icount;     /* icount at the start of the executing block */
     uint64_t budget_end;     /* icount at which hart_run() must stop */
     uint32_t chain_left;     /* blocks that may still be chained without returning */
@@ -425,6 +440,33 @@ bool mmu_fetch_page(Hart *h, uint64_t vaddr, const uint8_t **host, uint64_t *ppa
 void mmu_code_page_added(Hart *h, CodePage *cp);
 /* Debug access through current translation. */
 bool mmu_debug_access(Hart *h, uint64_t vaddr, void *buf, size_t len, bool write);
+
+/* trig.c */
+/* Trigger CSRs (tselect, tdata1-3, tinfo): false when csr is not one of
+ * them or the hart has no Sdtrig. Writes keep the registers legal. */
+bool trig_csr_read(const Hart *h, unsigned csr, uint64_t *val);
+bool trig_csr_write(Hart *h, unsigned csr, uint64_t val);
+/* Reset values: every trigger a disabled mcontrol, tselect 0. */
+void trig_reset(Hart *h);
+/* Recompute the derived trigger state after tdata changed; drops the TLB
+ * entries that would let an access bypass a load/store trigger. */
+void trig_update(Hart *h);
+/* Is the saved trigger state one this hart can hold? (post_load) */
+bool trig_state_valid(const Hart *h);
+/* At an instruction boundary, with trig_exec set: an execute trigger on
+ * pc takes its breakpoint exception; returns true when one did. */
+bool trig_exec_fire(Hart *h);
+/* Might an execute trigger fire inside [lo, hi) (virtual pc)? */
+bool trig_exec_within(const Hart *h, uint64_t lo, uint64_t hi);
+/* Kinds of data access for trig_mem_fire(). */
+enum { TRIG_LOAD = 1, TRIG_STORE = 2, TRIG_CBO = 4 };
+/* Before a load/store/AMO/CBO of [va, va+size) (before translation: the
+ * breakpoint has priority over its faults), with trig_mem set: a matching
+ * trigger takes its breakpoint exception at `in`; returns true when one did. */
+bool trig_mem_fire(Hart *h, const Insn *in, uint64_t va, uint64_t size, int kind);
+/* Does a load/store trigger watch part of the virtual page vpage? Such a
+ * page never gets a TLB data tag, so its accesses reach trig_mem_fire(). */
+bool trig_page_watched(const Hart *h, uint64_t vpage);
 
 /* tb.c */
 bool tb_init(Hart *h);

@@ -83,12 +83,15 @@ static const IsaFixed isa_fixed[] = {
 #define ISA_NFIXED (sizeof(isa_fixed) / sizeof(isa_fixed[0]))
 
 /* Sv57 is a property too (QEMU 8's sv57=), kept apart from the table
- * because it names no ISA-string extension. */
+ * because it names no ISA-string extension. So is debug, QEMU's property
+ * for the Sdtrig triggers (on in QEMU 7.2, whose riscv,isa never names it). */
 #define ISA_SV57_DEFAULT true
+#define ISA_DEBUG_DEFAULT true
 
 uint64_t isa_default_ext(void)
 {
-    uint64_t ext = ISA_SV57_DEFAULT ? HART_EXT_SV57 : 0;
+    uint64_t ext = (ISA_SV57_DEFAULT ? HART_EXT_SV57 : 0) |
+                   (ISA_DEBUG_DEFAULT ? HART_EXT_SDTRIG : 0);
     for (size_t i = 0; i < ISA_NEXTS; i++) {
         if (isa_exts[i].dflt) {
             ext |= isa_exts[i].bit;
@@ -145,12 +148,12 @@ static bool set_prop(const char *name, const char *val, uint64_t *on, uint64_t *
 {
     const IsaExt *e = find_ext(name);
     bool b;
-    if (e || !strcasecmp(name, "sv57")) {
+    if (e || !strcasecmp(name, "sv57") || !strcasecmp(name, "debug")) {
         if (!parse_bool(val, &b)) {
             error_setc(errp, ERR_USAGE, "-cpu %s: '%s' for %s is not on or off", arg, val, name);
             return false;
         }
-        uint64_t bit = e ? e->bit : HART_EXT_SV57;
+        uint64_t bit = e ? e->bit : !strcasecmp(name, "sv57") ? HART_EXT_SV57 : HART_EXT_SDTRIG;
         if (bit == 0) {
             if (!b) {
                 error_setc(errp, ERR_USAGE, "-cpu %s: %s cannot be turned off (always present)",
@@ -200,7 +203,7 @@ bool isa_parse_cpu(const char *arg, uint64_t *ext, bool *help, Error **errp)
     if (!strcmp(model, "rv64") || !strcmp(model, "any")) {
         base = isa_default_ext();
     } else if (!strcmp(model, "max")) {
-        base = HART_EXT_SV57;
+        base = HART_EXT_SV57 | HART_EXT_SDTRIG;
         for (size_t i = 0; i < ISA_NEXTS; i++) {
             base |= isa_exts[i].bit;
         }
@@ -274,6 +277,8 @@ void isa_help(FILE *out, bool props)
     }
     fprintf(out, "  %-12s [%s] Sv57 paging (Sv39 and Sv48 are always there)\n", "sv57",
             ISA_SV57_DEFAULT ? "on" : "off");
+    fprintf(out, "  %-12s [%s] Sdtrig triggers (tselect, tdata1-3, tinfo)\n", "debug",
+            ISA_DEBUG_DEFAULT ? "on" : "off");
     fputs("Accepted with one value only:", out);
     for (size_t i = 0; i < ISA_NFIXED; i++) {
         fprintf(out, "%s %s=%s", i ? "," : "", isa_fixed[i].name, isa_fixed[i].value);
@@ -288,6 +293,21 @@ size_t isa_string(uint64_t ext, bool implied, char *buf, size_t len)
         if ((implied || !isa_exts[i].implied) && (!isa_exts[i].bit || (ext & isa_exts[i].bit))) {
             n += (size_t)snprintf(n < len ? buf + n : NULL, n < len ? len - n : 0, "_%s",
                                   isa_exts[i].name);
+        }
+    }
+    return n;
+}
+
+size_t isa_manifest_string(uint64_t ext, char *buf, size_t len)
+{
+    size_t n = isa_string(ext, true, buf, len);
+    static const struct { uint64_t bit; const char *name; } extra[] = {
+        { HART_EXT_SDTRIG, "sdtrig" }, { HART_EXT_SV57, "sv57" },
+    };
+    for (size_t i = 0; i < 2; i++) {
+        if (ext & extra[i].bit) {
+            n += (size_t)snprintf(n < len ? buf + n : NULL, n < len ? len - n : 0, "_%s",
+                                  extra[i].name);
         }
     }
     return n;

@@ -38,6 +38,12 @@ void isa_help(FILE *out, bool props);
  * all. Returns the length it needed (snprintf-style). */
 size_t isa_string(uint64_t ext, bool implied, char *buf, size_t len);
 
+/* What the journal manifest records: the ISA string with every extension
+ * (implied ones too), then the properties riscv,isa does not spell (QEMU
+ * 7.2 does not either): "_sdtrig" (debug=on), "_sv57". Returns the length
+ * it needed (snprintf-style). */
+size_t isa_manifest_string(uint64_t ext, char *buf, size_t len);
+
 /* The names of riscv,isa-extensions, one per call: index 0, 1, ... until
  * NULL. Single letters first, then the multi-letter names of ext. */
 const char *isa_extension_name(uint64_t ext, unsigned index);

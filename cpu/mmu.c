@@ -126,6 +126,8 @@ static void tlb_fill(Hart *h, int priv, uint64_t va, uint64_t pa, int ri, Access
 
     if (h->nwp)
         return;     /* watchpoints: every access must take the slow path */
+    if (unlikely(h->trig_mem) && acc != ACC_EXEC && trig_page_watched(h, vpage))
+        return;     /* a load/store trigger watches this page: likewise */
     if (e->ppage != ppage || e->addend != addend ||
         (e->tag_r != vpage && (e->tag_w & ~TLB_CODE) != vpage && e->tag_x != vpage)) {
         e->tag_r = e->tag_w = e->tag_x = TLB_INVALID;
@@ -465,6 +467,8 @@ int mmu_load_slow(Hart *h, const Insn *in, uint64_t va, unsigned size, uint64_t 
     uint64_t pa, cause;
     int ri;
 
+    if (unlikely(h->trig_mem) && trig_mem_fire(h, in, va, size, TRIG_LOAD))
+        return 1;
     if (va & (size - 1))
         return misaligned(h, in, va, size, val, false);
     if (!mmu_translate(h, va, ACC_READ, h->dpriv, &pa, &cause, false))
@@ -574,6 +578,10 @@ int mmu_store_slow(Hart *h, const Insn *in, uint64_t va, unsigned size, uint64_t
         return 0;
     }
 full:
+    /* A page a trigger watches has no write tag, so the shortcut above
+     * never skips this check. */
+    if (unlikely(h->trig_mem) && trig_mem_fire(h, in, va, size, TRIG_STORE))
+        return 1;
     if (va & (size - 1))
         return misaligned(h, in, va, size, &val, true);
     if (!mmu_translate(h, va, ACC_WRITE, h->dpriv, &pa, &cause, false))
@@ -607,6 +615,9 @@ int mmu_amo_prepare(Hart *h, const Insn *in, uint64_t va, unsigned size, bool is
 
     if (va & (size - 1))
         return hart_raise(h, in, is_lr ? EXC_LOAD_MISALIGNED : EXC_STORE_MISALIGNED, va);
+    if (unlikely(h->trig_mem) &&
+        trig_mem_fire(h, in, va, size, is_lr ? TRIG_LOAD : TRIG_LOAD | TRIG_STORE))
+        return 1;
     if (!mmu_translate(h, va, acc, h->dpriv, &pa, &cause, false))
         return hart_raise(h, in, cause, va);
     if (!pmp_check(h, pa, size, ACC_READ, h->dpriv) ||
@@ -674,6 +685,9 @@ int mmu_cbo(Hart *h, const Insn *in, uint64_t va, bool zero)
     uint64_t pa, cause;
     int ri;
 
+    /* A trigger matches the whole block (debug spec, "Cache Operations"). */
+    if (unlikely(h->trig_mem) && trig_mem_fire(h, in, base, CBO_BLOCK, TRIG_STORE | TRIG_CBO))
+        return 1;
     if (!zero) {
         /* Clean, flush, invalidate: permitted where a load or a store is (a
          * page with W always has R); faults are reported as store faults.

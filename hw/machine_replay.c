@@ -170,14 +170,14 @@ bool machine_replay_manifest(Machine *m, JournalManifest *out, Error **errp)
     char *ic = icount_options_canonical(&o->icount);
     /* The hart by its canonical ISA string, so that a replay on another
      * -cpu is refused naming the extensions. */
-    size_t isalen = isa_string(o->cpu_ext, true, NULL, 0) + 1;
+    size_t isalen = isa_manifest_string(o->cpu_ext, NULL, 0) + 1;
     size_t len = strlen(ic) + isalen + (o->append ? strlen(o->append) : 0) + 96;
     char *machine = malloc(len);
     char *isa = malloc(isalen);
     if (!machine || !isa) {
         abort();
     }
-    isa_string(o->cpu_ext, true, isa, isalen);
+    isa_manifest_string(o->cpu_ext, isa, isalen);
     snprintf(machine, len, "virt,m=%llu,cpu=%s,no-reboot=%s,icount=%s,append=%s",
              (unsigned long long)m->ram_size, isa, o->no_reboot ? "on" : "off", ic,
              o->append ? o->append : "");

@@ -91,6 +91,15 @@ if [ -n "$OTHER" ]; then
     else
         echo "ok: other -cpu refused: $(cat "$tmp/mm3.err")"
     fi
+    # Properties riscv,isa does not spell are in the manifest too.
+    "$RRSIM" -bios none -kernel "$ELF" -serial null -cpu rv64,debug=off \
+        -icount "shift=0,rr=replay,rrfile=$tmp/j.rr" </dev/null 2>"$tmp/mm4.err"
+    st=$?
+    if [ $st != 71 ] || ! grep -q '(-sdtrig)' "$tmp/mm4.err"; then
+        FAIL "debug=off: exit $st, expected 71 naming -sdtrig: $(cat "$tmp/mm4.err")"
+    else
+        echo "ok: debug=off refused: $(cat "$tmp/mm4.err")"
+    fi
 fi
 
 # A missing journal is an I/O error.

@@ -80,6 +80,7 @@ typedef enum HintKind {
     HINT_PRIV,       /* a RISC-V privilege level the hart has: U, S or M */
     HINT_SATP,       /* satp.MODE one of Bare, Sv39, Sv48 */
     HINT_MSTATUS,    /* mstatus.MPP not the reserved value 2 */
+    HINT_TDATA1,     /* a legal mcontrol or mcontrol6 (cpu/trig.c) */
 } HintKind;
 
 typedef struct Hint {
@@ -109,6 +110,9 @@ static const Hint HINTS[] = {
     { "hart", "menvcfg", HINT_MASK, 1, NULL, false },
     { "hart", "senvcfg", HINT_MASK, 1, NULL, false },
     { "hart", "mcountinhibit", HINT_MASK, 5, NULL, false },   /* CY and IR */
+    /* Sdtrig: two triggers, each tdata1 a value a CSR write can leave. */
+    { "hart", "tselect", HINT_INDEX_OF, 0, "tdata1", false },
+    { "hart", "tdata1", HINT_TDATA1, 0, NULL, false },
     /* x0 is hardwired to zero and pc is at least 2-aligned (C extension):
      * hart_post_load normalises both. */
     { "hart", "x", HINT_ZERO0, 0, NULL, true },
@@ -178,6 +182,16 @@ static uint64_t hint_apply(const Hint *h, const VMStateDescription *d, uint32_t 
         return (v & ((1ull << 60) - 1)) | (SATP_MODES[rng_next(r) % 3] << 60);
     case HINT_MSTATUS:
         return ((v >> 11) & 3) == 2 ? v | (3ull << 11) : v;
+    case HINT_TDATA1: {
+        /* Mode, execute, store and load bits (and vs, vu in type 6), and a
+         * size of any, 8, 16, 32 or 64 bits; nothing else. */
+        static const uint64_t SIZES[] = { 0, 1, 2, 3, 5 };
+        uint64_t size = SIZES[rng_next(r) % 5];
+        if (rng_next(r) & 1) {
+            return (2ull << 60) | (v & 0x5f) | ((size & 3) << 16) | ((size >> 2) << 21);
+        }
+        return (6ull << 60) | (v & (0x5f | (3ull << 23))) | (size << 16);
+    }
     }
     return v;
 }
