@@ -118,6 +118,10 @@ typedef enum HartExit {
 typedef struct HartConfig {
     uint64_t hartid;
     uint64_t ext;            /* HART_EXT_* enabled */
+    /* Zihpm: the programmable counters are mhpmcounter3..(2 + pmu_num),
+     * the others do not exist (QEMU 7.2's pmu-num). 0 means QEMU's
+     * default, 16; at most 29. Without Zihpm there are none (pmu-num=0). */
+    uint32_t pmu_num;
     uint64_t reset_pc;
     /* Source of the `time` CSR and CLINT-style mtime (ticks, not ns). */
     uint64_t (*read_time)(void *opaque);

@@ -109,6 +109,8 @@ static const Hint HINTS[] = {
     { "hart", "menvcfg", HINT_MASK, 1, NULL, false },
     { "hart", "senvcfg", HINT_MASK, 1, NULL, false },
     { "hart", "mcountinhibit", HINT_MASK, 5, NULL, false },   /* CY and IR */
+    { "hart", "mstateen", HINT_MASK, 0, NULL, false },        /* no Smstateen */
+    { "hart", "sstateen", HINT_MASK, 0, NULL, false },
     /* x0 is hardwired to zero and pc is at least 2-aligned (C extension):
      * hart_post_load normalises both. */
     { "hart", "x", HINT_ZERO0, 0, NULL, true },
