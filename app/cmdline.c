@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/isa.h"
 #include "sim/base/sock.h"
 
 /* The smallest rrcheckpoint= (steps between recorded digests) besides 0.
@@ -30,6 +31,9 @@ void cmdline_usage(FILE *out)
           "                            dumpdtb writes the device tree and exits\n"
           "  -m SIZE                   guest RAM, default 128M (suffixes K, M, G; plain = MiB)\n"
           "  -smp 1                    one hart (the only supported count)\n"
+          "  -cpu rv64[,EXT=on|off...] the hart and its extensions, with QEMU's property\n"
+          "                            names (zba=, sstc=, svpbmt=, ...); default: QEMU 7.2's\n"
+          "                            rv64 without H. -cpu help and -cpu rv64,help list them\n"
           "Boot:\n"
           "  -bios FILE|none           firmware at 0x80000000 (ELF or raw); default: OpenSBI fw_dynamic\n"
           "  -kernel FILE              kernel (ELF at its physical addresses, or a raw Image)\n"
@@ -287,7 +291,7 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
         }
         static const char *const with_arg[] = {
             "-M", "-machine", "-m", "-bios", "-kernel", "-initrd", "-append", "-dtb", "-serial",
-            "-display", "-icount", "-smp", "-gdb", "-qmp", "-d", "-loadvm", "-snapshot-store",
+            "-display", "-icount", "-smp", "-cpu", "-gdb", "-qmp", "-d", "-loadvm", "-snapshot-store",
             NULL };
         bool known = false;
         for (int k = 0; with_arg[k]; k++) {
@@ -343,6 +347,15 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
         } else if (!strcmp(opt, "-smp")) {
             if (!parse_smp(arg, errp)) {
                 return false;
+            }
+        } else if (!strcmp(opt, "-cpu")) {
+            bool help_models = !strcmp(arg, "help") || !strcmp(arg, "?");
+            bool help = false;
+            if (!isa_parse_cpu(arg, &c->mo.cpu_ext, &help, errp)) {
+                return false;
+            }
+            if (help) {
+                c->cpu_help = help_models ? CMDLINE_CPU_HELP_MODELS : CMDLINE_CPU_HELP_PROPS;
             }
         } else if (!strcmp(opt, "-gdb")) {
             if (!*arg || !strcmp(arg, "none")) {

@@ -17,6 +17,7 @@ typedef struct Cmdline {
     MachineOptions mo;          /* strings point into argv or into owned fields below */
     const char *dumpdtb;
     bool help, version;
+    enum { CMDLINE_CPU_HELP_NONE, CMDLINE_CPU_HELP_MODELS, CMDLINE_CPU_HELP_PROPS } cpu_help;
     bool summary;               /* -d summary: one line on stderr at exit */
     DebugOptions debug;         /* -gdb, -s, -S, -qmp, -loadvm, -snapshot-store */
     char *owned[4];             /* strings cmdline_parse allocated (freed by cmdline_free) */

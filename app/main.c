@@ -10,6 +10,7 @@
 
 #include "app/cmdline.h"
 #include "app/debug.h"
+#include "cpu/isa.h"
 #include "hw/machine.h"
 #include "hw/machine_replay.h"
 
@@ -47,6 +48,10 @@ int main(int argc, char **argv)
     }
     if (c.version) {
         printf("rrsim %s\n", RRSIM_VERSION);
+        goto out;
+    }
+    if (c.cpu_help != CMDLINE_CPU_HELP_NONE) {
+        isa_help(stdout, c.cpu_help == CMDLINE_CPU_HELP_PROPS);
         goto out;
     }
     if (c.dumpdtb) {

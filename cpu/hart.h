@@ -115,6 +115,9 @@ typedef enum HartExit {
 #define HART_EXT_ZIHPM  (1ull << 25)  /* mhpmcounter3..31 count events */
 #define HART_EXT_ZICNTR (1ull << 26)  /* cycle/time/instret readable below M */
 
+/* Zicbo* cache-block size in bytes (riscv,cbo*-block-size). */
+#define HART_CBO_BLOCK 64
+
 typedef struct HartConfig {
     uint64_t hartid;
     uint64_t ext;            /* HART_EXT_* enabled */

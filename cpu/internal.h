@@ -117,7 +117,7 @@ enum { IRQ_SSI = 1, IRQ_MSI = 3, IRQ_STI = 5, IRQ_MTI = 7, IRQ_SEI = 9, IRQ_MEI 
 #define MENVCFG_PBMTE (1ull << 62)
 #define MENVCFG_STCE  (1ull << 63)
 /* Cache-block size for Zicbom/Zicboz (QEMU's default, advertised in the FDT). */
-#define CBO_BLOCK 64
+#define CBO_BLOCK HART_CBO_BLOCK
 
 /* Zihpm counters mhpmcounter3..31 (index i - HPM_FIRST in the arrays). */
 #define HPM_FIRST 3

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/hart.h"
+#include "cpu/isa.h"
 #include "hw/board.h"
 #include "hw/loader.h"
 #include "hw/sifive_test.h"
@@ -97,7 +99,7 @@ static void fb_reg(FdtBuilder *b, int node, uint64_t addr, uint64_t size)
 
 #define STRLIST(s) s, sizeof(s)
 
-static void build_cpus(FdtBuilder *b, int root)
+static void build_cpus(FdtBuilder *b, int root, uint64_t ext)
 {
     int cpus = fb_node(b, root, "cpus");
     fb_u32(b, cpus, "timebase-frequency", VIRT_TIMEBASE_FREQ);
@@ -110,8 +112,37 @@ static void build_cpus(FdtBuilder *b, int root)
     fb_u32(b, core, "cpu", PH_CPU0);
 
     int cpu = fb_node(b, cpus, "cpu@0");
-    fb_str(b, cpu, "mmu-type", VIRT_FDT_MMU);
-    fb_str(b, cpu, "riscv,isa", VIRT_FDT_ISA);
+    fb_str(b, cpu, "mmu-type", isa_mmu_type(ext));
+    /* Both spellings of the extension set: riscv,isa for firmware and
+     * kernels of QEMU 7.2's time, riscv,isa-base/-extensions for newer
+     * ones, which prefer them. */
+    char isa[512];
+    if (isa_string(ext, false, isa, sizeof(isa)) >= sizeof(isa)) {
+        fb_check(b, -FDT_ERR_NOSPACE);
+    }
+    fb_str(b, cpu, "riscv,isa", isa);
+    fb_str(b, cpu, "riscv,isa-base", "rv64i");
+    char names[512];
+    size_t len = 0;
+    for (unsigned i = 0; isa_extension_name(ext, i); i++) {
+        const char *n = isa_extension_name(ext, i);
+        if (len + strlen(n) + 1 > sizeof(names)) {
+            fb_check(b, -FDT_ERR_NOSPACE);
+            break;
+        }
+        memcpy(names + len, n, strlen(n) + 1);
+        len += strlen(n) + 1;
+    }
+    fb_strlist(b, cpu, "riscv,isa-extensions", names, len);
+    if (ext & HART_EXT_ZICBOM) {
+        fb_u32(b, cpu, "riscv,cbom-block-size", HART_CBO_BLOCK);
+    }
+    if (ext & HART_EXT_ZICBOP) {
+        fb_u32(b, cpu, "riscv,cbop-block-size", HART_CBO_BLOCK);
+    }
+    if (ext & HART_EXT_ZICBOZ) {
+        fb_u32(b, cpu, "riscv,cboz-block-size", HART_CBO_BLOCK);
+    }
     fb_str(b, cpu, "compatible", "riscv");
     fb_str(b, cpu, "status", "okay");
     fb_u32(b, cpu, "reg", 0);
@@ -260,7 +291,7 @@ static void build_pmu(FdtBuilder *b, int root)
     fb_cells(b, pmu, "riscv,event-to-mhpmcounters", events, 20);
 }
 
-void *virt_fdt_build(uint64_t ram_size, Error **errp)
+void *virt_fdt_build(uint64_t ram_size, uint64_t cpu_ext, Error **errp)
 {
     FdtBuilder b = { .fdt = calloc(1, FDT_INITIAL_SIZE) };
     char name[64];
@@ -277,7 +308,7 @@ void *virt_fdt_build(uint64_t ram_size, Error **errp)
 
     /* Nodes in QEMU's creation order (each new node goes first). */
     build_soc(&b, root, ram_size);
-    build_cpus(&b, root);
+    build_cpus(&b, root, cpu_ext);
 
     snprintf(name, sizeof(name), "memory@%llx", (unsigned long long)VIRT_DRAM_BASE);
     int mem = fb_node(&b, root, name);

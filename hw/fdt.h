@@ -15,13 +15,12 @@
 
 #include "sim/base/error.h"
 
-#define VIRT_FDT_ISA "rv64imafdc_zicsr_zifencei"
-#define VIRT_FDT_MMU "riscv,sv48"
 /* Length of /chosen/rng-seed: QEMU's size, with fixed contents (see fdt.c). */
 #define VIRT_FDT_RNG_SEED_LEN 32
 
-/* The tree for one hart and ram_size bytes of DRAM at VIRT_DRAM_BASE. */
-void *virt_fdt_build(uint64_t ram_size, Error **errp);
+/* The tree for one hart with the extensions cpu_ext (HART_EXT_*, see
+ * cpu/isa.h) and ram_size bytes of DRAM at VIRT_DRAM_BASE. */
+void *virt_fdt_build(uint64_t ram_size, uint64_t cpu_ext, Error **errp);
 /* Read a user-supplied blob (-dtb); ERR_IMAGE if it is not a valid FDT. */
 void *virt_fdt_load(const char *path, Error **errp);
 /* Set /chosen bootargs (if non-NULL) and linux,initrd-start/end (if end > start). */

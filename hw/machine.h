@@ -59,6 +59,7 @@
 /* Configuration; strings are borrowed and must outlive the machine. */
 typedef struct MachineOptions {
     uint64_t ram_size;          /* bytes; 0 = MACHINE_DEFAULT_RAM */
+    uint64_t cpu_ext;           /* the hart's extensions (HART_EXT_*, cpu/isa.h) */
     const char *bios;           /* NULL = default OpenSBI, "none" = no firmware */
     const char *kernel;
     const char *initrd;

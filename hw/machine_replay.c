@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cpu/isa.h"
+
 /* Queued host input beyond this stops the backend reading until the guest
  * has taken some (the frontend FIFO is far smaller). */
 #define QUEUE_MAX 4096
@@ -166,14 +168,20 @@ bool machine_replay_manifest(Machine *m, JournalManifest *out, Error **errp)
     /* Only what the guest can see: the serial backend, signals and align=
      * are host matters and may differ between recording and replay. */
     char *ic = icount_options_canonical(&o->icount);
-    size_t len = strlen(ic) + (o->append ? strlen(o->append) : 0) + 96;
+    /* The hart by its canonical ISA string, so that a replay on another
+     * -cpu is refused naming the extensions. */
+    size_t isalen = isa_string(o->cpu_ext, true, NULL, 0) + 1;
+    size_t len = strlen(ic) + isalen + (o->append ? strlen(o->append) : 0) + 96;
     char *machine = malloc(len);
-    if (!machine) {
+    char *isa = malloc(isalen);
+    if (!machine || !isa) {
         abort();
     }
-    snprintf(machine, len, "virt,m=%llu,no-reboot=%s,icount=%s,append=%s",
-             (unsigned long long)m->ram_size, o->no_reboot ? "on" : "off", ic,
+    isa_string(o->cpu_ext, true, isa, isalen);
+    snprintf(machine, len, "virt,m=%llu,cpu=%s,no-reboot=%s,icount=%s,append=%s",
+             (unsigned long long)m->ram_size, isa, o->no_reboot ? "on" : "off", ic,
              o->append ? o->append : "");
+    free(isa);
     free(ic);
     journal_manifest_init(out, RRSIM_VERSION, machine, icount_shift(m->icount));
     free(machine);

@@ -4,8 +4,9 @@
  * The whole user space of the guest: a static program that exercises what a
  * boot test wants to see working end to end -- console output, the goldfish
  * RTC, console input through the tty layer, the FPU (user state saved and
- * restored across the timer interrupts and syscalls that occur while it runs)
- * and an orderly power-off.
+ * restored across the timer interrupts and syscalls that occur while it runs),
+ * the ISA extensions the kernel found (/proc/cpuinfo) and an orderly
+ * power-off.
  *
  * Every line it prints is deterministic except the one starting with "rtc: ",
  * which carries the host wall-clock time the RTC was seeded with, so tests can
@@ -35,6 +36,30 @@ static void init_mount_dev(void)
     if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) != 0 && errno != EBUSY) {
         printf("init: mount devtmpfs: %s\n", strerror(errno));
     }
+}
+
+/* The isa and mmu lines of /proc/cpuinfo, as "cpuinfo: isa rv64...": the
+ * extensions the kernel found in the device tree and put to use. */
+static void init_cpuinfo(void)
+{
+    if (mount("proc", "/proc", "proc", 0, NULL) != 0 && errno != EBUSY) {
+        printf("init: mount proc: %s\n", strerror(errno));
+        return;
+    }
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f) {
+        printf("init: /proc/cpuinfo: %s\n", strerror(errno));
+        return;
+    }
+    char line[LINE_MAX_LEN];
+    while (fgets(line, sizeof(line), f)) {
+        char key[16], val[LINE_MAX_LEN];
+        if (sscanf(line, "%15[a-z] : %255s", key, val) == 2 &&
+            (!strcmp(key, "isa") || !strcmp(key, "mmu"))) {
+            printf("cpuinfo: %s %s\n", key, val);
+        }
+    }
+    fclose(f);
 }
 
 static void init_read_rtc(void)
@@ -128,6 +153,7 @@ int main(void)
     init_read_rtc();
     init_read_line();
     init_float();
+    init_cpuinfo();
 
     printf("init: done\n");
     sync();

@@ -79,6 +79,67 @@ static void diverged(Replay *r, uint64_t steps, const char *fmt, ...)
 
 /* ---- manifest ---- */
 
+/* The machine options are "key=value" fields joined by commas (the last
+ * one, the kernel command line, may itself hold commas). Names the first
+ * field that differs; for values made of '_'-separated names (the ISA
+ * string) also which names only one side has. */
+static void manifest_field_diff(const char *rec, const char *now, char *out, size_t len)
+{
+    const char *r = rec, *n = now;
+    size_t rl, nl;
+    for (;;) {
+        rl = strcspn(r, ",");
+        nl = strcspn(n, ",");
+        if (rl != nl || memcmp(r, n, rl) || !r[rl] || !n[nl] ||
+            !strncmp(r, "append=", 7)) {
+            break;
+        }
+        r += rl + 1;
+        n += nl + 1;
+    }
+    if (!strncmp(r, "append=", 7)) {
+        rl = strlen(r);
+        nl = strlen(n);
+    }
+    int used = snprintf(out, len, "'%.*s' in the recording, '%.*s' now", (int)rl, r, (int)nl, n);
+    const char *req = memchr(r, '=', rl), *neq = memchr(n, '=', nl);
+    if (used < 0 || (size_t)used >= len || !req || !neq || (req - r) != (neq - n) ||
+        memcmp(r, n, (size_t)(req - r)) || !memchr(r, '_', rl)) {
+        return;
+    }
+    /* Names on one side only, as +name (this run) and -name (recording). */
+    const char *side[2][2] = { { neq + 1, n + nl }, { req + 1, r + rl } };
+    const char *sign = "+-";
+    bool any = false;
+    for (int s = 0; s < 2; s++) {
+        const char *o0 = side[1 - s][0], *o1 = side[1 - s][1];
+        for (const char *p = side[s][0]; p < side[s][1];) {
+            size_t tl = strcspn(p, "_,");
+            if (p + tl > side[s][1]) {
+                tl = (size_t)(side[s][1] - p);
+            }
+            bool found = false;
+            for (const char *q = o0; q < o1 && !found;) {
+                size_t ql = strcspn(q, "_,");
+                if (q + ql > o1) {
+                    ql = (size_t)(o1 - q);
+                }
+                found = ql == tl && !memcmp(p, q, tl);
+                q += ql + 1;
+            }
+            if (!found && (size_t)used + tl + 8 < len) {
+                used += snprintf(out + used, len - (size_t)used, "%s%c%.*s",
+                                 any ? " " : " (", sign[s], (int)tl, p);
+                any = true;
+            }
+            p += tl + 1;
+        }
+    }
+    if (any && (size_t)used + 2 < len) {
+        snprintf(out + used, len - (size_t)used, ")");
+    }
+}
+
 bool replay_manifest_check(const JournalManifest *rec, const JournalManifest *now, Error **errp)
 {
     if (strcmp(rec->rrsim_version, now->rrsim_version)) {
@@ -88,9 +149,11 @@ bool replay_manifest_check(const JournalManifest *rec, const JournalManifest *no
         return false;
     }
     if (strcmp(rec->machine, now->machine)) {
+        char diff[512];
+        manifest_field_diff(rec->machine, now->machine, diff, sizeof(diff));
         error_setc(errp, ERR_JOURNAL_MISMATCH,
-                   "journal was recorded with machine options '%s'; this run has '%s'",
-                   rec->machine, now->machine);
+                   "journal was recorded with other machine options: %s (recorded '%s'; this "
+                   "run has '%s')", diff, rec->machine, now->machine);
         return false;
     }
     if (rec->icount_shift != now->icount_shift) {

@@ -643,9 +643,12 @@ class GuestTest:
 
 
 def guest_test_main(name, description, build_argv, masks, script, variables,
-                    check=None, required=(), argv=None):
+                    check=None, required=(), argv=None, extra_args=None):
     """Command line shared by the guest tests.  build_argv(opts) returns
-    (rrsim argv, qemu argv or None) given the parsed options."""
+    (rrsim argv, qemu argv or None) given the parsed options (opts.cpu: a
+    -cpu for rrsim, already folded into opts.qemu_cpu for QEMU).
+    extra_args(parser) adds a driver's own options; check(lines, opts)
+    returns a list of problems with a console."""
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--rrsim", required=True, help="rrsim executable")
     ap.add_argument("--qemu", default=os.environ.get("QEMU", "qemu-system-riscv64"),
@@ -653,6 +656,9 @@ def guest_test_main(name, description, build_argv, masks, script, variables,
     ap.add_argument("--qemu-cpu", default=os.environ.get("QEMU_CPU", QEMU_CPU_LIKE_RRSIM),
                     help="QEMU -cpu value, empty for QEMU's default hart; default: a hart "
                          "with rrsim's ISA ($QEMU_CPU overrides)")
+    ap.add_argument("--cpu", default=None,
+                    help="-cpu for both simulators (QEMU's spelling, which rrsim shares; QEMU "
+                         "also gets %s); default: each one's default hart" % QEMU_CPU_EXTRA)
     ap.add_argument("--mode", choices=("compare", "replay", "replay-load"), default="compare")
     ap.add_argument("--runs", type=int, default=1, help="compare: sessions on each simulator")
     ap.add_argument("--pairs", type=int, default=3, help="replay-load: record/replay pairs")
@@ -665,7 +671,11 @@ def guest_test_main(name, description, build_argv, masks, script, variables,
                     help="seconds for the whole test (default %(default)s)")
     ap.add_argument("--workdir", default=None, help="where logs are kept (default: a new temporary dir)")
     ap.add_argument("--guest-dir", default=None, help="guest image directory (Linux)")
+    if extra_args:
+        extra_args(ap)
     opts = ap.parse_args(argv)
+    if opts.cpu:
+        opts.qemu_cpu = "%s,%s" % (opts.cpu, QEMU_CPU_EXTRA)
 
     # A prerequisite that is missing fails the test: a test that cannot run
     # has not passed.
@@ -681,7 +691,8 @@ def guest_test_main(name, description, build_argv, masks, script, variables,
         steps = parse_script(f.read(), variables)
     rrsim, qemu = build_argv(opts)
     _exit_on_sigterm()
-    test = GuestTest(name, opts.workdir, rrsim, qemu, steps, masks, check,
+    test = GuestTest(name, opts.workdir, rrsim, qemu, steps, masks,
+                     (lambda lines: check(lines, opts)) if check else None,
                      opts.timeout, opts.budget)
     print("rrsim: %s" % " ".join(rrsim))
     if opts.mode == "compare":
@@ -717,13 +728,12 @@ def _which(prog):
     return shutil.which(prog)
 
 
-# The hart rrsim models: RV64IMAFDC (Zicsr, Zifencei), Sv39..Sv48, no H, no
-# Sstc, no bit-manipulation or Zihintpause, no HPM counters.  QEMU's default
-# rv64 hart has all of those, which OpenSBI and U-Boot print (ISA extensions,
-# MIDELEG/MEDELEG, MHPM count, the riscv,isa string): QEMU is asked for the
-# same hart instead, so the banners must match line for line.
-QEMU_CPU_LIKE_RRSIM = ("rv64,h=false,sstc=false,zba=false,zbb=false,zbc=false,zbs=false,"
-                       "Zihintpause=false,pmu-num=0")
+# rrsim's default hart is QEMU 7.2's default rv64 without H (and, for now,
+# without HPM counters).  OpenSBI and U-Boot print what they find (ISA
+# extensions, MIDELEG/MEDELEG, MHPM count), so QEMU is asked for the same hart
+# and the banners must match line for line.
+QEMU_CPU_EXTRA = "h=false,pmu-num=0"
+QEMU_CPU_LIKE_RRSIM = "rv64," + QEMU_CPU_EXTRA
 
 
 def main(args=None):

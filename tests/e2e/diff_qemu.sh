@@ -8,6 +8,8 @@
 # RRSIM defaults to $RRSIM, then build/rrsim.  Environment:
 #   QEMU        QEMU binary (default qemu-system-riscv64)
 #   TIMEOUT     seconds per run (default 60)
+#   CPU         -cpu value given to both (QEMU's property spelling, which
+#               rrsim shares), e.g. rv64,zbkb=on; default: each one's default
 #   RRSIM_ARGS  extra rrsim arguments
 #   KEEP        directory to keep both outputs in (default: a removed temp dir)
 # Exit status: 0 on a match (or a QEMU pass), 1 on a mismatch, 2 on usage errors.
@@ -48,7 +50,9 @@ fi
 
 # -icount shift=0: one instruction = 1 ns, so timer interrupts land at the
 # same instruction on every run.  stdin is /dev/null: nothing is interactive.
-timeout "$tmo" "$qemu" -M virt -bios none -kernel "$elf" -nographic \
+# QEMU's default hart has H, which rrsim's lacks: the same hart needs h=off.
+cpu=${CPU:-rv64}
+timeout "$tmo" "$qemu" -M virt -cpu "$cpu,h=off" -bios none -kernel "$elf" -nographic \
     -icount shift=0 -monitor none -serial stdio \
     </dev/null >"$dir/$name.qemu.out" 2>"$dir/$name.qemu.err"
 qemu_rc=$?
@@ -68,7 +72,7 @@ if [ ! -x "$rrsim" ]; then
     exit 2
 fi
 # shellcheck disable=SC2086  # RRSIM_ARGS is a word list
-timeout "$tmo" "$rrsim" -M virt -bios none -kernel "$elf" -nographic ${RRSIM_ARGS:-} \
+timeout "$tmo" "$rrsim" -M virt -cpu "$cpu" -bios none -kernel "$elf" -nographic ${RRSIM_ARGS:-} \
     </dev/null >"$dir/$name.rrsim.out" 2>"$dir/$name.rrsim.err"
 rrsim_rc=$?
 

@@ -82,6 +82,15 @@ if [ -n "$OTHER" ]; then
     "$RRSIM" -bios none -kernel "$ELF" -serial null \
         -icount "shift=2,rr=replay,rrfile=$tmp/j.rr" </dev/null 2>"$tmp/mm2.err"
     [ $? = 71 ] || FAIL "other shift: expected 71: $(cat "$tmp/mm2.err")"
+    # And another hart, naming the extension.
+    "$RRSIM" -bios none -kernel "$ELF" -serial null -cpu rv64,zbkb=on,sstc=off \
+        -icount "shift=0,rr=replay,rrfile=$tmp/j.rr" </dev/null 2>"$tmp/mm3.err"
+    st=$?
+    if [ $st != 71 ] || ! grep -q '(+zbkb -sstc)' "$tmp/mm3.err"; then
+        FAIL "other -cpu: exit $st, expected 71 naming +zbkb -sstc: $(cat "$tmp/mm3.err")"
+    else
+        echo "ok: other -cpu refused: $(cat "$tmp/mm3.err")"
+    fi
 fi
 
 # A missing journal is an I/O error.

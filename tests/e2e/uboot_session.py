@@ -26,13 +26,19 @@ MASKS = [
     # arrived, and the key is sent when the host sees the line.
     (r"Hit any key to stop autoboot:.*", "Hit any key to stop autoboot: <countdown>",
      "host time: how far the countdown got before the key arrived"),
+    # U-Boot relocates the device tree below itself: its address depends on
+    # the tree's size, and rrsim's tree also carries riscv,isa-base and
+    # riscv,isa-extensions, which QEMU 7.2 does not write.
+    (r"(Working FDT set to |fdt_addr=|fdtaddr=|fdtcontroladdr=)[0-9a-f]+", r"\1<fdt address>",
+     "the device tree's size: rrsim adds riscv,isa-base/-extensions"),
 ]
 
 
 def build_argv(opts):
     boot = ["-M", "virt", "-bios", FW, "-kernel", UBOOT]
     cpu = ["-cpu", opts.qemu_cpu] if opts.qemu_cpu else []
-    return [opts.rrsim] + boot, [opts.qemu] + boot[:2] + cpu + boot[2:]
+    rcpu = ["-cpu", opts.cpu] if opts.cpu else []
+    return [opts.rrsim] + boot[:2] + rcpu + boot[2:], [opts.qemu] + boot[:2] + cpu + boot[2:]
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 
 #include <libfdt.h>
 
+#include "cpu/hart.h"
+#include "cpu/isa.h"
 #include "hw/fdt.h"
 
 static void assert_compat(const void *fdt, const char *path, const char *compat)
@@ -26,7 +28,7 @@ static uint32_t prop_u32(const void *fdt, const char *path, const char *name)
 
 static void test_tree_contents(void **state)
 {
-    void *fdt = virt_fdt_build(256ull << 20, NULL);
+    void *fdt = virt_fdt_build(256ull << 20, isa_default_ext(), NULL);
     assert_non_null(fdt);
     assert_int_equal(fdt_check_header(fdt), 0);
     assert_int_equal(fdt_check_full(fdt, fdt_totalsize(fdt)), 0);
@@ -59,7 +61,10 @@ static void test_tree_contents(void **state)
     assert_int_equal(prop_u32(fdt, "/poweroff", "regmap"), fdt_get_phandle(fdt, test));
 
     int cpu = fdt_path_offset(fdt, "/cpus/cpu@0");
-    assert_string_equal(fdt_getprop(fdt, cpu, "riscv,isa", NULL), "rv64imafdc_zicsr_zifencei");
+    /* QEMU 7.2's default rv64 string without h; zicntr is implied there. */
+    assert_string_equal(fdt_getprop(fdt, cpu, "riscv,isa", NULL),
+                        "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs_sstc");
+    assert_string_equal(fdt_getprop(fdt, cpu, "mmu-type", NULL), "riscv,sv57");
     int chosen = fdt_path_offset(fdt, "/chosen");
     assert_string_equal(fdt_getprop(fdt, chosen, "stdout-path", NULL), "/soc/serial@10000000");
     /* QEMU's size for rng-seed, but fixed contents: identical in every run. */
@@ -81,9 +86,46 @@ static void test_tree_contents(void **state)
 
 /* The nodes for QEMU's virt devices that carry nothing here, with QEMU 7.2's
  * properties, and the node order QEMU produces. */
+/* The ISA properties follow the -cpu given, in the canonical order, and
+ * say nothing about extensions that are off. */
+static void test_isa_follows_cpu(void **state)
+{
+    (void)state;
+    uint64_t ext;
+    bool help;
+    assert_true(isa_parse_cpu("rv64,zbkb=on,zba=off,Zicbom=true,zicboz,sstc=off,sv57=off,"
+                              "svpbmt=on", &ext, &help, NULL));
+    assert_false(help);
+    void *fdt = virt_fdt_build(128ull << 20, ext, NULL);
+    assert_non_null(fdt);
+    int cpu = fdt_path_offset(fdt, "/cpus/cpu@0");
+    assert_string_equal(fdt_getprop(fdt, cpu, "riscv,isa", NULL),
+                        "rv64imafdc_zicbom_zicboz_zicsr_zifencei_zihintpause_zbb_zbc_zbkb_zbs_"
+                        "svpbmt");
+    assert_string_equal(fdt_getprop(fdt, cpu, "mmu-type", NULL), "riscv,sv48");
+    assert_string_equal(fdt_getprop(fdt, cpu, "riscv,isa-base", NULL), "rv64i");
+    int len;
+    const char *list = fdt_getprop(fdt, cpu, "riscv,isa-extensions", &len);
+    assert_non_null(list);
+    /* Same names as the string, one per entry, single letters first. */
+    const char *want[] = { "i", "m", "a", "f", "d", "c", "zicbom", "zicboz", "zicntr", "zicsr",
+                           "zifencei", "zihintpause", "zbb", "zbc", "zbkb", "zbs", "svpbmt" };
+    int pos = 0;
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        assert_true(pos < len);
+        assert_string_equal(list + pos, want[i]);
+        pos += (int)strlen(want[i]) + 1;
+    }
+    assert_int_equal(pos, len);
+    assert_int_equal(prop_u32(fdt, "/cpus/cpu@0", "riscv,cbom-block-size"), 64);
+    assert_int_equal(prop_u32(fdt, "/cpus/cpu@0", "riscv,cboz-block-size"), 64);
+    assert_null(fdt_getprop(fdt, cpu, "riscv,cbop-block-size", NULL));
+    free(fdt);
+}
+
 static void test_qemu_board_nodes(void **state)
 {
-    void *fdt = virt_fdt_build(128ull << 20, NULL);
+    void *fdt = virt_fdt_build(128ull << 20, isa_default_ext(), NULL);
     assert_non_null(fdt);
     int len;
 
@@ -121,7 +163,7 @@ static void test_qemu_board_nodes(void **state)
     assert_non_null(fdt_getprop(fdt, pci, "dma-coherent", NULL));
 
     /* The high window moves above large RAM, aligned to its size. */
-    void *big = virt_fdt_build(16ull << 30, NULL);
+    void *big = virt_fdt_build(16ull << 30, isa_default_ext(), NULL);
     p = fdt_getprop(big, fdt_path_offset(big, "/soc/pci@30000000"), "ranges", &len);
     assert_int_equal(fdt32_to_cpu(p[14 + 3]), 0x8);
     free(big);
@@ -142,7 +184,7 @@ static void test_qemu_board_nodes(void **state)
 
 static void test_chosen_and_dump_and_load(void **state)
 {
-    void *fdt = virt_fdt_build(128ull << 20, NULL);
+    void *fdt = virt_fdt_build(128ull << 20, isa_default_ext(), NULL);
     assert_true(virt_fdt_set_chosen(&fdt, "console=ttyS0 earlycon", 0x88000000, 0x88001000, NULL));
     virt_fdt_pack(fdt);
     int chosen = fdt_path_offset(fdt, "/chosen");
@@ -186,6 +228,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tree_contents),
         cmocka_unit_test(test_qemu_board_nodes),
+        cmocka_unit_test(test_isa_follows_cpu),
         cmocka_unit_test(test_chosen_and_dump_and_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -221,6 +221,25 @@ static void test_manifest_mismatch(void **state)
     assert_false(replay_manifest_check(&rec, &now, &err));
     err = expect_error(ERR_JOURNAL_MISMATCH, err, "machine options");
     journal_manifest_free(&now);
+    /* Another hart: the message names the field and the extensions that
+     * differ, whichever side has them. */
+    journal_manifest_free(&rec);
+    journal_manifest_init(&rec, "1.0", "virt,m=64M,cpu=rv64imafdc_zicsr_zba_sstc,shift=0,append=a,b", 0);
+    journal_manifest_init(&now, "1.0", "virt,m=64M,cpu=rv64imafdc_zicsr_zba_zbkb,shift=0,append=a,b", 0);
+    assert_false(replay_manifest_check(&rec, &now, &err));
+    assert_non_null(strstr(error_get_message(err),
+                           "'cpu=rv64imafdc_zicsr_zba_sstc' in the recording, "
+                           "'cpu=rv64imafdc_zicsr_zba_zbkb' now (+zbkb -sstc)"));
+    err = expect_error(ERR_JOURNAL_MISMATCH, err, "machine options");
+    journal_manifest_free(&now);
+    /* The kernel command line is last and may hold commas. */
+    journal_manifest_init(&now, "1.0", "virt,m=64M,cpu=rv64imafdc_zicsr_zba_sstc,shift=0,append=a,c", 0);
+    assert_false(replay_manifest_check(&rec, &now, &err));
+    assert_non_null(strstr(error_get_message(err), "'append=a,b' in the recording, 'append=a,c' now"));
+    err = expect_error(ERR_JOURNAL_MISMATCH, err, "machine options");
+    journal_manifest_free(&now);
+    journal_manifest_free(&rec);
+    manifest(&rec, "k");
     manifest(&now, "k");
     now.icount_shift = 3;
     assert_false(replay_manifest_check(&rec, &now, &err));

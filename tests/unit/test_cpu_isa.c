@@ -1,0 +1,160 @@
+/* -cpu parsing and the ISA names derived from it (cpu/isa.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cpu/hart.h"
+#include "cpu/isa.h"
+
+static uint64_t parse_ok(const char *arg)
+{
+    uint64_t ext = 0;
+    bool help = true;
+    Error *err = NULL;
+    if (!isa_parse_cpu(arg, &ext, &help, &err)) {
+        fail_msg("-cpu %s: %s", arg, error_get_message(err));
+    }
+    assert_false(help);
+    return ext;
+}
+
+static void parse_fails(const char *arg, const char *mention)
+{
+    uint64_t ext = 0x1234;
+    bool help;
+    Error *err = NULL;
+    assert_false(isa_parse_cpu(arg, &ext, &help, &err));
+    assert_non_null(err);
+    assert_int_equal(error_get_class(err), ERR_USAGE);
+    if (!strstr(error_get_message(err), mention)) {
+        fail_msg("-cpu %s: '%s' does not mention '%s'", arg, error_get_message(err), mention);
+    }
+    assert_int_equal(ext, 0x1234);  /* untouched on error */
+    error_free(err);
+}
+
+static const char *isa(uint64_t ext)
+{
+    static char buf[512];
+    size_t n = isa_string(ext, true, buf, sizeof(buf));
+    assert_int_equal(n, strlen(buf));
+    return buf;
+}
+
+/* The default model is QEMU 7.2's rv64 minus H, and "rv64" alone, "any"
+ * and no -cpu at all mean the same hart. */
+static void test_default(void **st)
+{
+    (void)st;
+    uint64_t d = isa_default_ext();
+    assert_int_equal(parse_ok("rv64"), d);
+    assert_int_equal(parse_ok("any"), d);
+    assert_int_equal(parse_ok("rv64,h=false"), d);
+    assert_int_equal(d, HART_EXT_ZBA | HART_EXT_ZBB | HART_EXT_ZBC | HART_EXT_ZBS |
+                        HART_EXT_SSTC | HART_EXT_ZIHINTPAUSE | HART_EXT_SV57);
+    assert_string_equal(isa(d), "rv64imafdc_zicntr_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs_sstc");
+    assert_string_equal(isa_mmu_type(d), "riscv,sv57");
+}
+
+/* QEMU's spellings: case-insensitive names (7.2 capitalises some), every
+ * boolean word, bare names, legacy +/-, x- prefixes; the last word wins. */
+static void test_spellings(void **st)
+{
+    (void)st;
+    uint64_t d = isa_default_ext();
+    assert_int_equal(parse_ok("rv64,zbkb=on"), d | HART_EXT_ZBKB);
+    assert_int_equal(parse_ok("rv64,ZBKB=true"), d | HART_EXT_ZBKB);
+    assert_int_equal(parse_ok("rv64,zbkb=yes"), d | HART_EXT_ZBKB);
+    assert_int_equal(parse_ok("rv64,zbkb"), d | HART_EXT_ZBKB);
+    assert_int_equal(parse_ok("rv64,+zbkb"), d | HART_EXT_ZBKB);
+    assert_int_equal(parse_ok("rv64,-zba"), d & ~HART_EXT_ZBA);
+    assert_int_equal(parse_ok("rv64,x-zicond=on"), d | HART_EXT_ZICOND);
+    assert_int_equal(parse_ok("rv64,Zihintpause=false"), d & ~HART_EXT_ZIHINTPAUSE);
+    assert_int_equal(parse_ok("rv64,zba=off,zba=on"), d);
+    assert_int_equal(parse_ok("rv64,zbkx=on,zbkx=off"), d);
+    assert_int_equal(parse_ok("rv64,sv57=off"), d & ~HART_EXT_SV57);
+    assert_string_equal(isa_mmu_type(d & ~HART_EXT_SV57), "riscv,sv48");
+    /* Fixed properties take their one value. */
+    parse_ok("rv64,i=on,m=true,mmu=on,pmp=on,v=off,e=off,priv_spec=v1.12.0,cbom_blocksize=64,"
+             "zicsr=on,Zifencei=true");
+    /* max has everything, and can still turn things off. */
+    uint64_t max = parse_ok("max");
+    for (uint64_t b = HART_EXT_ZBA; b <= HART_EXT_SSTC; b <<= 1) {
+        assert_true(max & b);
+    }
+    assert_false(parse_ok("max,svpbmt=off") & HART_EXT_SVPBMT);
+}
+
+static void test_errors(void **st)
+{
+    (void)st;
+    parse_fails("sifive-u54", "unknown CPU model 'sifive-u54'");
+    parse_fails("rv64,zzz=on", "unknown property 'zzz'");
+    parse_fails("rv64,zba=2", "'2' for zba is not on or off");
+    parse_fails("rv64,h=on", "hypervisor");
+    parse_fails("rv64,v=true", "vector");
+    parse_fails("rv64,c=off", "C extension");
+    parse_fails("rv64,zicsr=off", "cannot be turned off");
+    parse_fails("rv64,priv_spec=v1.11.0", "priv_spec=v1.11.0 is not supported");
+    parse_fails("rv64,cbom_blocksize=32", "64 bytes");
+    parse_fails("rv64,sv48=off", "Sv48");
+}
+
+static void test_help(void **st)
+{
+    (void)st;
+    uint64_t ext = 7;
+    bool help = false;
+    assert_true(isa_parse_cpu("help", &ext, &help, NULL));
+    assert_true(help);
+    help = false;
+    assert_true(isa_parse_cpu("rv64,zba=on,help", &ext, &help, NULL));
+    assert_true(help);
+    assert_int_equal(ext, 7);
+}
+
+/* riscv,isa-extensions names exactly the extensions of riscv,isa, in the
+ * same order, and every property of the table round-trips. */
+static void test_names_agree(void **st)
+{
+    (void)st;
+    const char *specs[] = { "rv64", "max", "rv64,zba=off,zbb=off,zbc=off,zbs=off,sstc=off",
+                            "rv64,svinval=on,zicboz=on" };
+    for (size_t s = 0; s < sizeof(specs) / sizeof(specs[0]); s++) {
+        uint64_t ext = parse_ok(specs[s]);
+        char joined[512] = "rv64";
+        for (unsigned i = 0; isa_extension_name(ext, i); i++) {
+            const char *n = isa_extension_name(ext, i);
+            strcat(joined, strlen(n) > 1 ? "_" : "");
+            strcat(joined, n);
+        }
+        /* "rv64" + "i","m",... = "rv64imafdc" + "_zicntr"... */
+        assert_string_equal(joined, isa(ext));
+        char buf[8];
+        assert_int_equal(isa_string(ext, true, buf, sizeof(buf)), strlen(isa(ext)));
+        assert_string_equal(buf, "rv64ima");
+    }
+    assert_int_equal(isa_string(0, true, NULL, 0), strlen("rv64imafdc_zicntr_zicsr_zifencei"));
+    /* riscv,isa leaves out what QEMU 7.2 leaves implied. */
+    char s7[64];
+    isa_string(0, false, s7, sizeof(s7));
+    assert_string_equal(s7, "rv64imafdc_zicsr_zifencei");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_default),
+        cmocka_unit_test(test_spellings),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_help),
+        cmocka_unit_test(test_names_agree),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
