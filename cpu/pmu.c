@@ -105,7 +105,7 @@ static void pmu_sync(Hart *h, uint64_t point)
 
     for (unsigned idx = HPM_FIRST; idx < HPM_FIRST + h->hpm_num; idx++) {
         uint64_t *at = &h->hpm_ovf_at[idx - HPM_FIRST];
-        if (*at == point && value_at(h, idx, point) == 0) {
+        if (*at != PMU_NEVER && *at == point && value_at(h, idx, point) == 0) {
             /* Sscofpmf: OF set -> wraps without another interrupt. */
             uint64_t *ev = hpm_event(h, idx);
             if (!(*ev & MHPMEVENT_OF)) {
@@ -124,8 +124,9 @@ static void pmu_sync(Hart *h, uint64_t point)
                 continue;
             uint64_t wrap = 0 - *hpm_bias(h, idx);
             /* Not after `point`: the counter wrapped before (or is 0 by a
-             * write), the next wrap is 2^64 steps away. */
-            if (wrap > point) {
+             * write), the next wrap is 2^64 steps away. The last step
+             * count stands for never. */
+            if (wrap > point && wrap != PMU_NEVER) {
                 h->hpm_ovf_at[idx - HPM_FIRST] = wrap;
                 if (wrap < dl)
                     dl = wrap;
