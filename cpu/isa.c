@@ -30,6 +30,10 @@ static const IsaExt isa_exts[] = {
     { "zifencei", NULL, 0, true, false, 0, 0, "instruction-fetch fence" },
     { "zihintntl", NULL, HART_EXT_ZIHINTNTL, false, false, 0, 0, "non-temporal locality hints" },
     { "zihintpause", NULL, HART_EXT_ZIHINTPAUSE, true, false, 0, 0, "PAUSE hint" },
+    /* QEMU 7.2 has the counters with pmu-num > 0 (the default) and names
+     * them nowhere; QEMU 8 calls the property zihpm. */
+    { "zihpm", NULL, HART_EXT_ZIHPM, true, true, 0, 0,
+      "programmable counters mhpmcounter3.. (pmu-num of them)" },
     { "zba", NULL, HART_EXT_ZBA, true, false, 0, 0, "address generation" },
     { "zbb", NULL, HART_EXT_ZBB, true, false, 0, 0, "basic bit manipulation" },
     { "zbc", NULL, HART_EXT_ZBC, true, false, 0, 0, "carry-less multiplication" },
@@ -37,6 +41,10 @@ static const IsaExt isa_exts[] = {
     { "zbkc", NULL, HART_EXT_ZBKC, false, false, 0, 0, "carry-less multiplication for cryptography" },
     { "zbkx", NULL, HART_EXT_ZBKX, false, false, 0, 0, "crossbar permutations" },
     { "zbs", NULL, HART_EXT_ZBS, true, false, 0, 0, "single-bit instructions" },
+    { "smstateen", NULL, HART_EXT_SMSTATEEN, false, false, 0, 0,
+      "state enables (mstateen0-3, sstateen0-3)" },
+    { "sscofpmf", NULL, HART_EXT_SSCOFPMF, false, false, 0, 0,
+      "counter overflow interrupt and mode filtering" },
     { "sstc", NULL, HART_EXT_SSTC, true, false, 0, 0, "supervisor timer compare (stimecmp)" },
     { "svinval", NULL, HART_EXT_SVINVAL, false, false, 0, 0, "fine-grained address-translation cache invalidation" },
     { "svnapot", NULL, HART_EXT_SVNAPOT, false, false, 0, 0, "NAPOT translation contiguity (64 KiB pages)" },
@@ -134,10 +142,26 @@ static bool parse_bool(const char *v, bool *out)
 }
 
 static bool set_prop(const char *name, const char *val, uint64_t *on, uint64_t *off,
-                     const char *arg, Error **errp)
+                     uint32_t *pmu_num, const char *arg, Error **errp)
 {
     const IsaExt *e = find_ext(name);
     bool b;
+    if (!strcasecmp(name, "pmu-num")) {
+        /* QEMU 7.2's counter count; 0 leaves the hart without them. */
+        char *end;
+        unsigned long n = strtoul(val, &end, 10);
+        if (!*val || *end || n > ISA_MAX_PMU_NUM) {
+            error_setc(errp, ERR_USAGE, "-cpu %s: pmu-num=%s is not a number from 0 to %d",
+                       arg, val, ISA_MAX_PMU_NUM);
+            return false;
+        }
+        if (n) {
+            *pmu_num = (uint32_t)n;
+        }
+        *on = n ? (*on | HART_EXT_ZIHPM) : (*on & ~HART_EXT_ZIHPM);
+        *off = n ? (*off & ~HART_EXT_ZIHPM) : (*off | HART_EXT_ZIHPM);
+        return true;
+    }
     if (e || !strcasecmp(name, "sv57")) {
         if (!parse_bool(val, &b)) {
             error_setc(errp, ERR_USAGE, "-cpu %s: '%s' for %s is not on or off", arg, val, name);
@@ -176,6 +200,14 @@ static bool set_prop(const char *name, const char *val, uint64_t *on, uint64_t *
 
 bool isa_parse_cpu(const char *arg, uint64_t *ext, bool *help, Error **errp)
 {
+    uint32_t pmu_num;
+    return isa_parse_cpu_pmu(arg, ext, &pmu_num, help, errp);
+}
+
+bool isa_parse_cpu_pmu(const char *arg, uint64_t *ext, uint32_t *pmu_num, bool *help,
+                       Error **errp)
+{
+    uint32_t npmu = ISA_DEFAULT_PMU_NUM;
     char *copy = strdup(arg);
     if (!copy) {
         error_setc(errp, ERR_GENERIC, "out of memory");
@@ -217,7 +249,7 @@ bool isa_parse_cpu(const char *arg, uint64_t *ext, bool *help, Error **errp)
             val = tok[0] == '+' ? "on" : "off";
             tok++;
         }
-        if (!set_prop(tok, val, &on, &off, arg, errp)) {
+        if (!set_prop(tok, val, &on, &off, &npmu, arg, errp)) {
             ok = false;
             goto out;
         }
@@ -243,6 +275,7 @@ bool isa_parse_cpu(const char *arg, uint64_t *ext, bool *help, Error **errp)
         }
     }
     *ext = e;
+    *pmu_num = (e & HART_EXT_ZIHPM) ? npmu : 0;
 out:
     free(copy);
     return ok;
@@ -267,6 +300,8 @@ void isa_help(FILE *out, bool props)
     }
     fprintf(out, "  %-12s [%s] Sv57 paging (Sv39 and Sv48 are always there)\n", "sv57",
             ISA_SV57_DEFAULT ? "on" : "off");
+    fprintf(out, "  %-12s [%d] programmable counters, 0 to %d (0: no zihpm)\n", "pmu-num",
+            ISA_DEFAULT_PMU_NUM, ISA_MAX_PMU_NUM);
     fputs("Accepted with one value only:", out);
     for (size_t i = 0; i < ISA_NFIXED; i++) {
         fprintf(out, "%s %s=%s", i ? "," : "", isa_fixed[i].name, isa_fixed[i].value);

@@ -27,6 +27,16 @@ uint64_t isa_default_ext(void);
  * *help is set and the caller prints isa_help(). Errors are ERR_USAGE. */
 bool isa_parse_cpu(const char *arg, uint64_t *ext, bool *help, Error **errp);
 
+/* QEMU 7.2's pmu-num: the default, and the most there are CSRs for. */
+#define ISA_DEFAULT_PMU_NUM 16
+#define ISA_MAX_PMU_NUM 29
+
+/* isa_parse_cpu() that also gives the number of programmable counters
+ * (HartConfig.pmu_num): pmu-num=N, or ISA_DEFAULT_PMU_NUM with zihpm and
+ * 0 without it (pmu-num=0 turns zihpm off, another N on). */
+bool isa_parse_cpu_pmu(const char *arg, uint64_t *ext, uint32_t *pmu_num, bool *help,
+                       Error **errp);
+
 /* Models, or with props the properties of the default model. */
 void isa_help(FILE *out, bool props);
 

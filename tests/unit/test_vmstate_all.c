@@ -108,7 +108,8 @@ static const Hint HINTS[] = {
     /* Only the fields of enabled extensions (the board enables none). */
     { "hart", "menvcfg", HINT_MASK, 1, NULL, false },
     { "hart", "senvcfg", HINT_MASK, 1, NULL, false },
-    { "hart", "mcountinhibit", HINT_MASK, 5, NULL, false },   /* CY and IR */
+    /* CY, IR and the board hart's 16 programmable counters. */
+    { "hart", "mcountinhibit", HINT_MASK, 5 | (0xffffull << 3), NULL, false },
     { "hart", "mstateen", HINT_MASK, 0, NULL, false },        /* no Smstateen */
     { "hart", "sstateen", HINT_MASK, 0, NULL, false },
     /* x0 is hardwired to zero and pc is at least 2-aligned (C extension):
