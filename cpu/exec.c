@@ -432,18 +432,6 @@ HANDLER(ecall)
 
 HANDLER(ebreak) { return hart_raise(h, in, EXC_BREAKPOINT, in->pc); }
 
-/* xRET's new privilege; the xRET itself ran in the old one, which matters
- * to counters filtered by mode (Sscofpmf). */
-static void xret_priv(Hart *h, const Insn *in, int priv)
-{
-    bool changed = h->s.priv != (uint32_t)priv;
-    hart_set_priv(h, priv);
-    if (unlikely(h->hpm_modal) && changed) {
-        hart_sync_icount(h, in);
-        pmu_mode_changed(h, h->s.icount + 1);
-    }
-}
-
 HANDLER(mret)
 {
     uint64_t st = h->s.mstatus;
@@ -457,7 +445,7 @@ HANDLER(mret)
         st &= ~MSTATUS_MPRV;
     h->s.mstatus = st;
     h->s.pc = h->s.mepc;
-    xret_priv(h, in, mpp);
+    hart_xret_priv(h, in, mpp);
     return EXEC_END;
 }
 
@@ -472,7 +460,7 @@ HANDLER(sret)
     st &= ~(MSTATUS_SPP | MSTATUS_MPRV);
     h->s.mstatus = st;
     h->s.pc = h->s.sepc;
-    xret_priv(h, in, spp);
+    hart_xret_priv(h, in, spp);
     return EXEC_END;
 }
 

@@ -33,6 +33,17 @@ void hart_set_priv(Hart *h, int priv)
     hart_update_mode(h);
 }
 
+void hart_xret_priv(Hart *h, const Insn *in, int priv)
+{
+    bool changed = h->s.priv != (uint32_t)priv;
+    hart_set_priv(h, priv);
+    /* The xRET itself ran in the old mode. */
+    if (unlikely(h->hpm_modal) && changed) {
+        hart_sync_icount(h, in);
+        pmu_mode_changed(h, h->s.icount + 1);
+    }
+}
+
 uint64_t hart_read_mip(const Hart *h)
 {
     /* With Sstc on (menvcfg.STCE), STIP is the comparator's line alone. */
@@ -274,7 +285,9 @@ Hart *hart_new(AddressSpace *as, const HartConfig *cfg, Error **errp)
                    cfg->pmu_num, HPM_COUNT);
         return NULL;
     }
-    Hart *h = calloc(1, sizeof(*h));
+    Hart *h = aligned_alloc(_Alignof(Hart), sizeof(*h));
+    if (h)
+        memset(h, 0, sizeof(*h));
     if (!h || !tb_init(h)) {
         if (h)
             tb_free_all(h);

@@ -11,6 +11,11 @@
  *  - hart_icount() is exact at every point a device can observe it: inside an
  *    MMIO callback or the time source, it counts the steps completed before
  *    the current instruction. sim/icount turns it into virtual time.
+ *  - Counters: mcycle counts steps, minstret retired steps, and the
+ *    programmable counters (Zihpm) one of the two; all are derived from the
+ *    step count, exact at every instruction boundary. A counter overflow
+ *    (Sscofpmf) stops execution at the step it happens, as a budget does,
+ *    and its interrupt is taken before the next instruction.
  *  - Interrupt lines (MIP bits driven by devices) may change during an MMIO
  *    callback; the hart notices before the next instruction. hart_kick() asks
  *    the hart to leave hart_run() at the next instruction boundary (timers

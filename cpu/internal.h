@@ -312,7 +312,9 @@ struct Hart {
     TLBEntry *dtlb;          /* == tlb[dmmu] */
     int dpriv;               /* effective privilege for data accesses */
 
-    TLBEntry tlb[MMU_COUNT][TLB_SIZE];
+    /* One entry per cache line: the fast path of every load and store
+     * reads one (hart_new() allocates the Hart aligned for it). */
+    _Alignas(64) TLBEntry tlb[MMU_COUNT][TLB_SIZE];
     JCEntry jc[1u << JC_BITS];
 
     /* Run-loop bookkeeping. */
@@ -325,6 +327,8 @@ struct Hart {
     uint64_t run_end;        /* icount at which hart_run() must stop */
     uint64_t budget_end;     /* where the executing blocks must stop:
                               * min(run_end, pmu_deadline) */
+    uint32_t chain_left;     /* blocks that may still be chained without returning */
+    const Insn *blk_first;
 
     /* Derived from s (pmu.c, recomputed by pmu_refresh()). Bit i stands
      * for mhpmcounter i. */
@@ -334,8 +338,6 @@ struct Hart {
     uint32_t hpm_num;        /* programmable counters (0 without Zihpm) */
     uint64_t pmu_deadline;   /* earliest step an overflow is armed for */
     uint64_t hpm_ovf_at[HPM_COUNT]; /* per counter; PMU_NEVER when unarmed */
-    uint32_t chain_left;     /* blocks that may still be chained without returning */
-    const Insn *blk_first;
 
     AddressSpace *as;
     HartConfig cfg;
@@ -398,6 +400,9 @@ int hart_raise(Hart *h, const Insn *in, uint64_t cause, uint64_t tval);
 /* Raise an exception at an explicit pc (no Insn, e.g. fetch faults). */
 void hart_trap(Hart *h, uint64_t cause, uint64_t tval, uint64_t epc, bool irq);
 void hart_set_priv(Hart *h, int priv);
+/* The privilege an xRET returns to (counters filtered by mode, Sscofpmf,
+ * need to know: the xRET itself ran in the old one). */
+void hart_xret_priv(Hart *h, const Insn *in, int priv);
 /* Recompute derived mode (data privilege) after mstatus/priv changes. */
 void hart_update_mode(Hart *h);
 uint64_t hart_read_mip(const Hart *h);
