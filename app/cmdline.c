@@ -354,7 +354,7 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
         } else if (!strcmp(opt, "-cpu")) {
             bool help_models = !strcmp(arg, "help") || !strcmp(arg, "?");
             bool help = false;
-            if (!isa_parse_cpu(arg, &c->mo.cpu_ext, &help, errp)) {
+            if (!isa_parse_cpu_pmu(arg, &c->mo.cpu_ext, &c->mo.cpu_pmu_num, &help, errp)) {
                 return false;
             }
             if (help) {

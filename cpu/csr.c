@@ -6,8 +6,13 @@
  * register, csr[11:10] == 3 marks it read-only. Accessing a CSR that does not
  * exist, from too low a privilege, or writing a read-only one, is an illegal
  * instruction; so are the counter CSRs when mcounteren/scounteren deny them,
- * satp under TVM and fflags/frm/fcsr while mstatus.FS is Off. The trigger
- * CSRs (Sdtrig) are trig.c's.
+ * satp under TVM and fflags/frm/fcsr while mstatus.FS is Off; with
+ * Smstateen, sstateenN and senvcfg below M unless mstateenN allows them.
+ * The trigger CSRs (Sdtrig) are trig.c's.
+ *
+ * The hpm counters follow QEMU 7.2 (pmu.c): without Zihpm (pmu-num=0)
+ * mhpmcounter3..31 and hpmcounter3..31 do not exist, with it those beyond
+ * pmu-num do not; mhpmevent3..31 always hold what is written.
  */
 #include "cpu/internal.h"
 
@@ -16,10 +21,12 @@ enum {
     CSR_CYCLE = 0xc00, CSR_TIME = 0xc01, CSR_INSTRET = 0xc02,
     CSR_HPMCOUNTER3 = 0xc03, CSR_HPMCOUNTER31 = 0xc1f,
     CSR_SSTATUS = 0x100, CSR_SIE = 0x104, CSR_STVEC = 0x105, CSR_SCOUNTEREN = 0x106,
-    CSR_SENVCFG = 0x10a, CSR_SSCRATCH = 0x140, CSR_SEPC = 0x141, CSR_SCAUSE = 0x142,
+    CSR_SENVCFG = 0x10a, CSR_SSTATEEN0 = 0x10c, CSR_SSTATEEN3 = 0x10f,
+    CSR_SSCRATCH = 0x140, CSR_SEPC = 0x141, CSR_SCAUSE = 0x142,
     CSR_STVAL = 0x143, CSR_SIP = 0x144, CSR_SATP = 0x180,
     CSR_MSTATUS = 0x300, CSR_MISA = 0x301, CSR_MEDELEG = 0x302, CSR_MIDELEG = 0x303,
     CSR_MIE = 0x304, CSR_MTVEC = 0x305, CSR_MCOUNTEREN = 0x306, CSR_MENVCFG = 0x30a,
+    CSR_MSTATEEN0 = 0x30c, CSR_MSTATEEN3 = 0x30f,
     CSR_MCOUNTINHIBIT = 0x320, CSR_MHPMEVENT3 = 0x323, CSR_MHPMEVENT31 = 0x33f,
     CSR_MSCRATCH = 0x340, CSR_MEPC = 0x341, CSR_MCAUSE = 0x342, CSR_MTVAL = 0x343,
     CSR_MIP = 0x344, CSR_STIMECMP = 0x14d,
@@ -27,7 +34,7 @@ enum {
     CSR_MCYCLE = 0xb00, CSR_MINSTRET = 0xb02, CSR_MHPMCOUNTER3 = 0xb03,
     CSR_MHPMCOUNTER31 = 0xb1f,
     CSR_MVENDORID = 0xf11, CSR_MARCHID = 0xf12, CSR_MIMPID = 0xf13, CSR_MHARTID = 0xf14,
-    CSR_MCONFIGPTR = 0xf15,
+    CSR_MCONFIGPTR = 0xf15, CSR_SCOUNTOVF = 0xda0,
 };
 
 /* RV64 I M A F D C S U */
@@ -46,9 +53,6 @@ enum {
 
 /* mcycle and minstret (cycle = step here): while counting, value = icount +
  * bias; while stopped by mcountinhibit, value = bias. */
-#define INHIBIT_CY 1ull
-#define INHIBIT_IR 4ull
-
 static uint64_t counter_value(const Hart *h, uint64_t bias, uint64_t bit)
 {
     return (h->s.mcountinhibit & bit) ? bias : h->s.icount + bias;
@@ -58,7 +62,7 @@ static uint64_t counter_value(const Hart *h, uint64_t bias, uint64_t bit)
  * must not count (privileged spec 3.1.10). */
 static void counter_write(Hart *h, uint64_t *bias, uint64_t bit, uint64_t v)
 {
-    *bias = (h->s.mcountinhibit & bit) ? v : v - (h->s.icount + 1);
+    *bias = (h->s.mcountinhibit & bit) ? v : v - csr_point(h);
 }
 
 static void counter_inhibit(Hart *h, uint64_t *bias, uint64_t bit, uint64_t new_inhibit)
@@ -70,7 +74,29 @@ static void counter_inhibit(Hart *h, uint64_t *bias, uint64_t bit, uint64_t new_
     if (now)
         *bias = v;
     else
-        *bias = v - (h->s.icount + 1);
+        *bias = v - csr_point(h);
+}
+
+/* mcountinhibit: CY, IR and the programmable counters the hart has. */
+static uint64_t inhibit_mask(const Hart *h)
+{
+    return COUNTER_CY | COUNTER_IR | (((1ull << hart_pmu_num(h)) - 1) << HPM_FIRST);
+}
+
+static bool hpm_exists(const Hart *h, unsigned idx)
+{
+    return idx >= HPM_FIRST && idx < HPM_FIRST + h->hpm_num;
+}
+
+/* Smstateen: the writable bits of mstateenN and sstateenN. The sstateen0
+ * bits (custom state, Zfinx's fcsr, Zcmt's jvt) all stand for state this
+ * hart does not have. */
+uint64_t stateen_legal(const Hart *h, unsigned n, uint64_t v, bool m)
+{
+    (void)h;
+    if (!m)
+        return 0;
+    return v & (n == 0 ? STATEEN_SE | STATEEN_ENVCFG : STATEEN_SE);
 }
 
 static uint64_t mstatus_read(const Hart *h)
@@ -140,9 +166,9 @@ static bool csr_get(Hart *h, unsigned csr, uint64_t *v)
     case CSR_FFLAGS: *v = s->fflags; return true;
     case CSR_FRM: *v = s->frm; return true;
     case CSR_FCSR: *v = (s->frm << 5) | s->fflags; return true;
-    case CSR_CYCLE: case CSR_MCYCLE: *v = counter_value(h, s->cycle_bias, INHIBIT_CY); return true;
+    case CSR_CYCLE: case CSR_MCYCLE: *v = counter_value(h, s->cycle_bias, COUNTER_CY); return true;
     case CSR_INSTRET: case CSR_MINSTRET:
-        *v = counter_value(h, s->instret_bias, INHIBIT_IR);
+        *v = counter_value(h, s->instret_bias, COUNTER_IR);
         return true;
     case CSR_TIME:
         *v = h->cfg.read_time ? h->cfg.read_time(h->cfg.time_opaque) : s->icount;
@@ -199,11 +225,35 @@ static bool csr_get(Hart *h, unsigned csr, uint64_t *v)
         *v = n < PMP_COUNT ? s->pmpaddr[n] : 0;
         return true;
     }
-    if ((csr >= CSR_HPMCOUNTER3 && csr <= CSR_HPMCOUNTER31) ||
-        (csr >= CSR_MHPMCOUNTER3 && csr <= CSR_MHPMCOUNTER31) ||
-        (csr >= CSR_MHPMEVENT3 && csr <= CSR_MHPMEVENT31)) {
-        *v = 0;
+    if (csr >= CSR_HPMCOUNTER3 && csr <= CSR_HPMCOUNTER31) {
+        if (!hpm_exists(h, csr - CSR_CYCLE))
+            return false;
+        *v = pmu_read(h, csr - CSR_CYCLE);
         return true;
+    }
+    if (csr >= CSR_MHPMCOUNTER3 && csr <= CSR_MHPMCOUNTER31) {
+        if (!hpm_exists(h, csr - CSR_MCYCLE))
+            return trig_csr_read(h, csr, v);
+        *v = pmu_read(h, csr - CSR_MCYCLE);
+        return true;
+    }
+    if (csr >= CSR_MHPMEVENT3 && csr <= CSR_MHPMEVENT31) {
+        *v = s->mhpmevent[csr - CSR_MHPMEVENT3];
+        return true;
+    }
+    if (csr == CSR_SCOUNTOVF && (h->cfg.ext & HART_EXT_SSCOFPMF)) {
+        *v = pmu_scountovf(h);
+        return true;
+    }
+    if (h->cfg.ext & HART_EXT_SMSTATEEN) {
+        if (csr >= CSR_MSTATEEN0 && csr <= CSR_MSTATEEN3) {
+            *v = s->mstateen[csr - CSR_MSTATEEN0];
+            return true;
+        }
+        if (csr >= CSR_SSTATEEN0 && csr <= CSR_SSTATEEN3) {
+            *v = s->sstateen[csr - CSR_SSTATEEN0];
+            return true;
+        }
     }
     return trig_csr_read(h, csr, v);
 }
@@ -250,7 +300,9 @@ static bool csr_set(Hart *h, unsigned csr, uint64_t v)
         s->mstatus |= MSTATUS_FS;
         return true;
     case CSR_SSTATUS: mstatus_write(h, v, SSTATUS_MASK & MSTATUS_WMASK); return true;
-    case CSR_SIE: s->mie = (s->mie & ~s->mideleg) | (v & s->mideleg & MIE_MASK); return true;
+    case CSR_SIE:
+        s->mie = (s->mie & ~s->mideleg) | (v & s->mideleg & hart_irq_mask(h));
+        return true;
     case CSR_STVEC: s->stvec = tvec_legal(s->stvec, v); return true;
     case CSR_SCOUNTEREN: s->scounteren = v & 0xffffffffu; return true;
     case CSR_SENVCFG: s->senvcfg = envcfg_legal(h, v, false); return true;
@@ -259,7 +311,7 @@ static bool csr_set(Hart *h, unsigned csr, uint64_t v)
     case CSR_SCAUSE: s->scause = v; return true;
     case CSR_STVAL: s->stval = v; return true;
     case CSR_SIP: {
-        uint64_t m = SIP_WMASK & s->mideleg;
+        uint64_t m = (SIP_WMASK | (hart_irq_mask(h) & MIP_LCOFIP)) & s->mideleg;
         s->mip_sw = (s->mip_sw & ~m) | (v & m);
         return true;
     }
@@ -275,8 +327,10 @@ static bool csr_set(Hart *h, unsigned csr, uint64_t v)
     case CSR_MSTATUS: mstatus_write(h, v, MSTATUS_WMASK); return true;
     case CSR_MISA: return true;     /* read-only WARL */
     case CSR_MEDELEG: s->medeleg = v & MEDELEG_MASK; return true;
-    case CSR_MIDELEG: s->mideleg = v & MIDELEG_MASK; return true;
-    case CSR_MIE: s->mie = v & MIE_MASK; return true;
+    case CSR_MIDELEG:
+        s->mideleg = v & (MIDELEG_MASK | (hart_irq_mask(h) & MIP_LCOFIP));
+        return true;
+    case CSR_MIE: s->mie = v & hart_irq_mask(h); return true;
     case CSR_MTVEC: s->mtvec = tvec_legal(s->mtvec, v); return true;
     case CSR_MCOUNTEREN: s->mcounteren = v & 0xffffffffu; return true;
     case CSR_MENVCFG: {
@@ -298,10 +352,10 @@ static bool csr_set(Hart *h, unsigned csr, uint64_t v)
     case CSR_MCOUNTINHIBIT: {
         /* Stopping a counter freezes the value it has before this
          * instruction; restarting it counts from the next one. */
-        uint64_t nv = v & (INHIBIT_CY | INHIBIT_IR);
-        counter_inhibit(h, &s->cycle_bias, INHIBIT_CY, nv);
-        counter_inhibit(h, &s->instret_bias, INHIBIT_IR, nv);
-        s->mcountinhibit = nv;
+        uint64_t nv = v & inhibit_mask(h);
+        counter_inhibit(h, &s->cycle_bias, COUNTER_CY, nv);
+        counter_inhibit(h, &s->instret_bias, COUNTER_IR, nv);
+        pmu_write_inhibit(h, nv);
         return true;
     }
     case CSR_MSCRATCH: s->mscratch = v; return true;
@@ -310,14 +364,15 @@ static bool csr_set(Hart *h, unsigned csr, uint64_t v)
     case CSR_MTVAL: s->mtval = v; return true;
     case CSR_MIP: {
         /* With Sstc on, STIP is the comparator's and read-only. */
-        uint64_t wmask = (s->menvcfg & MENVCFG_STCE) ? MIP_WMASK & ~MIP_STIP : MIP_WMASK;
+        uint64_t wmask = (MIP_WMASK | (hart_irq_mask(h) & MIP_LCOFIP)) &
+                         ~((s->menvcfg & MENVCFG_STCE) ? MIP_STIP : 0);
         s->mip_sw = (s->mip_sw & ~wmask) | (v & wmask);
         return true;
     }
     /* The writing instruction does not count itself: the next instruction
      * reads back the written value. */
-    case CSR_MCYCLE: counter_write(h, &s->cycle_bias, INHIBIT_CY, v); return true;
-    case CSR_MINSTRET: counter_write(h, &s->instret_bias, INHIBIT_IR, v); return true;
+    case CSR_MCYCLE: counter_write(h, &s->cycle_bias, COUNTER_CY, v); return true;
+    case CSR_MINSTRET: counter_write(h, &s->instret_bias, COUNTER_IR, v); return true;
     default:
         break;
     }
@@ -343,9 +398,26 @@ static bool csr_set(Hart *h, unsigned csr, uint64_t v)
         pmp_changed(h);
         return true;
     }
-    if ((csr >= CSR_MHPMCOUNTER3 && csr <= CSR_MHPMCOUNTER31) ||
-        (csr >= CSR_MHPMEVENT3 && csr <= CSR_MHPMEVENT31))
+    if (csr >= CSR_MHPMCOUNTER3 && csr <= CSR_MHPMCOUNTER31) {
+        pmu_write(h, csr - CSR_MCYCLE, v);
         return true;
+    }
+    if (csr >= CSR_MHPMEVENT3 && csr <= CSR_MHPMEVENT31) {
+        pmu_write_event(h, csr - CSR_MCOUNTINHIBIT, v);
+        return true;
+    }
+    if (csr >= CSR_MSTATEEN0 && csr <= CSR_MSTATEEN3) {
+        unsigned n = csr - CSR_MSTATEEN0;
+        s->mstateen[n] = stateen_legal(h, n, v, true);
+        /* A bit mstateen clears is read-only zero in sstateen too. */
+        s->sstateen[n] &= s->mstateen[n];
+        return true;
+    }
+    if (csr >= CSR_SSTATEEN0 && csr <= CSR_SSTATEEN3) {
+        unsigned n = csr - CSR_SSTATEEN0;
+        s->sstateen[n] = stateen_legal(h, n, v, false) & s->mstateen[n];
+        return true;
+    }
     return trig_csr_write(h, csr, v);
 }
 
@@ -364,6 +436,15 @@ static bool csr_accessible(Hart *h, unsigned csr)
     if (csr == CSR_STIMECMP && h->s.priv != PRV_M &&
         (!(h->s.menvcfg & MENVCFG_STCE) || !(h->s.mcounteren & 2)))
         return false;
+    /* Smstateen: bit 63 of mstateenN opens sstateenN below M, bit 62 of
+     * mstateen0 senvcfg (Smstateen spec, mstateen0). */
+    if ((h->cfg.ext & HART_EXT_SMSTATEEN) && h->s.priv != PRV_M) {
+        if (csr >= CSR_SSTATEEN0 && csr <= CSR_SSTATEEN3 &&
+            !(h->s.mstateen[csr - CSR_SSTATEEN0] & STATEEN_SE))
+            return false;
+        if (csr == CSR_SENVCFG && !(h->s.mstateen[0] & STATEEN_ENVCFG))
+            return false;
+    }
     return true;
 }
 

@@ -445,7 +445,7 @@ HANDLER(mret)
         st &= ~MSTATUS_MPRV;
     h->s.mstatus = st;
     h->s.pc = h->s.mepc;
-    hart_set_priv(h, mpp);
+    hart_xret_priv(h, in, mpp);
     return EXEC_END;
 }
 
@@ -460,7 +460,7 @@ HANDLER(sret)
     st &= ~(MSTATUS_SPP | MSTATUS_MPRV);
     h->s.mstatus = st;
     h->s.pc = h->s.sepc;
-    hart_set_priv(h, spp);
+    hart_xret_priv(h, in, spp);
     return EXEC_END;
 }
 

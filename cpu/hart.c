@@ -33,6 +33,17 @@ void hart_set_priv(Hart *h, int priv)
     hart_update_mode(h);
 }
 
+void hart_xret_priv(Hart *h, const Insn *in, int priv)
+{
+    bool changed = h->s.priv != (uint32_t)priv;
+    hart_set_priv(h, priv);
+    /* The xRET itself ran in the old mode. */
+    if (unlikely(h->hpm_modal) && changed) {
+        hart_sync_icount(h, in);
+        pmu_mode_changed(h, h->s.icount + 1);
+    }
+}
+
 uint64_t hart_read_mip(const Hart *h)
 {
     /* With Sstc on (menvcfg.STCE), STIP is the comparator's line alone. */
@@ -56,7 +67,7 @@ void hart_trap(Hart *h, uint64_t cause, uint64_t tval, uint64_t epc, bool irq)
     int prev = (int)s->priv;
 
     if (!irq)
-        s->instret_bias--;      /* the step did not retire */
+        pmu_exception(h);       /* the step did not retire */
     if (prev <= PRV_S && ((deleg >> cause) & 1)) {
         s->scause = cause | (irq ? 1ull << 63 : 0);
         s->sepc = epc;
@@ -79,21 +90,29 @@ void hart_trap(Hart *h, uint64_t cause, uint64_t tval, uint64_t epc, bool irq)
         s->pc = (s->mtvec & ~3ull) + ((irq && (s->mtvec & 1)) ? 4 * cause : 0);
         hart_set_priv(h, PRV_M);
     }
+    /* An exception step ran in the old mode (icount is that step); an
+     * interrupt is taken between steps. */
+    if (unlikely(h->hpm_modal) && s->priv != (uint32_t)prev)
+        pmu_mode_changed(h, s->icount + !irq);
 }
 
 int hart_raise(Hart *h, const Insn *in, uint64_t cause, uint64_t tval)
 {
+    hart_sync_icount(h, in);
     hart_trap(h, cause, tval, in->pc, false);
     return EXEC_END;
 }
 
 /* The interrupt to take now, or -1 (privileged spec 3.1.6.1 and 3.1.9):
- * M-level interrupts first, each level in the order MEI MSI MTI SEI SSI STI. */
+ * M-level interrupts first, each level in the order MEI MSI MTI SEI SSI STI
+ * LCOFI (Sscofpmf's local interrupt comes last, as in the AIA's default
+ * order QEMU follows). */
 static int pending_irq(const Hart *h)
 {
-    static const int order[6] = { IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI, IRQ_SSI, IRQ_STI };
+    static const int order[] = { IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI, IRQ_SSI, IRQ_STI,
+                                 IRQ_LCOFI };
     const HartState *s = &h->s;
-    uint64_t pend = hart_read_mip(h) & s->mie;
+    uint64_t pend = hart_read_mip(h) & s->mie & hart_irq_mask(h);
     uint64_t m = pend & ~s->mideleg, sl = pend & s->mideleg;
     uint64_t take = 0;
 
@@ -105,7 +124,7 @@ static int pending_irq(const Hart *h)
         take = sl;
     if (!take)
         return -1;
-    for (int i = 0; i < 6; i++)
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
         if (take & (1ull << order[i]))
             return order[i];
     return -1;
@@ -133,7 +152,9 @@ HartExit hart_run(Hart *h, uint64_t budget, uint64_t *executed)
     HartExit why = HART_EXIT_BUDGET;
 
     h->running = true;
-    h->budget_end = start + budget;
+    h->run_end = start + budget;
+    /* Counter overflows stop blocks like the end of the budget (pmu.c). */
+    h->budget_end = h->run_end < h->pmu_deadline ? h->run_end : h->pmu_deadline;
     h->stop = false;
     h->kicked = false;
     h->watch_hit = false;
@@ -172,9 +193,11 @@ HartExit hart_run(Hart *h, uint64_t budget, uint64_t *executed)
         TB *tb = tb_lookup(h);
         if (unlikely(!tb)) {
             s->icount++;        /* the fetch fault is a step */
+            if (unlikely(s->icount >= h->pmu_deadline))
+                pmu_deadline_reached(h);
             continue;
         }
-        uint64_t remaining = budget - (s->icount - start);
+        uint64_t remaining = h->budget_end - s->icount;
         const Insn *in = tb->insns;
         h->blk_icount = s->icount;
         h->blk_first = in;
@@ -206,6 +229,8 @@ HartExit hart_run(Hart *h, uint64_t budget, uint64_t *executed)
 ended:
         s->icount = h->blk_icount + (uint64_t)(in - h->blk_first);
         h->blk_first = NULL;
+        if (unlikely(s->icount >= h->pmu_deadline))
+            pmu_deadline_reached(h);
 
         if (unlikely(h->stop)) {
             h->stop = false;
@@ -267,7 +292,14 @@ uint64_t hart_icount(const Hart *h)
 
 Hart *hart_new(AddressSpace *as, const HartConfig *cfg, Error **errp)
 {
-    Hart *h = calloc(1, sizeof(*h));
+    if (cfg->pmu_num > HPM_COUNT) {
+        error_setg(errp, "pmu-num %u: the hart has at most %u programmable counters",
+                   cfg->pmu_num, HPM_COUNT);
+        return NULL;
+    }
+    Hart *h = aligned_alloc(_Alignof(Hart), sizeof(*h));
+    if (h)
+        memset(h, 0, sizeof(*h));
     if (!h || !tb_init(h)) {
         if (h)
             tb_free_all(h);
@@ -277,6 +309,7 @@ Hart *hart_new(AddressSpace *as, const HartConfig *cfg, Error **errp)
     }
     h->as = as;
     h->cfg = *cfg;
+    h->run_end = PMU_NEVER;
     hart_reset(h);
     return h;
 }
@@ -309,6 +342,7 @@ void hart_reset(Hart *h)
     h->wp_skip = false;
     trig_reset(h);
     hart_update_mode(h);
+    pmu_refresh(h);
     hart_flush_caches(h);
     hart_stimecmp_changed(h);
 }
@@ -468,16 +502,36 @@ static bool hart_post_load(void *opaque, int version_id, Error **errp)
     Hart *h = (Hart *)opaque;      /* HartState is the first member of Hart */
     HartState *s = &h->s;
     uint64_t mode = s->satp >> 60;
-    (void)version_id;
+    uint64_t inhibit = 5ull | (((1ull << hart_pmu_num(h)) - 1) << HPM_FIRST);
+
+    if (version_id < 3) {
+        /* Before the programmable counters and Smstateen: their reset state. */
+        memset(s->mhpmevent, 0, sizeof(s->mhpmevent));
+        memset(s->hpm_bias, 0, sizeof(s->hpm_bias));
+        memset(s->mstateen, 0, sizeof(s->mstateen));
+        memset(s->sstateen, 0, sizeof(s->sstateen));
+    }
 
     if (s->priv != PRV_U && s->priv != PRV_S && s->priv != PRV_M) {
         error_setc(errp, ERR_SNAPSHOT, "hart: invalid privilege level %u", s->priv);
         return false;
     }
-    if (s->wfi > 1 || s->res_valid > 1 || s->frm > 7 || s->fflags > 0x1f ||
-        (s->mcountinhibit & ~5ull)) {
+    if (s->wfi > 1 || s->res_valid > 1 || s->frm > 7 || s->fflags > 0x1f) {
         error_setc(errp, ERR_SNAPSHOT, "hart: invalid WFI/reservation/fcsr state");
         return false;
+    }
+    if (s->mcountinhibit & ~inhibit) {
+        error_setc(errp, ERR_SNAPSHOT, "hart: mcountinhibit inhibits counters this hart does not have");
+        return false;
+    }
+    for (unsigned n = 0; n < 4; n++) {
+        bool smstateen = (h->cfg.ext & HART_EXT_SMSTATEEN) != 0;
+        uint64_t m = smstateen ? stateen_legal(h, n, s->mstateen[n], true) : 0;
+        uint64_t sv = smstateen ? stateen_legal(h, n, s->sstateen[n], false) & m : 0;
+        if (s->mstateen[n] != m || s->sstateen[n] != sv) {
+            error_setc(errp, ERR_SNAPSHOT, "hart: mstateen/sstateen bits this hart does not have");
+            return false;
+        }
     }
     if (s->menvcfg != envcfg_legal(h, s->menvcfg, true) ||
         s->senvcfg != envcfg_legal(h, s->senvcfg, false)) {
@@ -506,6 +560,7 @@ static bool hart_post_load(void *opaque, int version_id, Error **errp)
     trig_update(h);
     hart_update_mode(h);
     hart_flush_caches(h);
+    pmu_refresh(h);
     return true;
 }
 
@@ -551,6 +606,10 @@ static const VMStateField hart_fields[] = {
     VMSTATE_UINT64(tselect, HartState),
     VMSTATE_UINT64_ARRAY(tdata1, HartState, TRIG_COUNT),
     VMSTATE_UINT64_ARRAY(tdata2, HartState, TRIG_COUNT),
+    VMSTATE_FIELD_(mhpmevent, HartState, VMS_U64, HPM_COUNT, 3),
+    VMSTATE_FIELD_(hpm_bias, HartState, VMS_U64, HPM_COUNT, 3),
+    VMSTATE_FIELD_(mstateen, HartState, VMS_U64, 4, 3),
+    VMSTATE_FIELD_(sstateen, HartState, VMS_U64, 4, 3),
     VMSTATE_END_OF_LIST()
 };
 

@@ -11,6 +11,11 @@
  *  - hart_icount() is exact at every point a device can observe it: inside an
  *    MMIO callback or the time source, it counts the steps completed before
  *    the current instruction. sim/icount turns it into virtual time.
+ *  - Counters: mcycle counts steps, minstret retired steps, and the
+ *    programmable counters (Zihpm) one of the two; all are derived from the
+ *    step count, exact at every instruction boundary. A counter overflow
+ *    (Sscofpmf) stops execution at the step it happens, as a budget does,
+ *    and its interrupt is taken before the next instruction.
  *  - Interrupt lines (MIP bits driven by devices) may change during an MMIO
  *    callback; the hart notices before the next instruction. hart_kick() asks
  *    the hart to leave hart_run() at the next instruction boundary (timers
@@ -127,6 +132,10 @@ typedef enum HartExit {
 typedef struct HartConfig {
     uint64_t hartid;
     uint64_t ext;            /* HART_EXT_* enabled */
+    /* Zihpm: the programmable counters are mhpmcounter3..(2 + pmu_num),
+     * the others do not exist (QEMU 7.2's pmu-num). 0 means QEMU's
+     * default, 16; at most 29. Without Zihpm there are none (pmu-num=0). */
+    uint32_t pmu_num;
     uint64_t reset_pc;
     /* Source of the `time` CSR and CLINT-style mtime (ticks, not ns). */
     uint64_t (*read_time)(void *opaque);

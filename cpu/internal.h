@@ -96,10 +96,14 @@ enum {
     EXC_INSN_PAGE = 12, EXC_LOAD_PAGE = 13, EXC_STORE_PAGE = 15,
 };
 
-enum { IRQ_SSI = 1, IRQ_MSI = 3, IRQ_STI = 5, IRQ_MTI = 7, IRQ_SEI = 9, IRQ_MEI = 11 };
+enum { IRQ_SSI = 1, IRQ_MSI = 3, IRQ_STI = 5, IRQ_MTI = 7, IRQ_SEI = 9, IRQ_MEI = 11,
+       IRQ_LCOFI = 13 };
 
 #define MIE_MASK  (MIP_SSIP | MIP_MSIP | MIP_STIP | MIP_MTIP | MIP_SEIP | MIP_MEIP)
 #define MIDELEG_MASK (MIP_SSIP | MIP_STIP | MIP_SEIP)
+/* Sscofpmf: the local counter overflow interrupt, raised by the hart itself
+ * (a software-writable bit of mip, delegable to S). */
+#define MIP_LCOFIP (1ull << IRQ_LCOFI)
 /* Exceptions medeleg may delegate: everything defined except ECALL from M. */
 #define MEDELEG_MASK 0xb3ffull
 
@@ -120,6 +124,30 @@ enum { IRQ_SSI = 1, IRQ_MSI = 3, IRQ_STI = 5, IRQ_MTI = 7, IRQ_SEI = 9, IRQ_MEI 
 #define MENVCFG_STCE  (1ull << 63)
 /* Cache-block size for Zicbom/Zicboz (QEMU's default, advertised in the FDT). */
 #define CBO_BLOCK HART_CBO_BLOCK
+
+/* Zihpm counters mhpmcounter3..31 (index i - HPM_FIRST in the arrays). */
+#define HPM_FIRST 3
+#define HPM_COUNT 29
+#define HPM_DEFAULT 16       /* QEMU's pmu-num default */
+/* mhpmevent fields: the event (QEMU 7.2 compares the low 20 bits, the SBI
+ * event index) and the Sscofpmf bits (Sscofpmf spec, mhpmevent). */
+#define HPM_EVENT_MASK 0xfffffull
+#define HPM_EV_CYCLES 0x01
+#define HPM_EV_INSTRET 0x02
+#define MHPMEVENT_OF   (1ull << 63)
+#define MHPMEVENT_MINH (1ull << 62)
+#define MHPMEVENT_SINH (1ull << 61)
+#define MHPMEVENT_UINH (1ull << 60)
+/* mcountinhibit / mcounteren bits of the fixed counters. */
+#define COUNTER_CY 1ull
+#define COUNTER_IR 4ull
+#define PMU_NEVER (~0ull)
+
+/* Smstateen (mstateen0 bits this hart implements; the others are read-only
+ * zero: no Zfinx fcsr, no Zcmt, no AIA, no custom state). Bit 63 of each
+ * mstateenN opens sstateenN to S mode; mstateen0.ENVCFG opens senvcfg. */
+#define STATEEN_SE     (1ull << 63)
+#define STATEEN_ENVCFG (1ull << 62)
 
 #define PMP_R 1
 #define PMP_W 2
@@ -162,7 +190,7 @@ typedef struct HartState {
     uint64_t mtval, stval;
     uint64_t mscratch, sscratch;
     uint64_t mcounteren, scounteren;
-    uint64_t mcountinhibit;  /* CY and IR: a stopped counter's value is its bias */
+    uint64_t mcountinhibit;  /* CY, IR, HPMn: a stopped counter's value is its bias */
     uint64_t menvcfg, senvcfg;
     uint64_t satp;
     uint64_t stimecmp;       /* Sstc */
@@ -178,6 +206,12 @@ typedef struct HartState {
     uint64_t tselect;
     uint64_t tdata1[TRIG_COUNT];
     uint64_t tdata2[TRIG_COUNT];
+    /* Zihpm: mhpmevent3..31 as written; mhpmcounter3..31 = icount + bias
+     * while the counter counts (Hart.hpm_run), bias while it does not. */
+    uint64_t mhpmevent[HPM_COUNT];
+    uint64_t hpm_bias[HPM_COUNT];
+    uint64_t mstateen[4];    /* Smstateen */
+    uint64_t sstateen[4];
 } HartState;
 
 /* ---- decoded instructions and translation blocks --------------------- */
@@ -293,7 +327,9 @@ struct Hart {
     TLBEntry *dtlb;          /* == tlb[dmmu] */
     int dpriv;               /* effective privilege for data accesses */
 
-    TLBEntry tlb[MMU_COUNT][TLB_SIZE];
+    /* One entry per cache line: the fast path of every load and store
+     * reads one (hart_new() allocates the Hart aligned for it). */
+    _Alignas(64) TLBEntry tlb[MMU_COUNT][TLB_SIZE];
     JCEntry jc[1u << JC_BITS];
 
     /* Run-loop bookkeeping. */
@@ -309,9 +345,20 @@ struct Hart {
     uint32_t trig_exec;
     uint32_t trig_mem;
     uint64_t blk_icount;     /* icount at the start of the executing block */
-    uint64_t budget_end;     /* icount at which hart_run() must stop */
+    uint64_t run_end;        /* icount at which hart_run() must stop */
+    uint64_t budget_end;     /* where the executing blocks must stop:
+                              * min(run_end, pmu_deadline) */
     uint32_t chain_left;     /* blocks that may still be chained without returning */
     const Insn *blk_first;
+
+    /* Derived from s (pmu.c, recomputed by pmu_refresh()). Bit i stands
+     * for mhpmcounter i. */
+    uint32_t hpm_run;        /* counters counting now (event, inhibit, mode) */
+    uint32_t hpm_ir;         /* counters whose event is retired instructions */
+    uint32_t hpm_modal;      /* counters whose counting depends on the mode */
+    uint32_t hpm_num;        /* programmable counters (0 without Zihpm) */
+    uint64_t pmu_deadline;   /* earliest step an overflow is armed for */
+    uint64_t hpm_ovf_at[HPM_COUNT]; /* per counter; PMU_NEVER when unarmed */
 
     AddressSpace *as;
     HartConfig cfg;
@@ -368,11 +415,15 @@ static inline void hart_sync_icount(Hart *h, const Insn *in)
     if (h->blk_first)
         h->s.icount = h->blk_icount + (uint64_t)(in - h->blk_first);
 }
-/* Take an exception at instruction `in`: trap entry, pc set; returns EXEC_END. */
+/* Take an exception at instruction `in`: trap entry, pc set; returns EXEC_END.
+ * The step count is synchronised first (the counters need it). */
 int hart_raise(Hart *h, const Insn *in, uint64_t cause, uint64_t tval);
 /* Raise an exception at an explicit pc (no Insn, e.g. fetch faults). */
 void hart_trap(Hart *h, uint64_t cause, uint64_t tval, uint64_t epc, bool irq);
 void hart_set_priv(Hart *h, int priv);
+/* The privilege an xRET returns to (counters filtered by mode, Sscofpmf,
+ * need to know: the xRET itself ran in the old one). */
+void hart_xret_priv(Hart *h, const Insn *in, int priv);
 /* Recompute derived mode (data privilege) after mstatus/priv changes. */
 void hart_update_mode(Hart *h);
 uint64_t hart_read_mip(const Hart *h);
@@ -393,9 +444,50 @@ bool csr_write(Hart *h, const Insn *in, unsigned csr, uint64_t val);
 uint64_t csr_rmw_base(const Hart *h, unsigned csr, uint64_t read_value);
 /* Legal value of menvcfg (m) or senvcfg for this hart's extensions. */
 uint64_t envcfg_legal(const Hart *h, uint64_t v, bool m);
+/* Legal value of mstateenN (m) or sstateenN for this hart (Smstateen). */
+uint64_t stateen_legal(const Hart *h, unsigned n, uint64_t v, bool m);
 /* Debugger access: no privilege checks, no side effects beyond the write. */
 bool csr_debug_read(Hart *h, unsigned csr, uint64_t *val);
 bool csr_debug_write(Hart *h, unsigned csr, uint64_t val);
+
+/* The interrupt bits mie/mip have on this hart (LCOFI with Sscofpmf). */
+static inline uint64_t hart_irq_mask(const Hart *h)
+{
+    return MIE_MASK | ((h->cfg.ext & HART_EXT_SSCOFPMF) ? MIP_LCOFIP : 0);
+}
+
+/* Programmable counters the hart has (Zihpm; HartConfig.pmu_num). */
+static inline uint32_t hart_pmu_num(const Hart *h)
+{
+    if (!(h->cfg.ext & HART_EXT_ZIHPM))
+        return 0;
+    return h->cfg.pmu_num ? h->cfg.pmu_num : HPM_DEFAULT;
+}
+
+/* pmu.c: the programmable counters (Zihpm, Sscofpmf). Points are step
+ * counts: the counters have counted the steps before the point. */
+/* The point a CSR write takes effect: after the executing instruction
+ * (icount is synchronised to it), or now for the debugger. */
+static inline uint64_t csr_point(const Hart *h)
+{
+    return h->s.icount + (h->blk_first != NULL);
+}
+uint64_t pmu_read(const Hart *h, unsigned idx);
+void pmu_write(Hart *h, unsigned idx, uint64_t v);
+void pmu_write_event(Hart *h, unsigned idx, uint64_t v);
+/* mcountinhibit changed to v (already legal). */
+void pmu_write_inhibit(Hart *h, uint64_t v);
+/* scountovf as read at the current privilege. */
+uint64_t pmu_scountovf(const Hart *h);
+/* An exception step (it did not retire) is ending, before trap entry. */
+void pmu_exception(Hart *h);
+/* The privilege changed at `point` (trap entry, xRET): only needed when
+ * some counter's counting depends on the mode (hpm_modal). */
+void pmu_mode_changed(Hart *h, uint64_t point);
+/* The step count reached pmu_deadline: take the overflows due there. */
+void pmu_deadline_reached(Hart *h);
+/* Recompute the derived PMU state after reset or a snapshot load. */
+void pmu_refresh(Hart *h);
 
 /* mmu.c */
 /* Drop the TLB's entries (and nothing else: the jump cache may still hold

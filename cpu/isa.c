@@ -30,6 +30,10 @@ static const IsaExt isa_exts[] = {
     { "zifencei", NULL, 0, true, false, 0, 0, "instruction-fetch fence" },
     { "zihintntl", NULL, HART_EXT_ZIHINTNTL, false, false, 0, 0, "non-temporal locality hints" },
     { "zihintpause", NULL, HART_EXT_ZIHINTPAUSE, true, false, 0, 0, "PAUSE hint" },
+    /* QEMU 7.2 has the counters with pmu-num > 0 (the default) and names
+     * them nowhere; QEMU 8 calls the property zihpm. */
+    { "zihpm", NULL, HART_EXT_ZIHPM, true, true, 0, 0,
+      "programmable counters mhpmcounter3.. (pmu-num of them)" },
     { "zfa", NULL, HART_EXT_ZFA, false, false, 0, 0, "additional floating point (FLI, FMINM, FROUND, FCVTMOD, FLEQ)" },
     /* Zfh includes Zfhmin's instructions (insn.def), but QEMU 7.2 leaves the
      * zfhmin property and riscv,isa entry off for Zfh=on: so does this. */
@@ -42,6 +46,13 @@ static const IsaExt isa_exts[] = {
     { "zbkc", NULL, HART_EXT_ZBKC, false, false, 0, 0, "carry-less multiplication for cryptography" },
     { "zbkx", NULL, HART_EXT_ZBKX, false, false, 0, 0, "crossbar permutations" },
     { "zbs", NULL, HART_EXT_ZBS, true, false, 0, 0, "single-bit instructions" },
+    /* QEMU's property is debug= (on in 7.2, whose riscv,isa never names it). */
+    { "sdtrig", "debug", HART_EXT_SDTRIG, true, true, 0, 0,
+      "debug triggers (tselect, tdata1-3, tinfo)" },
+    { "smstateen", NULL, HART_EXT_SMSTATEEN, false, false, 0, 0,
+      "state enables (mstateen0-3, sstateen0-3)" },
+    { "sscofpmf", NULL, HART_EXT_SSCOFPMF, false, false, 0, 0,
+      "counter overflow interrupt and mode filtering" },
     { "sstc", NULL, HART_EXT_SSTC, true, false, 0, 0, "supervisor timer compare (stimecmp)" },
     { "svade", NULL, HART_EXT_SVADE, false, false, 0, 0, "A/D bits managed by software (page faults)" },
     { "svadu", NULL, HART_EXT_SVADU, false, false, 0, 0, "hardware A/D updates, menvcfg.ADUE" },
@@ -83,15 +94,12 @@ static const IsaFixed isa_fixed[] = {
 #define ISA_NFIXED (sizeof(isa_fixed) / sizeof(isa_fixed[0]))
 
 /* Sv57 is a property too (QEMU 8's sv57=), kept apart from the table
- * because it names no ISA-string extension. So is debug, QEMU's property
- * for the Sdtrig triggers (on in QEMU 7.2, whose riscv,isa never names it). */
+ * because it names no ISA-string extension. */
 #define ISA_SV57_DEFAULT true
-#define ISA_DEBUG_DEFAULT true
 
 uint64_t isa_default_ext(void)
 {
-    uint64_t ext = (ISA_SV57_DEFAULT ? HART_EXT_SV57 : 0) |
-                   (ISA_DEBUG_DEFAULT ? HART_EXT_SDTRIG : 0);
+    uint64_t ext = ISA_SV57_DEFAULT ? HART_EXT_SV57 : 0;
     for (size_t i = 0; i < ISA_NEXTS; i++) {
         if (isa_exts[i].dflt) {
             ext |= isa_exts[i].bit;
@@ -144,16 +152,32 @@ static bool parse_bool(const char *v, bool *out)
 }
 
 static bool set_prop(const char *name, const char *val, uint64_t *on, uint64_t *off,
-                     const char *arg, Error **errp)
+                     uint32_t *pmu_num, const char *arg, Error **errp)
 {
     const IsaExt *e = find_ext(name);
     bool b;
-    if (e || !strcasecmp(name, "sv57") || !strcasecmp(name, "debug")) {
+    if (!strcasecmp(name, "pmu-num")) {
+        /* QEMU 7.2's counter count; 0 leaves the hart without them. */
+        char *end;
+        unsigned long n = strtoul(val, &end, 10);
+        if (!*val || *end || n > ISA_MAX_PMU_NUM) {
+            error_setc(errp, ERR_USAGE, "-cpu %s: pmu-num=%s is not a number from 0 to %d",
+                       arg, val, ISA_MAX_PMU_NUM);
+            return false;
+        }
+        if (n) {
+            *pmu_num = (uint32_t)n;
+        }
+        *on = n ? (*on | HART_EXT_ZIHPM) : (*on & ~HART_EXT_ZIHPM);
+        *off = n ? (*off & ~HART_EXT_ZIHPM) : (*off | HART_EXT_ZIHPM);
+        return true;
+    }
+    if (e || !strcasecmp(name, "sv57")) {
         if (!parse_bool(val, &b)) {
             error_setc(errp, ERR_USAGE, "-cpu %s: '%s' for %s is not on or off", arg, val, name);
             return false;
         }
-        uint64_t bit = e ? e->bit : !strcasecmp(name, "sv57") ? HART_EXT_SV57 : HART_EXT_SDTRIG;
+        uint64_t bit = e ? e->bit : HART_EXT_SV57;
         if (bit == 0) {
             if (!b) {
                 error_setc(errp, ERR_USAGE, "-cpu %s: %s cannot be turned off (always present)",
@@ -186,6 +210,14 @@ static bool set_prop(const char *name, const char *val, uint64_t *on, uint64_t *
 
 bool isa_parse_cpu(const char *arg, uint64_t *ext, bool *help, Error **errp)
 {
+    uint32_t pmu_num;
+    return isa_parse_cpu_pmu(arg, ext, &pmu_num, help, errp);
+}
+
+bool isa_parse_cpu_pmu(const char *arg, uint64_t *ext, uint32_t *pmu_num, bool *help,
+                       Error **errp)
+{
+    uint32_t npmu = ISA_DEFAULT_PMU_NUM;
     char *copy = strdup(arg);
     if (!copy) {
         error_setc(errp, ERR_GENERIC, "out of memory");
@@ -203,7 +235,7 @@ bool isa_parse_cpu(const char *arg, uint64_t *ext, bool *help, Error **errp)
     if (!strcmp(model, "rv64") || !strcmp(model, "any")) {
         base = isa_default_ext();
     } else if (!strcmp(model, "max")) {
-        base = HART_EXT_SV57 | HART_EXT_SDTRIG;
+        base = HART_EXT_SV57;
         for (size_t i = 0; i < ISA_NEXTS; i++) {
             base |= isa_exts[i].bit;
         }
@@ -227,7 +259,7 @@ bool isa_parse_cpu(const char *arg, uint64_t *ext, bool *help, Error **errp)
             val = tok[0] == '+' ? "on" : "off";
             tok++;
         }
-        if (!set_prop(tok, val, &on, &off, arg, errp)) {
+        if (!set_prop(tok, val, &on, &off, &npmu, arg, errp)) {
             ok = false;
             goto out;
         }
@@ -253,6 +285,7 @@ bool isa_parse_cpu(const char *arg, uint64_t *ext, bool *help, Error **errp)
         }
     }
     *ext = e;
+    *pmu_num = (e & HART_EXT_ZIHPM) ? npmu : 0;
 out:
     free(copy);
     return ok;
@@ -272,13 +305,14 @@ void isa_help(FILE *out, bool props)
     fputs("rv64 properties (on|off; the default in brackets):\n", out);
     for (size_t i = 0; i < ISA_NEXTS; i++) {
         const IsaExt *e = &isa_exts[i];
-        fprintf(out, "  %-12s [%s]%s %s\n", e->name, e->dflt ? "on" : "off",
-                e->bit ? "" : " (always on)", e->what);
+        fprintf(out, "  %-12s [%s]%s %s%s%s%s\n", e->name, e->dflt ? "on" : "off",
+                e->bit ? "" : " (always on)", e->what, e->alias ? "; also spelled " : "",
+                e->alias ? e->alias : "", e->alias ? "=" : "");
     }
     fprintf(out, "  %-12s [%s] Sv57 paging (Sv39 and Sv48 are always there)\n", "sv57",
             ISA_SV57_DEFAULT ? "on" : "off");
-    fprintf(out, "  %-12s [%s] Sdtrig triggers (tselect, tdata1-3, tinfo)\n", "debug",
-            ISA_DEBUG_DEFAULT ? "on" : "off");
+    fprintf(out, "  %-12s [%d] programmable counters, 0 to %d (0: no zihpm)\n", "pmu-num",
+            ISA_DEFAULT_PMU_NUM, ISA_MAX_PMU_NUM);
     fputs("Accepted with one value only:", out);
     for (size_t i = 0; i < ISA_NFIXED; i++) {
         fprintf(out, "%s %s=%s", i ? "," : "", isa_fixed[i].name, isa_fixed[i].value);
@@ -302,9 +336,9 @@ size_t isa_manifest_string(uint64_t ext, char *buf, size_t len)
 {
     size_t n = isa_string(ext, true, buf, len);
     static const struct { uint64_t bit; const char *name; } extra[] = {
-        { HART_EXT_SDTRIG, "sdtrig" }, { HART_EXT_SV57, "sv57" },
+        { HART_EXT_SV57, "sv57" },
     };
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
         if (ext & extra[i].bit) {
             n += (size_t)snprintf(n < len ? buf + n : NULL, n < len ? len - n : 0, "_%s",
                                   extra[i].name);

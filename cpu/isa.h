@@ -27,6 +27,16 @@ uint64_t isa_default_ext(void);
  * *help is set and the caller prints isa_help(). Errors are ERR_USAGE. */
 bool isa_parse_cpu(const char *arg, uint64_t *ext, bool *help, Error **errp);
 
+/* QEMU 7.2's pmu-num: the default, and the most there are CSRs for. */
+#define ISA_DEFAULT_PMU_NUM 16
+#define ISA_MAX_PMU_NUM 29
+
+/* isa_parse_cpu() that also gives the number of programmable counters
+ * (HartConfig.pmu_num): pmu-num=N, or ISA_DEFAULT_PMU_NUM with zihpm and
+ * 0 without it (pmu-num=0 turns zihpm off, another N on). */
+bool isa_parse_cpu_pmu(const char *arg, uint64_t *ext, uint32_t *pmu_num, bool *help,
+                       Error **errp);
+
 /* Models, or with props the properties of the default model. */
 void isa_help(FILE *out, bool props);
 
@@ -39,9 +49,9 @@ void isa_help(FILE *out, bool props);
 size_t isa_string(uint64_t ext, bool implied, char *buf, size_t len);
 
 /* What the journal manifest records: the ISA string with every extension
- * (implied ones too), then the properties riscv,isa does not spell (QEMU
- * 7.2 does not either): "_sdtrig" (debug=on), "_sv57". Returns the length
- * it needed (snprintf-style). */
+ * (implied ones too, such as sdtrig), then "_sv57" when Sv57 paging is on
+ * (a property, not an extension name). Returns the length it needed
+ * (snprintf-style). */
 size_t isa_manifest_string(uint64_t ext, char *buf, size_t len);
 
 /* The names of riscv,isa-extensions, one per call: index 0, 1, ... until

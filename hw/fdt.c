@@ -275,23 +275,26 @@ static void build_soc(FdtBuilder *b, int root, uint64_t ram_size)
 
 /* The SBI PMU event map QEMU 7.2 advertises for its virt CPU (see QEMU's
  * riscv_pmu_generate_fdt_node): cycles, instructions, and three cache/TLB
- * events, each countable on the programmable counters 3..31. */
-static void build_pmu(FdtBuilder *b, int root)
+ * events, each countable on the programmable counters 3..(2 + pmu_num).
+ * Without counters QEMU computes that mask with a 32-bit shift by 32, which
+ * on its hosts comes out as 3..31: the same here. */
+static void build_pmu(FdtBuilder *b, int root, uint32_t pmu_num)
 {
     int pmu = fb_node(b, root, "pmu");
-    static const uint32_t events[20] = {
-        0x00001, 0x00001, 0xfffffff9,   /* cycles: mcycle or 3..31 */
-        0x00002, 0x00002, 0xfffffffc,   /* instructions: minstret or 3..31 */
-        0x10019, 0x10019, 0xfffffff8,   /* DTLB read miss */
-        0x1001b, 0x1001b, 0xfffffff8,   /* DTLB write miss */
-        0x10021, 0x10021, 0xfffffff8,   /* ITLB read miss */
+    uint32_t c = pmu_num ? (0xffffffffu >> (32 - pmu_num)) << 3 : 0xfffffff8u;
+    const uint32_t events[20] = {
+        0x00001, 0x00001, c | 1,        /* cycles: mcycle or a counter */
+        0x00002, 0x00002, c | 4,        /* instructions: minstret or a counter */
+        0x10019, 0x10019, c,            /* DTLB read miss */
+        0x1001b, 0x1001b, c,            /* DTLB write miss */
+        0x10021, 0x10021, c,            /* ITLB read miss */
         0, 0, 0, 0, 0,
     };
     fb_str(b, pmu, "compatible", "riscv,pmu");
     fb_cells(b, pmu, "riscv,event-to-mhpmcounters", events, 20);
 }
 
-void *virt_fdt_build(uint64_t ram_size, uint64_t cpu_ext, Error **errp)
+void *virt_fdt_build(uint64_t ram_size, uint64_t cpu_ext, uint32_t pmu_num, Error **errp)
 {
     FdtBuilder b = { .fdt = calloc(1, FDT_INITIAL_SIZE) };
     char name[64];
@@ -366,7 +369,7 @@ void *virt_fdt_build(uint64_t ram_size, uint64_t cpu_ext, Error **errp)
     fb_reg(&b, fwcfg, VIRT_FW_CFG_BASE, VIRT_FW_CFG_SIZE);
     fb_empty(&b, fwcfg, "dma-coherent");
 
-    build_pmu(&b, root);
+    build_pmu(&b, root, (cpu_ext & HART_EXT_ZIHPM) ? pmu_num : 0);
 
     if (b.err) {
         error_setg(errp, "building the device tree: %s", fdt_strerror(b.err));

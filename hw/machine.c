@@ -22,6 +22,7 @@ void machine_options_init(MachineOptions *o)
     memset(o, 0, sizeof(*o));
     o->ram_size = MACHINE_DEFAULT_RAM;
     o->cpu_ext = isa_default_ext();
+    o->cpu_pmu_num = ISA_DEFAULT_PMU_NUM;
     icount_options_init(&o->icount);
 }
 
@@ -219,7 +220,7 @@ static bool machine_load_images(Machine *m, Error **errp)
         }
     }
 
-    m->fdt = o->dtb ? virt_fdt_load(o->dtb, errp) : virt_fdt_build(m->ram_size, o->cpu_ext, errp);
+    m->fdt = o->dtb ? virt_fdt_load(o->dtb, errp) : virt_fdt_build(m->ram_size, o->cpu_ext, o->cpu_pmu_num, errp);
     if (!m->fdt) {
         return false;
     }
@@ -324,7 +325,8 @@ static bool machine_build(Machine *m, Error **errp)
         return false;
     }
 
-    HartConfig hc = { .hartid = 0, .ext = o->cpu_ext, .reset_pc = VIRT_MROM_BASE,
+    HartConfig hc = { .hartid = 0, .ext = o->cpu_ext, .pmu_num = o->cpu_pmu_num,
+                      .reset_pc = VIRT_MROM_BASE,
                       .read_time = machine_read_time, .time_opaque = m,
                       .stimecmp_changed = machine_stimecmp_changed };
     m->hart = hart_new(&m->as, &hc, errp);

@@ -60,6 +60,7 @@
 typedef struct MachineOptions {
     uint64_t ram_size;          /* bytes; 0 = MACHINE_DEFAULT_RAM */
     uint64_t cpu_ext;           /* the hart's extensions (HART_EXT_*, cpu/isa.h) */
+    uint32_t cpu_pmu_num;       /* its programmable counters with Zihpm (pmu-num) */
     const char *bios;           /* NULL = default OpenSBI, "none" = no firmware */
     const char *kernel;
     const char *initrd;

@@ -178,9 +178,10 @@ bool machine_replay_manifest(Machine *m, JournalManifest *out, Error **errp)
         abort();
     }
     isa_manifest_string(o->cpu_ext, isa, isalen);
-    snprintf(machine, len, "virt,m=%llu,cpu=%s,no-reboot=%s,icount=%s,append=%s",
-             (unsigned long long)m->ram_size, isa, o->no_reboot ? "on" : "off", ic,
-             o->append ? o->append : "");
+    snprintf(machine, len, "virt,m=%llu,cpu=%s,pmu-num=%u,no-reboot=%s,icount=%s,append=%s",
+             (unsigned long long)m->ram_size, isa,
+             (o->cpu_ext & HART_EXT_ZIHPM) ? o->cpu_pmu_num : 0, o->no_reboot ? "on" : "off",
+             ic, o->append ? o->append : "");
     free(isa);
     free(ic);
     journal_manifest_init(out, RRSIM_VERSION, machine, icount_shift(m->icount));

@@ -728,11 +728,10 @@ def _which(prog):
     return shutil.which(prog)
 
 
-# rrsim's default hart is QEMU 7.2's default rv64 without H (and, for now,
-# without HPM counters).  OpenSBI and U-Boot print what they find (ISA
-# extensions, MIDELEG/MEDELEG, MHPM count), so QEMU is asked for the same hart
-# and the banners must match line for line.
-QEMU_CPU_EXTRA = "h=false,pmu-num=0"
+# rrsim's default hart is QEMU 7.2's default rv64 without H.  OpenSBI and
+# U-Boot print what they find (ISA extensions, MIDELEG/MEDELEG, MHPM count), so
+# QEMU is asked for the same hart and the banners must match line for line.
+QEMU_CPU_EXTRA = "h=false"
 QEMU_CPU_LIKE_RRSIM = "rv64," + QEMU_CPU_EXTRA
 
 

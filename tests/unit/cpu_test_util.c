@@ -55,9 +55,14 @@ TestMachine *tm_new(void)
 
 TestMachine *tm_new_ext(uint64_t ext)
 {
+    return tm_new_pmu(ext, 0);
+}
+
+TestMachine *tm_new_pmu(uint64_t ext, uint32_t pmu_num)
+{
     TestMachine *m = calloc(1, sizeof(*m));
-    HartConfig cfg = { .hartid = 0, .ext = ext, .reset_pc = TM_RAM_BASE, .read_time = tm_time,
-                       .stimecmp_changed = tm_stimecmp };
+    HartConfig cfg = { .hartid = 0, .ext = ext, .pmu_num = pmu_num, .reset_pc = TM_RAM_BASE,
+                       .read_time = tm_time, .stimecmp_changed = tm_stimecmp };
     mem_init(&m->as);
     m->ram = calloc(1, TM_RAM_SIZE);
     if (!mem_map_ram(&m->as, "ram", TM_RAM_BASE, TM_RAM_SIZE, m->ram, false, NULL) ||

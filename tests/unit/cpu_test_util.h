@@ -35,6 +35,8 @@ typedef struct TestMachine {
 TestMachine *tm_new(void);
 /* The same with optional extensions (HART_EXT_*) enabled. */
 TestMachine *tm_new_ext(uint64_t ext);
+/* ... and HartConfig.pmu_num (Zihpm's programmable counters). */
+TestMachine *tm_new_pmu(uint64_t ext, uint32_t pmu_num);
 void tm_free(TestMachine *m);
 void tm_w32(TestMachine *m, uint64_t addr, uint32_t v);
 void tm_w16(TestMachine *m, uint64_t addr, uint16_t v);

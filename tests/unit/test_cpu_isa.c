@@ -57,9 +57,10 @@ static void test_default(void **st)
     assert_int_equal(parse_ok("any"), d);
     assert_int_equal(parse_ok("rv64,h=false"), d);
     assert_int_equal(d, HART_EXT_ZBA | HART_EXT_ZBB | HART_EXT_ZBC | HART_EXT_ZBS |
-                        HART_EXT_SSTC | HART_EXT_ZIHINTPAUSE | HART_EXT_SV57 |
+                        HART_EXT_SSTC | HART_EXT_ZIHINTPAUSE | HART_EXT_SV57 | HART_EXT_ZIHPM |
                         HART_EXT_SDTRIG);
-    assert_string_equal(isa(d), "rv64imafdc_zicntr_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs_sstc");
+    assert_string_equal(isa(d),
+                        "rv64imafdc_zicntr_zicsr_zifencei_zihintpause_zihpm_zba_zbb_zbc_zbs_sdtrig_sstc");
     assert_string_equal(isa_mmu_type(d), "riscv,sv57");
 }
 
@@ -100,9 +101,9 @@ static void test_spellings(void **st)
     assert_int_equal(parse_ok("rv64,Zfhmin=on"), d | HART_EXT_ZFHMIN);
     assert_int_equal(parse_ok("rv64,zfa=on"), d | HART_EXT_ZFA);
     assert_string_equal(isa(parse_ok("rv64,Zfh=on,zfa=on")),
-                        "rv64imafdc_zicntr_zicsr_zifencei_zihintpause_zfa_zfh_zba_zbb_zbc_zbs_sstc");
+                        "rv64imafdc_zicntr_zicsr_zifencei_zihintpause_zihpm_zfa_zfh_zba_zbb_zbc_zbs_sdtrig_sstc");
     assert_string_equal(isa(parse_ok("rv64,Zfhmin=on")),
-                        "rv64imafdc_zicntr_zicsr_zifencei_zihintpause_zfhmin_zba_zbb_zbc_zbs_sstc");
+                        "rv64imafdc_zicntr_zicsr_zifencei_zihintpause_zihpm_zfhmin_zba_zbb_zbc_zbs_sdtrig_sstc");
 }
 
 /* riscv,isa spells neither debug (QEMU 7.2 does not) nor sv57; the
@@ -114,13 +115,59 @@ static void test_manifest_string(void **st)
     uint64_t d = isa_default_ext();
     size_t n = isa_manifest_string(d, buf, sizeof(buf));
     assert_int_equal(n, strlen(buf));
-    assert_string_equal(buf, "rv64imafdc_zicntr_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs_sstc"
-                             "_sdtrig_sv57");
-    isa_manifest_string(d & ~(HART_EXT_SDTRIG | HART_EXT_SV57), buf, sizeof(buf));
+    assert_string_equal(buf, "rv64imafdc_zicntr_zicsr_zifencei_zihintpause_zihpm_zba_zbb_zbc_zbs_"
+                             "sdtrig_sstc_sv57");
+    isa_manifest_string(d & ~HART_EXT_SV57, buf, sizeof(buf));
     assert_string_equal(buf, isa(d));
+    isa_manifest_string(d & ~(HART_EXT_SDTRIG | HART_EXT_SV57), buf, sizeof(buf));
+    assert_null(strstr(buf, "sdtrig"));
     /* Too small a buffer: truncated, with the length it needed. */
     assert_int_equal(isa_manifest_string(d, buf, 8), n);
     assert_string_equal(buf, "rv64ima");
+}
+
+static uint32_t pmu_num(const char *arg, uint64_t *ext)
+{
+    uint32_t n = 1234;
+    bool help = true;
+    Error *err = NULL;
+    if (!isa_parse_cpu_pmu(arg, ext, &n, &help, &err)) {
+        fail_msg("-cpu %s: %s", arg, error_get_message(err));
+    }
+    assert_false(help);
+    return n;
+}
+
+/* pmu-num: QEMU 7.2's count of programmable counters (16 by default); 0
+ * means none, which is the hart without Zihpm. Sscofpmf and Smstateen
+ * (QEMU 8's x-smstateen) are off by default. */
+static void test_pmu(void **st)
+{
+    (void)st;
+    uint64_t d = isa_default_ext(), ext;
+    assert_int_equal(pmu_num("rv64", &ext), 16);
+    assert_int_equal(ext, d);
+    assert_int_equal(pmu_num("rv64,pmu-num=4", &ext), 4);
+    assert_int_equal(ext, d);
+    assert_int_equal(pmu_num("rv64,pmu-num=29", &ext), 29);
+    assert_int_equal(pmu_num("rv64,pmu-num=0", &ext), 0);
+    assert_int_equal(ext, d & ~HART_EXT_ZIHPM);
+    assert_int_equal(pmu_num("rv64,zihpm=off", &ext), 0);
+    assert_int_equal(pmu_num("rv64,pmu-num=0,pmu-num=3", &ext), 3);
+    assert_int_equal(ext, d);
+    assert_int_equal(pmu_num("rv64,pmu-num=5,zihpm=off,zihpm=on", &ext), 5);
+    assert_int_equal(pmu_num("rv64,sscofpmf=on,x-smstateen=on", &ext), 16);
+    assert_int_equal(ext, d | HART_EXT_SSCOFPMF | HART_EXT_SMSTATEEN);
+    assert_int_equal(parse_ok("rv64,smstateen=true"), d | HART_EXT_SMSTATEEN);
+    assert_false(d & (HART_EXT_SSCOFPMF | HART_EXT_SMSTATEEN));
+    uint64_t max = parse_ok("max");
+    assert_int_equal(max & (HART_EXT_ZIHPM | HART_EXT_SSCOFPMF | HART_EXT_SMSTATEEN),
+                     HART_EXT_ZIHPM | HART_EXT_SSCOFPMF | HART_EXT_SMSTATEEN);
+    /* riscv,isa names sscofpmf as QEMU 7.2 does, and leaves zihpm out. */
+    char s[256];
+    isa_string(d | HART_EXT_SSCOFPMF | HART_EXT_SMSTATEEN, false, s, sizeof(s));
+    assert_string_equal(s, "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs_smstateen_"
+                           "sscofpmf_sstc");
 }
 
 static void test_errors(void **st)
@@ -136,6 +183,9 @@ static void test_errors(void **st)
     parse_fails("rv64,priv_spec=v1.11.0", "priv_spec=v1.11.0 is not supported");
     parse_fails("rv64,cbom_blocksize=32", "64 bytes");
     parse_fails("rv64,sv48=off", "Sv48");
+    parse_fails("rv64,pmu-num=30", "pmu-num=30 is not a number from 0 to 29");
+    parse_fails("rv64,pmu-num=", "pmu-num= is not a number");
+    parse_fails("rv64,pmu-num=4x", "pmu-num=4x");
 }
 
 static void test_help(void **st)
@@ -185,6 +235,7 @@ int main(void)
         cmocka_unit_test(test_default),
         cmocka_unit_test(test_spellings),
         cmocka_unit_test(test_manifest_string),
+        cmocka_unit_test(test_pmu),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_names_agree),

@@ -109,7 +109,10 @@ static const Hint HINTS[] = {
     /* Only the fields of enabled extensions (the board enables none). */
     { "hart", "menvcfg", HINT_MASK, 1, NULL, false },
     { "hart", "senvcfg", HINT_MASK, 1, NULL, false },
-    { "hart", "mcountinhibit", HINT_MASK, 5, NULL, false },   /* CY and IR */
+    /* CY, IR and the board hart's 16 programmable counters. */
+    { "hart", "mcountinhibit", HINT_MASK, 5 | (0xffffull << 3), NULL, false },
+    { "hart", "mstateen", HINT_MASK, 0, NULL, false },        /* no Smstateen */
+    { "hart", "sstateen", HINT_MASK, 0, NULL, false },
     /* Sdtrig: two triggers, each tdata1 a value a CSR write can leave. */
     { "hart", "tselect", HINT_INDEX_OF, 0, "tdata1", false },
     { "hart", "tdata1", HINT_TDATA1, 0, NULL, false },
