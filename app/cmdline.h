@@ -20,7 +20,7 @@ typedef struct Cmdline {
     enum { CMDLINE_CPU_HELP_NONE, CMDLINE_CPU_HELP_MODELS, CMDLINE_CPU_HELP_PROPS } cpu_help;
     bool summary;               /* -d summary: one line on stderr at exit */
     DebugOptions debug;         /* -gdb, -s, -S, -qmp, -loadvm, -snapshot-store */
-    char *owned[4];             /* strings cmdline_parse allocated (freed by cmdline_free) */
+    char *owned[64];            /* strings cmdline_parse allocated (freed by cmdline_free) */
     int nowned;
 } Cmdline;
 
