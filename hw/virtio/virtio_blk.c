@@ -244,8 +244,11 @@ static bool range_ok(VirtioBlk *d, uint64_t sector, uint64_t bytes)
 static uint8_t io_status(VirtioBlk *d, bool ok, Error *err, const char *what)
 {
     if (!ok) {
-        warn_report("%s: %s failed: %s", blockdev_id(d->bd), what,
-                    err ? error_get_message(err) : "?");
+        /* A host failure is worth a word; a write to a read-only disk is
+         * the guest's business. */
+        if (err && error_get_class(err) == ERR_IO) {
+            warn_report("%s: %s failed: %s", blockdev_id(d->bd), what, error_get_message(err));
+        }
         error_free(err);
         return VIRTIO_BLK_S_IOERR;
     }
