@@ -19,7 +19,7 @@ replaces one, removes one, remounts / read-only and powers off
   --mode image     only make the image (WORKDIR/root.img), for snapprop.
 
     linux_disk.py --rrsim BUILD/rrsim --guest-dir BUILD/guests/linux
-                  [--mode compare|replay] [--workdir DIR]
+                  [--mode compare|replay|image] [--modern] [--workdir DIR]
 """
 import argparse
 import os
@@ -119,11 +119,15 @@ def make_image(workdir, guest_dir, size_mib=32):
     return image
 
 
+MODERN = False   # --modern: virtio-mmio version 2 on both simulators
+
+
 def machine_args(guest_dir, image, cpu):
     return ["-M", "virt"] + (["-cpu", cpu] if cpu else []) + [
         "-bios", FW, "-kernel", os.path.join(guest_dir, "Image"), "-append", APPEND,
         "-drive", "file=%s,format=raw,if=none,id=hd0" % image,
-        "-device", "virtio-blk-device,drive=hd0"]
+        "-device", "virtio-blk-device,drive=hd0"] + \
+        (["-global", "virtio-mmio.force-legacy=false"] if MODERN else [])
 
 
 def run_compare(opts, t, base):
@@ -198,10 +202,14 @@ def main():
     ap.add_argument("--guest-dir", required=True)
     ap.add_argument("--mode", choices=("compare", "replay", "image"), default="compare")
     ap.add_argument("--icount", default="shift=0,sleep=on")
+    ap.add_argument("--modern", action="store_true",
+                    help="the modern virtio-mmio layout (-global virtio-mmio.force-legacy=false)")
     ap.add_argument("--delay", default="80")
     ap.add_argument("--budget", type=float, default=150.0)
     ap.add_argument("--workdir", default=None)
     opts = ap.parse_args()
+    global MODERN
+    MODERN = opts.modern
     for f in (FW, os.path.join(opts.guest_dir, "Image"), os.path.join(opts.guest_dir, "init.stripped"),
               diskimg.MKFS, diskimg.DEBUGFS):
         if not os.path.exists(f):

@@ -11,7 +11,7 @@ recorded on rrsim and replayed with no input, and the image must be the same
 file, byte for byte, before and after.
 
     uboot_disk.py --rrsim BUILD/rrsim [--mode compare|replay|replay-load]
-                  [--runs N] [--workdir DIR]
+                  [--modern] [--runs N] [--workdir DIR]
 """
 import os
 import sys
@@ -55,6 +55,8 @@ def build_argv(opts):
     boot = ["-M", "virt", "-bios", uboot_session.FW, "-kernel", uboot_session.UBOOT,
             "-drive", "file=%s,format=raw,if=none,id=hd0" % disk,
             "-device", "virtio-blk-device,drive=hd0"]
+    if opts.modern:
+        boot += ["-global", "virtio-mmio.force-legacy=false"]
     cpu = ["-cpu", opts.qemu_cpu] if opts.qemu_cpu else []
     rcpu = ["-cpu", opts.cpu] if opts.cpu else []
     return [opts.rrsim] + boot[:2] + rcpu + boot[2:], [opts.qemu] + boot[:2] + cpu + boot[2:]
@@ -70,7 +72,10 @@ def main():
     status = console.guest_test_main(
         "uboot_disk", __doc__.splitlines()[0], argv_and_remember, MASKS, SCRIPT,
         {"CRC": "%08x" % zlib.crc32(BLOB)},
-        required=(uboot_session.FW, uboot_session.UBOOT, diskimg.MKFS))
+        required=(uboot_session.FW, uboot_session.UBOOT, diskimg.MKFS),
+        extra_args=lambda ap: ap.add_argument(
+            "--modern", action="store_true",
+            help="the modern virtio-mmio layout (-global virtio-mmio.force-legacy=false)"))
     opts = opts_seen.get("opts")
     if opts is not None and opts.mode != "compare" and hasattr(opts, "disk"):
         # Record and replay never write the image.
