@@ -247,6 +247,7 @@ static void disk_bench(long mib)
         printf("bench: open: %s\n", strerror(errno));
         return;
     }
+    printf("bench: writing %ld MiB\n", mib);
     double t0 = now_s();
     for (long i = 0; i < mib; i++) {
         if (write(fd, buf, chunk) != (ssize_t)chunk) {
@@ -256,6 +257,8 @@ static void disk_bench(long mib)
     }
     fsync(fd);
     double t1 = now_s();
+    printf("bench: write %ld MiB in %.3f s guest time: %.1f MB/s\n", mib, t1 - t0,
+           (double)mib * 1.048576 / (t1 - t0));
     lseek(fd, 0, SEEK_SET);
     for (long i = 0; i < mib; i++) {
         if (read(fd, buf, chunk) != (ssize_t)chunk) {
@@ -266,10 +269,8 @@ static void disk_bench(long mib)
     double t2 = now_s();
     close(fd);
     free(buf);
-    /* Guest time depends on the simulator's speed model: not deterministic
+    /* Guest time depends on the simulator's speed model: not the same
      * across simulators, so these lines start with "bench:". */
-    printf("bench: write %ld MiB in %.3f s guest time: %.1f MB/s\n", mib, t1 - t0,
-           (double)mib * 1.048576 / (t1 - t0));
     printf("bench: read %ld MiB in %.3f s guest time: %.1f MB/s\n", mib, t2 - t1,
            (double)mib * 1.048576 / (t2 - t1));
 }
