@@ -11,6 +11,7 @@
 #   CPU         -cpu value given to both (QEMU's property spelling, which
 #               rrsim shares), e.g. rv64,zbkb=on; default: each one's default
 #   RRSIM_ARGS  extra rrsim arguments
+#   BOTH_ARGS   extra arguments for both (e.g. a disk)
 #   KEEP        directory to keep both outputs in (default: a removed temp dir)
 # Exit status: 0 on a match (or a QEMU pass), 1 on a mismatch, 2 on usage errors.
 # A match counts only if QEMU itself ran the program to "RESULT: PASS" with
@@ -52,8 +53,9 @@ fi
 # same instruction on every run.  stdin is /dev/null: nothing is interactive.
 # QEMU's default hart has H, which rrsim's lacks: the same hart needs h=off.
 cpu=${CPU:-rv64}
+# shellcheck disable=SC2086  # BOTH_ARGS is a word list
 timeout "$tmo" "$qemu" -M virt -cpu "$cpu,h=off" -bios none -kernel "$elf" -nographic \
-    -icount shift=0 -monitor none -serial stdio \
+    -icount shift=0 -monitor none -serial stdio ${BOTH_ARGS:-} \
     </dev/null >"$dir/$name.qemu.out" 2>"$dir/$name.qemu.err"
 qemu_rc=$?
 
@@ -73,6 +75,7 @@ if [ ! -x "$rrsim" ]; then
 fi
 # shellcheck disable=SC2086  # RRSIM_ARGS is a word list
 timeout "$tmo" "$rrsim" -M virt -cpu "$cpu" -bios none -kernel "$elf" -nographic ${RRSIM_ARGS:-} \
+    ${BOTH_ARGS:-} \
     </dev/null >"$dir/$name.rrsim.out" 2>"$dir/$name.rrsim.err"
 rrsim_rc=$?
 
