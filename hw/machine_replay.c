@@ -91,6 +91,13 @@ static bool check_replay(MachineReplay *mr)
 
 /* ---- digests and manifest ---- */
 
+/* The manifest's name for the image of the disk in each virtio-mmio slot. */
+static const char *const disk_input_names[VIRT_VIRTIO_COUNT] = {
+    "disk on virtio-mmio0", "disk on virtio-mmio1", "disk on virtio-mmio2",
+    "disk on virtio-mmio3", "disk on virtio-mmio4", "disk on virtio-mmio5",
+    "disk on virtio-mmio6", "disk on virtio-mmio7",
+};
+
 void machine_replay_digest(Machine *m, bool with_ram, JournalDigest *d)
 {
     memset(d, 0, sizeof(*d));
@@ -248,12 +255,7 @@ bool machine_replay_manifest(Machine *m, JournalManifest *out, Error **errp)
         journal_manifest_add_input(out, inputs[i].name, h);
     }
     /* A disk's image is an input like a kernel: a replay with another one
-     * is refused, naming the slot. */
-    static const char *const disk_names[VIRT_VIRTIO_COUNT] = {
-        "disk on virtio-mmio0", "disk on virtio-mmio1", "disk on virtio-mmio2",
-        "disk on virtio-mmio3", "disk on virtio-mmio4", "disk on virtio-mmio5",
-        "disk on virtio-mmio6", "disk on virtio-mmio7",
-    };
+     * is refused, naming the slot (and the option, machine_replay_new()). */
     for (int s = VIRT_VIRTIO_COUNT - 1; s >= 0; s--) {
         int i = m->slot_drive[s];
         Hash128 h;
@@ -265,7 +267,7 @@ bool machine_replay_manifest(Machine *m, JournalManifest *out, Error **errp)
             journal_manifest_free(out);
             return false;
         }
-        journal_manifest_add_input(out, disk_names[s], h);
+        journal_manifest_add_input(out, disk_input_names[s], h);
     }
     return true;
 }
@@ -635,9 +637,20 @@ MachineReplay *machine_replay_new(Machine *m, Error **errp)
         free(mr);
         return NULL;
     }
-    mr->r = replay_open(mr->mode, io->rrfile, &man, errp);
+    Error *local = NULL;
+    mr->r = replay_open(mr->mode, io->rrfile, &man, &local);
     journal_manifest_free(&man);
     if (!mr->r) {
+        /* A disk the journal was not recorded with: name its option too. */
+        for (int slot = 0; slot < VIRT_VIRTIO_COUNT && local; slot++) {
+            int i = m->slot_drive[slot];
+            if (i >= 0 && error_get_class(local) == ERR_JOURNAL_MISMATCH &&
+                strstr(error_get_message(local), disk_input_names[slot])) {
+                error_prepend(&local, "-drive %s: ", m->opts.drives[i].spec);
+                break;
+            }
+        }
+        error_propagate(errp, local);
         free(mr);
         return NULL;
     }

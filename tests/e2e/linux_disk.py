@@ -188,7 +188,7 @@ def run_replay(opts, t, base):
                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                        timeout=60)
     msg = r.stderr.decode(errors="replace")
-    if r.returncode != 71 or "disk on virtio-mmio7" not in msg:
+    if r.returncode != 71 or "disk on virtio-mmio7" not in msg or "-drive file=" + other not in msg:
         t.problem("a replay with another image: status %d, expected 71 naming the disk: %s"
                   % (r.returncode, msg.strip()))
     else:
