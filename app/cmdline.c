@@ -41,6 +41,16 @@ void cmdline_usage(FILE *out)
           "  -append STRING            kernel command line (/chosen/bootargs)\n"
           "  -dtb FILE                 use this device tree instead of the generated one\n"
           "  -no-reboot                exit instead of resetting when the guest resets\n"
+          "Disks:\n"
+          "  -drive file=F[,format=raw][,if=none|virtio][,id=ID][,readonly=on|off][,snapshot=on|off]\n"
+          "                            a raw disk image; if=virtio attaches a virtio-blk disk\n"
+          "                            (on virtio-mmio; QEMU attaches it to PCI); snapshot=on\n"
+          "                            keeps the guest's writes in memory. Record and replay\n"
+          "                            always do: the image is never written, only hashed\n"
+          "  -device virtio-blk-device,drive=ID[,serial=S]  a virtio-blk disk on the next\n"
+          "                            virtio-mmio slot, from the highest down (vda first)\n"
+          "  -snapshot                 snapshot=on for every drive\n"
+          "  -global virtio-mmio.force-legacy=false  modern (version 2) virtio-mmio registers\n"
           "Console:\n"
           "  -serial DEV               stdio, mon:stdio, null, file:PATH, pipe:PATH,\n"
           "                            tcp:[HOST]:PORT,server[,nowait], unix:PATH,server[,nowait]\n"
@@ -125,16 +135,15 @@ static bool parse_size(const char *s, uint64_t *out, Error **errp)
     return true;
 }
 
+static char *cmdline_own(Cmdline *c, const char *opt, const char *arg, Error **errp);
+
 /* "virt[,dumpdtb=FILE]" (keys may come without the type too, as QEMU allows). */
 static bool parse_machine(Cmdline *c, const char *arg, Error **errp)
 {
-    char *copy = strdup(arg);
-    if (!copy || c->nowned == (int)(sizeof(c->owned) / sizeof(c->owned[0]))) {
-        free(copy);
-        error_setc(errp, ERR_USAGE, "-machine given too often");
+    char *copy = cmdline_own(c, "-machine", arg, errp);
+    if (!copy) {
         return false;
     }
-    c->owned[c->nowned++] = copy;
     char *save = NULL;
     bool first = true;
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save), first = false) {
@@ -238,6 +247,245 @@ static bool parse_smp(const char *arg, Error **errp)
     return ok;
 }
 
+/* Keep a copy of an option argument for the machine to borrow. */
+static char *cmdline_own(Cmdline *c, const char *opt, const char *arg, Error **errp)
+{
+    if (c->nowned == (int)(sizeof(c->owned) / sizeof(c->owned[0]))) {
+        error_setc(errp, ERR_USAGE, "%s: too many options of this kind", opt);
+        return NULL;
+    }
+    char *copy = strdup(arg);
+    if (!copy) {
+        abort();
+    }
+    c->owned[c->nowned++] = copy;
+    return copy;
+}
+
+#define OPTS_MAX 16
+
+/*
+ * QEMU's key=value,... syntax in place: ",," is a comma inside a value.
+ * The first item may be a bare word (first_bare: -device's driver).
+ * Returns the number of items, -1 on a syntax error.
+ */
+static int opts_split(char *s, char *keys[OPTS_MAX], char *vals[OPTS_MAX], bool first_bare)
+{
+    int n = 0;
+    char *p = s;
+    while (*p) {
+        if (n == OPTS_MAX) {
+            return -1;
+        }
+        char *start = p, *w = p, *eq = NULL;
+        for (; *p; p++) {
+            if (*p == ',' && p[1] == ',') {
+                *w++ = ',';
+                p++;
+            } else if (*p == ',') {
+                break;
+            } else {
+                if (*p == '=' && !eq) {
+                    eq = w;
+                }
+                *w++ = *p;
+            }
+        }
+        bool more = *p == ',';
+        *w = '\0';
+        if (more) {
+            p++;
+        }
+        if (eq) {
+            *eq = '\0';
+            keys[n] = start;
+            vals[n] = eq + 1;
+        } else if (n == 0 && first_bare) {
+            keys[n] = start;
+            vals[n] = NULL;
+        } else {
+            return -1;
+        }
+        n++;
+        if (more && !*p) {
+            return -1;   /* a trailing comma */
+        }
+    }
+    return n;
+}
+
+static bool parse_onoff(const char *opt, const char *arg, const char *key, const char *val,
+                        bool *out, Error **errp)
+{
+    if (!strcmp(val, "on") || !strcmp(val, "true") || !strcmp(val, "yes")) {
+        *out = true;
+    } else if (!strcmp(val, "off") || !strcmp(val, "false") || !strcmp(val, "no")) {
+        *out = false;
+    } else {
+        error_setc(errp, ERR_USAGE, "%s %s: %s=%s: expected on or off", opt, arg, key, val);
+        return false;
+    }
+    return true;
+}
+
+/* -drive file=F[,format=raw][,if=none|virtio][,id=ID][,readonly=..][,snapshot=..] */
+static bool parse_drive(Cmdline *c, const char *arg, Error **errp)
+{
+    MachineOptions *mo = &c->mo;
+    if (mo->ndrives == MACHINE_MAX_DRIVES) {
+        error_setc(errp, ERR_USAGE, "-drive %s: at most %d drives", arg, MACHINE_MAX_DRIVES);
+        return false;
+    }
+    char *copy = cmdline_own(c, "-drive", arg, errp);
+    char *keys[OPTS_MAX], *vals[OPTS_MAX];
+    int n = copy ? opts_split(copy, keys, vals, false) : -1;
+    if (!copy) {
+        return false;
+    }
+    if (n <= 0) {
+        error_setc(errp, ERR_USAGE, "-drive %s: expected key=value[,key=value...]", arg);
+        return false;
+    }
+    MachineDrive d = { .spec = arg };
+    bool format_given = false;
+    for (int i = 0; i < n; i++) {
+        const char *k = keys[i], *v = vals[i];
+        if (!strcmp(k, "file")) {
+            d.file = v;
+        } else if (!strcmp(k, "format")) {
+            if (strcmp(v, "raw")) {
+                error_setc(errp, ERR_USAGE, "-drive %s: format '%s' is not supported (raw only)",
+                           arg, v);
+                return false;
+            }
+            format_given = true;
+        } else if (!strcmp(k, "if")) {
+            if (strcmp(v, "none") && strcmp(v, "virtio")) {
+                error_setc(errp, ERR_USAGE, "-drive %s: if=%s is not supported (none or virtio)",
+                           arg, v);
+                return false;
+            }
+            d.if_virtio = !strcmp(v, "virtio");
+        } else if (!strcmp(k, "id")) {
+            if (!*v) {
+                error_setc(errp, ERR_USAGE, "-drive %s: empty id", arg);
+                return false;
+            }
+            d.id = v;
+        } else if (!strcmp(k, "readonly") || !strcmp(k, "read-only")) {
+            if (!parse_onoff("-drive", arg, k, v, &d.readonly, errp)) {
+                return false;
+            }
+        } else if (!strcmp(k, "snapshot")) {
+            if (!parse_onoff("-drive", arg, k, v, &d.snapshot, errp)) {
+                return false;
+            }
+        } else if ((!strcmp(k, "media") && !strcmp(v, "disk")) ||
+                   (!strcmp(k, "cache") && !strcmp(v, "writeback")) ||
+                   (!strcmp(k, "discard") && !strcmp(v, "ignore"))) {
+            /* QEMU's defaults, spelled out. */
+        } else {
+            error_setc(errp, ERR_USAGE, "-drive %s: %s=%s is not supported", arg, k, v);
+            return false;
+        }
+    }
+    if (!d.file || !*d.file) {
+        error_setc(errp, ERR_USAGE, "-drive %s: file= is required", arg);
+        return false;
+    }
+    if (!format_given) {
+        warn_report("-drive %s: no format given: the image is used as raw (QEMU probes it; "
+                    "give format=raw)", arg);
+    }
+    if (!d.id) {
+        /* QEMU's automatic names: interface and index. */
+        char name[32];
+        int index = 0;
+        for (int i = 0; i < mo->ndrives; i++) {
+            index += mo->drives[i].if_virtio == d.if_virtio;
+        }
+        snprintf(name, sizeof(name), "%s%d", d.if_virtio ? "virtio" : "none", index);
+        d.id = cmdline_own(c, "-drive", name, errp);
+        if (!d.id) {
+            return false;
+        }
+    }
+    mo->drives[mo->ndrives++] = d;
+    return true;
+}
+
+/* -device virtio-blk-device,drive=ID[,serial=S][,id=NAME] */
+static bool parse_device(Cmdline *c, const char *arg, Error **errp)
+{
+    MachineOptions *mo = &c->mo;
+    char *copy = cmdline_own(c, "-device", arg, errp);
+    char *keys[OPTS_MAX], *vals[OPTS_MAX];
+    int n = copy ? opts_split(copy, keys, vals, true) : -1;
+    if (!copy) {
+        return false;
+    }
+    if (n <= 0) {
+        error_setc(errp, ERR_USAGE, "-device %s: expected DRIVER[,key=value...]", arg);
+        return false;
+    }
+    const char *driver = vals[0] ? NULL : keys[0];
+    int first = 1;
+    if (!driver && !strcmp(keys[0], "driver")) {
+        driver = vals[0];
+    } else if (!driver) {
+        first = 0;
+    }
+    if (!driver || (strcmp(driver, "virtio-blk-device") != 0)) {
+        error_setc(errp, ERR_USAGE, "-device %s: unsupported device '%s' (rrsim offers "
+                   "virtio-blk-device)", arg, driver ? driver : "");
+        return false;
+    }
+    if (mo->ndevices == VIRT_VIRTIO_COUNT) {
+        error_setc(errp, ERR_USAGE, "-device %s: the virt board has %d virtio-mmio slots", arg,
+                   VIRT_VIRTIO_COUNT);
+        return false;
+    }
+    MachineDevice d = { .spec = arg };
+    for (int i = first; i < n; i++) {
+        if (!strcmp(keys[i], "drive")) {
+            d.drive = vals[i];
+        } else if (!strcmp(keys[i], "serial")) {
+            d.serial = vals[i];
+        } else if (!strcmp(keys[i], "id")) {
+            /* a name for the device: nothing refers to it here */
+        } else {
+            error_setc(errp, ERR_USAGE, "-device %s: property '%s' is not supported", arg,
+                       keys[i]);
+            return false;
+        }
+    }
+    if (!d.drive) {
+        error_setc(errp, ERR_USAGE, "-device %s: drive= is required", arg);
+        return false;
+    }
+    mo->devices[mo->ndevices++] = d;
+    return true;
+}
+
+/* -global DRIVER.PROP=VALUE: virtio-mmio.force-legacy only. */
+static bool parse_global(Cmdline *c, const char *arg, Error **errp)
+{
+    const char *eq = strchr(arg, '=');
+    size_t kl = eq ? (size_t)(eq - arg) : 0;
+    bool legacy;
+    if (!eq || kl != strlen("virtio-mmio.force-legacy") ||
+        strncmp(arg, "virtio-mmio.force-legacy", kl)) {
+        error_setc(errp, ERR_USAGE, "-global %s: unsupported (rrsim knows "
+                   "virtio-mmio.force-legacy=on|off)", arg);
+        return false;
+    }
+    if (!parse_onoff("-global", arg, "force-legacy", eq + 1, &legacy, errp)) {
+        return false;
+    }
+    c->mo.virtio_modern = !legacy;
+    return true;
+}
+
 /* -serial tcp:/unix:, -gdb and -qmp name sockets: parse them now, with the
  * parser their front ends use, so a bad port is a usage error naming the
  * option before anything starts. Port 0 (any free port) is refused: nobody
@@ -292,10 +540,14 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
             c->debug.start_stopped = true;
             continue;
         }
+        if (!strcmp(opt, "-snapshot")) {
+            c->mo.snapshot = true;
+            continue;
+        }
         static const char *const with_arg[] = {
             "-M", "-machine", "-m", "-bios", "-kernel", "-initrd", "-append", "-dtb", "-serial",
             "-display", "-icount", "-smp", "-cpu", "-gdb", "-qmp", "-d", "-loadvm", "-snapshot-store",
-            NULL };
+            "-drive", "-device", "-global", NULL };
         bool known = false;
         for (int k = 0; with_arg[k]; k++) {
             known |= !strcmp(opt, with_arg[k]);
@@ -391,6 +643,18 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
                 return false;
             }
             c->debug.snapshot_store = arg;
+        } else if (!strcmp(opt, "-drive")) {
+            if (!parse_drive(c, arg, errp)) {
+                return false;
+            }
+        } else if (!strcmp(opt, "-device")) {
+            if (!parse_device(c, arg, errp)) {
+                return false;
+            }
+        } else if (!strcmp(opt, "-global")) {
+            if (!parse_global(c, arg, errp)) {
+                return false;
+            }
         } else if (!strcmp(opt, "-d")) {
             /* QEMU's comma-separated list of items. */
             for (const char *p = arg; *p;) {

@@ -21,7 +21,7 @@ typedef struct Cmdline {
     bool summary;               /* -d summary: one line on stderr at exit */
     bool progress;              /* -d progress: replay progress even off a terminal */
     DebugOptions debug;         /* -gdb, -s, -S, -qmp, -loadvm, -snapshot-store */
-    char *owned[4];             /* strings cmdline_parse allocated (freed by cmdline_free) */
+    char *owned[64];            /* strings cmdline_parse allocated (freed by cmdline_free) */
     int nowned;
 } Cmdline;
 

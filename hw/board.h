@@ -18,6 +18,10 @@ typedef struct Board {
     Loop *loop;
     AddressSpace *as;
     VMStateRegistry *vms;
+    /* A device wrote guest RAM behind the hart (DMA): the machine drops
+     * translated code and page-table walks that read it. May be NULL. */
+    void (*dma_written)(void *opaque, uint64_t addr, uint64_t len);
+    void *dma_opaque;
 } Board;
 
 /* QEMU 7.2 hw/riscv/virt.c memory map (the parts rrsim models). */

@@ -63,6 +63,15 @@ static void machine_hart_irq(void *opaque, int n, bool level)
     hart_set_irq(m->hart, 1ull << n, level);
 }
 
+/* A device wrote guest RAM: translated code and page walks may be stale. */
+static void machine_dma_written(void *opaque, uint64_t addr, uint64_t len)
+{
+    Machine *m = opaque;
+    if (m->hart) {
+        hart_invalidate_phys(m->hart, addr, len);
+    }
+}
+
 static int64_t machine_rtc_clock(void *opaque)
 {
     return machine_host_clock_ns(opaque);
@@ -260,24 +269,12 @@ static bool machine_load_images(Machine *m, Error **errp)
 /* ---- lifecycle ---- */
 
 /* The devices of QEMU's virt board that firmware finds and sizes but that
- * carry nothing here: empty virtio-mmio slots, a PCIe bus with only its host
- * bridge, unbacked flash, a bare fw_cfg. They make the board, and the device
- * tree, the one guests see on QEMU. */
+ * carry nothing here: a PCIe bus with only its host bridge, unbacked
+ * flash, a bare fw_cfg. They make the board, and the device tree, the one
+ * guests see on QEMU. */
 static bool machine_build_empty_devices(Machine *m, Error **errp)
 {
-    /* Region and VMState names are kept by reference: string constants. */
-    static const char *const virtio_names[VIRT_VIRTIO_COUNT] = {
-        "virtio-mmio0", "virtio-mmio1", "virtio-mmio2", "virtio-mmio3",
-        "virtio-mmio4", "virtio-mmio5", "virtio-mmio6", "virtio-mmio7",
-    };
     static const char *const flash_names[2] = { "flash0", "flash1" };
-    for (int i = 0; i < VIRT_VIRTIO_COUNT; i++) {
-        m->virtio[i] = virtio_mmio_create(&m->board, virtio_names[i],
-                                          VIRT_VIRTIO_BASE + (uint64_t)i * VIRT_VIRTIO_SIZE, errp);
-        if (!m->virtio[i]) {
-            return false;
-        }
-    }
     m->pcie = pcie_host_create(&m->board, "pcie", errp);
     if (!m->pcie) {
         return false;
@@ -293,6 +290,158 @@ static bool machine_build_empty_devices(Machine *m, Error **errp)
     return m->fw_cfg != NULL;
 }
 
+/* Region and VMState names are kept by reference: string constants. */
+static const char *const virtio_names[VIRT_VIRTIO_COUNT] = {
+    "virtio-mmio0", "virtio-mmio1", "virtio-mmio2", "virtio-mmio3",
+    "virtio-mmio4", "virtio-mmio5", "virtio-mmio6", "virtio-mmio7",
+};
+
+static int machine_find_drive(const MachineOptions *o, const char *id)
+{
+    for (int i = 0; i < o->ndrives; i++) {
+        if (o->drives[i].id && !strcmp(o->drives[i].id, id)) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/*
+ * Which drive each virtio-mmio slot gets: -device options in the order
+ * given, then if=virtio drives, from the highest slot down (QEMU's virt
+ * creates its transports so that the first device plugged lands on the
+ * last one, which is the first node of the device tree: vda).
+ */
+static bool machine_place_disks(Machine *m, Error **errp)
+{
+    const MachineOptions *o = &m->opts;
+    int user[MACHINE_MAX_DRIVES];   /* the device using each drive, -1: none */
+    int order[VIRT_VIRTIO_COUNT + MACHINE_MAX_DRIVES];
+    int n = 0;
+    for (int i = 0; i < MACHINE_MAX_DRIVES; i++) {
+        user[i] = -1;
+    }
+    for (int s = 0; s < VIRT_VIRTIO_COUNT; s++) {
+        m->slot_drive[s] = -1;
+    }
+    for (int i = 0; i < o->ndrives; i++) {
+        for (int j = 0; j < i; j++) {
+            if (o->drives[i].id && o->drives[j].id && !strcmp(o->drives[i].id, o->drives[j].id)) {
+                error_setc(errp, ERR_USAGE, "-drive %s: duplicate drive id '%s'",
+                           o->drives[i].spec, o->drives[i].id);
+                return false;
+            }
+        }
+    }
+    for (int k = 0; k < o->ndevices; k++) {
+        const MachineDevice *d = &o->devices[k];
+        int i = d->drive ? machine_find_drive(o, d->drive) : -1;
+        if (!d->drive) {
+            error_setc(errp, ERR_USAGE, "-device %s: drive property not set", d->spec);
+            return false;
+        }
+        if (i < 0) {
+            error_setc(errp, ERR_USAGE, "-device %s: no drive with id '%s' (-drive ...,id=%s)",
+                       d->spec, d->drive, d->drive);
+            return false;
+        }
+        if (o->drives[i].if_virtio || user[i] >= 0) {
+            error_setc(errp, ERR_USAGE, "-device %s: drive '%s' is already in use by another "
+                       "device", d->spec, d->drive);
+            return false;
+        }
+        user[i] = k;
+        order[n++] = i;
+    }
+    for (int i = 0; i < o->ndrives; i++) {
+        if (o->drives[i].if_virtio) {
+            order[n++] = i;
+        }
+    }
+    if (n > VIRT_VIRTIO_COUNT) {
+        error_setc(errp, ERR_USAGE, "%d virtio disks, but the virt board has %d virtio-mmio "
+                   "slots", n, VIRT_VIRTIO_COUNT);
+        return false;
+    }
+    for (int k = 0; k < n; k++) {
+        m->slot_drive[VIRT_VIRTIO_COUNT - 1 - k] = order[k];
+    }
+    return true;
+}
+
+static bool machine_build_virtio(Machine *m, Error **errp)
+{
+    const MachineOptions *o = &m->opts;
+    bool rr = o->icount.rr != ICOUNT_RR_NONE;
+    for (int i = 0; i < VIRT_VIRTIO_COUNT; i++) {
+        m->virtio[i] = virtio_mmio_create(&m->board, virtio_names[i],
+                                          VIRT_VIRTIO_BASE + (uint64_t)i * VIRT_VIRTIO_SIZE,
+                                          plic_irq_line(m->plic, VIRT_VIRTIO_IRQ + i),
+                                          !o->virtio_modern, errp);
+        if (!m->virtio[i]) {
+            return false;
+        }
+    }
+    if (!machine_place_disks(m, errp)) {
+        return false;
+    }
+    for (int i = 0; i < o->ndrives; i++) {
+        const MachineDrive *d = &o->drives[i];
+        /* A recording and its replays never write the image: the same
+         * disk must be there for every replay. */
+        BlockDevOptions bo = { .id = d->id, .path = d->file, .readonly = d->readonly,
+                               .overlay = d->snapshot || o->snapshot || rr };
+        m->drive[i] = blockdev_open(&bo, errp);
+        if (!m->drive[i]) {
+            error_prepend(errp, "-drive %s: ", d->spec);
+            return false;
+        }
+    }
+    for (int s = VIRT_VIRTIO_COUNT - 1; s >= 0; s--) {
+        int i = m->slot_drive[s];
+        if (i < 0) {
+            continue;
+        }
+        const char *serial = NULL;
+        for (int k = 0; k < o->ndevices; k++) {
+            if (o->devices[k].drive && o->drives[i].id &&
+                !strcmp(o->devices[k].drive, o->drives[i].id)) {
+                serial = o->devices[k].serial;
+            }
+        }
+        m->vblk[s] = virtio_blk_create(&m->board, m->virtio[s], virtio_names[s], m->drive[i],
+                                       serial, errp);
+        if (!m->vblk[s]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+size_t machine_overlays(Machine *m, const MemRegion **out, size_t max)
+{
+    size_t n = 0;
+    for (int s = VIRT_VIRTIO_COUNT - 1; s >= 0; s--) {
+        int i = m->slot_drive[s];
+        const MemRegion *r = i >= 0 ? blockdev_overlay(m->drive[i]) : NULL;
+        if (r && n < max) {
+            out[n++] = r;
+        }
+    }
+    return n;
+}
+
+const char *machine_drive_without_overlay(const Machine *m)
+{
+    for (int s = VIRT_VIRTIO_COUNT - 1; s >= 0; s--) {
+        int i = m->slot_drive[s];
+        if (i >= 0 && !blockdev_has_overlay(m->drive[i]) && !blockdev_readonly(m->drive[i])) {
+            return m->opts.drives[i].spec;
+        }
+    }
+    return NULL;
+}
+
 static bool machine_build(Machine *m, Error **errp)
 {
     const MachineOptions *o = &m->opts;
@@ -303,7 +452,8 @@ static bool machine_build(Machine *m, Error **errp)
     }
     mem_init(&m->as);
     vmstate_registry_init(&m->vms);
-    m->board = (Board){ .loop = m->loop, .as = &m->as, .vms = &m->vms };
+    m->board = (Board){ .loop = m->loop, .as = &m->as, .vms = &m->vms,
+                        .dma_written = machine_dma_written, .dma_opaque = m };
 
     m->ram = calloc(1, m->ram_size);
     m->mrom = calloc(1, VIRT_MROM_SIZE);
@@ -363,7 +513,7 @@ static bool machine_build(Machine *m, Error **errp)
                                             plic_irq_line(m->plic, VIRT_RTC_IRQ),
                                             machine_rtc_clock, m, errp) : NULL;
     m->test = m->rtc ? sifive_test_create(&m->board, "test", VIRT_TEST_BASE, errp) : NULL;
-    if (!m->test || !machine_build_empty_devices(m, errp)) {
+    if (!m->test || !machine_build_virtio(m, errp) || !machine_build_empty_devices(m, errp)) {
         return false;
     }
 
@@ -390,6 +540,9 @@ Machine *machine_new(const MachineOptions *o, Error **errp)
     m->ram_size = o->ram_size ? o->ram_size : MACHINE_DEFAULT_RAM;
     m->signal_fd = -1;
     m->stop_at = UINT64_MAX;
+    for (int i = 0; i < VIRT_VIRTIO_COUNT; i++) {
+        m->slot_drive[i] = -1;
+    }
     if (m->ram_size & (MEM_PAGE_SIZE - 1) || m->ram_size > (uint64_t)0x80000000ull * 32) {
         free(m);
         error_setc(errp, ERR_USAGE, "invalid RAM size %llu bytes (must be a multiple of 4 KiB)",
@@ -422,6 +575,10 @@ void machine_free(Machine *m)
     pcie_host_free(m->pcie);
     for (int i = 0; i < VIRT_VIRTIO_COUNT; i++) {
         virtio_mmio_free(m->virtio[i]);
+        virtio_blk_free(m->vblk[i]);
+    }
+    for (int i = 0; i < MACHINE_MAX_DRIVES; i++) {
+        blockdev_close(m->drive[i]);
     }
     sifive_test_free(m->test);
     goldfish_rtc_free(m->rtc);
@@ -462,6 +619,9 @@ void machine_reset(Machine *m)
     pflash_reset(m->flash[0]);
     pflash_reset(m->flash[1]);
     fw_cfg_reset(m->fw_cfg);
+    for (int i = 0; i < VIRT_VIRTIO_COUNT; i++) {
+        virtio_mmio_reset(m->virtio[i]);
+    }
     plic_reset(m->plic);
     hart_reset(m->hart);
     m->resets++;
@@ -639,6 +799,12 @@ Hash128 machine_state_hash(Machine *m)
     hash_update(&hs, b.data, b.len);
     hash_update_u64(&hs, m->ram_size);
     hash_update(&hs, m->ram, m->ram_size);
+    /* The disks as written in this run (their images are inputs). */
+    for (int s = VIRT_VIRTIO_COUNT - 1; s >= 0; s--) {
+        if (m->slot_drive[s] >= 0) {
+            blockdev_overlay_digest(m->drive[m->slot_drive[s]], &hs);
+        }
+    }
     hash_update_u64(&hs, hart_icount(m->hart));
     Hash128 h = hash_final(&hs);
     hash_free(&hs);

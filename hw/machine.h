@@ -37,8 +37,10 @@
 #include "hw/plic.h"
 #include "hw/sifive_test.h"
 #include "hw/uart16550.h"
-#include "hw/virtio_mmio.h"
+#include "hw/virtio/virtio_blk.h"
+#include "hw/virtio/virtio_mmio.h"
 #include "sim/base/hash.h"
+#include "sim/block/blockdev.h"
 #include "sim/chardev/chardev.h"
 #include "sim/icount/icount.h"
 #include "sim/loop/loop.h"
@@ -56,6 +58,25 @@
     { "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin", \
       "/usr/share/qemu/opensbi-riscv64-generic-fw_dynamic.bin", NULL }
 
+#define MACHINE_MAX_DRIVES    16
+
+/* -drive: a disk image (format=raw). */
+typedef struct MachineDrive {
+    const char *spec;           /* the option as given, for messages */
+    const char *id;
+    const char *file;
+    bool readonly;              /* readonly=on */
+    bool snapshot;              /* snapshot=on: writes go to an overlay */
+    bool if_virtio;             /* if=virtio: a virtio-blk device of its own */
+} MachineDrive;
+
+/* -device virtio-blk-device,drive=ID[,serial=S]. */
+typedef struct MachineDevice {
+    const char *spec;           /* the option as given, for messages */
+    const char *drive;
+    const char *serial;         /* NULL: none */
+} MachineDevice;
+
 /* Configuration; strings are borrowed and must outlive the machine. */
 typedef struct MachineOptions {
     uint64_t ram_size;          /* bytes; 0 = MACHINE_DEFAULT_RAM */
@@ -69,6 +90,15 @@ typedef struct MachineOptions {
     const char *serial;         /* backend spec for UART0; NULL = "mon:stdio" */
     bool no_reboot;             /* guest reset request powers off instead */
     bool no_signals;            /* do not take over SIGINT/SIGTERM/SIGHUP (tests) */
+    /* Disks. Devices take the virtio-mmio slots from the highest down, in
+     * the order given, then if=virtio drives in theirs, as on QEMU's virt
+     * board (the first device is the guest's vda). */
+    MachineDrive drives[MACHINE_MAX_DRIVES];
+    int ndrives;
+    MachineDevice devices[VIRT_VIRTIO_COUNT];
+    int ndevices;
+    bool snapshot;              /* -snapshot: every drive writes to an overlay */
+    bool virtio_modern;         /* -global virtio-mmio.force-legacy=false */
     IcountOptions icount;       /* borrowed; only read at machine_new() */
 } MachineOptions;
 
@@ -142,6 +172,9 @@ struct Machine {
     GoldfishRtc *rtc;
     SifiveTest *test;
     VirtioMmio *virtio[VIRT_VIRTIO_COUNT];
+    VirtioBlk *vblk[VIRT_VIRTIO_COUNT];    /* by slot; NULL where empty */
+    BlockDev *drive[MACHINE_MAX_DRIVES];   /* as opts.drives */
+    int slot_drive[VIRT_VIRTIO_COUNT];     /* index into drive[] by slot, -1: none */
     PcieHost *pcie;
     Pflash *flash[2];
     FwCfg *fw_cfg;
@@ -198,6 +231,13 @@ bool machine_run(Machine *m, MachineStop *why, Error **errp);
  * request wins over stop_at, which wins over a breakpoint reached at the
  * same step count (the breakpoint is then reported by the next run). */
 MachineDebugExit machine_last_debug_exit(const Machine *m);
+
+/* The disk overlays (regions the snapshot store keeps by content, as
+ * RAM), by slot; returns how many (at most max). */
+size_t machine_overlays(Machine *m, const MemRegion **out, size_t max);
+/* A drive that writes to its image file (no overlay), which a snapshot
+ * cannot hold: its spec, or NULL if there is none. */
+const char *machine_drive_without_overlay(const Machine *m);
 
 /* Write the device tree the guest gets (-machine dumpdtb=FILE). */
 bool machine_dump_dtb(Machine *m, const char *path, Error **errp);

@@ -91,6 +91,13 @@ static bool check_replay(MachineReplay *mr)
 
 /* ---- digests and manifest ---- */
 
+/* The manifest's name for the image of the disk in each virtio-mmio slot. */
+static const char *const disk_input_names[VIRT_VIRTIO_COUNT] = {
+    "disk on virtio-mmio0", "disk on virtio-mmio1", "disk on virtio-mmio2",
+    "disk on virtio-mmio3", "disk on virtio-mmio4", "disk on virtio-mmio5",
+    "disk on virtio-mmio6", "disk on virtio-mmio7",
+};
+
 void machine_replay_digest(Machine *m, bool with_ram, JournalDigest *d)
 {
     memset(d, 0, sizeof(*d));
@@ -122,7 +129,22 @@ void machine_replay_digest(Machine *m, bool with_ram, JournalDigest *d)
     hash_free(&dev);
     if (with_ram) {
         d->has_ram = true;
-        d->ram = hash128(m->ram, m->ram_size);
+        const MemRegion *ov[VIRT_VIRTIO_COUNT];
+        if (machine_overlays(m, ov, VIRT_VIRTIO_COUNT) == 0) {
+            d->ram = hash128(m->ram, m->ram_size);
+        } else {
+            /* What the guest wrote to its disks is memory too. */
+            HashState hs;
+            hash_init(&hs);
+            hash_update(&hs, m->ram, m->ram_size);
+            for (int s = VIRT_VIRTIO_COUNT - 1; s >= 0; s--) {
+                if (m->slot_drive[s] >= 0) {
+                    blockdev_overlay_digest(m->drive[m->slot_drive[s]], &hs);
+                }
+            }
+            d->ram = hash_final(&hs);
+            hash_free(&hs);
+        }
     }
 }
 
@@ -178,10 +200,38 @@ bool machine_replay_manifest(Machine *m, JournalManifest *out, Error **errp)
         abort();
     }
     isa_manifest_string(o->cpu_ext, isa, isalen);
-    snprintf(machine, len, "virt,m=%llu,cpu=%s,pmu-num=%u,no-reboot=%s,icount=%s,append=%s",
+    /* The disks as the guest sees them: where, read-only or not, their
+     * serial; their contents are inputs below. Before append=, which
+     * comes last because the kernel command line may hold commas. */
+    char disks[VIRT_VIRTIO_COUNT * 96 + 32] = "";
+    size_t dl = 0;
+    if (o->virtio_modern) {
+        dl += (size_t)snprintf(disks + dl, sizeof(disks) - dl, ",virtio=modern");
+    }
+    for (int s = VIRT_VIRTIO_COUNT - 1; s >= 0 && dl < sizeof(disks); s--) {
+        int i = m->slot_drive[s];
+        if (i < 0) {
+            continue;
+        }
+        const char *serial = NULL;
+        for (int k = 0; k < o->ndevices; k++) {
+            if (o->devices[k].drive && o->drives[i].id &&
+                !strcmp(o->devices[k].drive, o->drives[i].id)) {
+                serial = o->devices[k].serial;
+            }
+        }
+        dl += (size_t)snprintf(disks + dl, sizeof(disks) - dl, ",disk@%d=virtio-blk:ro=%s:serial=%.20s",
+                               s, o->drives[i].readonly ? "on" : "off", serial ? serial : "");
+    }
+    len += strlen(disks);
+    machine = realloc(machine, len);
+    if (!machine) {
+        abort();
+    }
+    snprintf(machine, len, "virt,m=%llu,cpu=%s,pmu-num=%u,no-reboot=%s,icount=%s%s,append=%s",
              (unsigned long long)m->ram_size, isa,
              (o->cpu_ext & HART_EXT_ZIHPM) ? o->cpu_pmu_num : 0, o->no_reboot ? "on" : "off",
-             ic, o->append ? o->append : "");
+             ic, disks, o->append ? o->append : "");
     free(isa);
     free(ic);
     journal_manifest_init(out, RRSIM_VERSION, machine, icount_shift(m->icount));
@@ -204,6 +254,21 @@ bool machine_replay_manifest(Machine *m, JournalManifest *out, Error **errp)
             return false;
         }
         journal_manifest_add_input(out, inputs[i].name, h);
+    }
+    /* A disk's image is an input like a kernel: a replay with another one
+     * is refused, naming the slot (and the option, machine_replay_new()). */
+    for (int s = VIRT_VIRTIO_COUNT - 1; s >= 0; s--) {
+        int i = m->slot_drive[s];
+        Hash128 h;
+        if (i < 0) {
+            continue;
+        }
+        if (!blockdev_image_hash(m->drive[i], &h, errp)) {
+            error_prepend(errp, "-drive %s: ", o->drives[i].spec);
+            journal_manifest_free(out);
+            return false;
+        }
+        journal_manifest_add_input(out, disk_input_names[s], h);
     }
     return true;
 }
@@ -573,9 +638,20 @@ MachineReplay *machine_replay_new(Machine *m, Error **errp)
         free(mr);
         return NULL;
     }
-    mr->r = replay_open(mr->mode, io->rrfile, &man, errp);
+    Error *local = NULL;
+    mr->r = replay_open(mr->mode, io->rrfile, &man, &local);
     journal_manifest_free(&man);
     if (!mr->r) {
+        /* A disk the journal was not recorded with: name its option too. */
+        for (int slot = 0; slot < VIRT_VIRTIO_COUNT && local; slot++) {
+            int i = m->slot_drive[slot];
+            if (i >= 0 && error_get_class(local) == ERR_JOURNAL_MISMATCH &&
+                strstr(error_get_message(local), disk_input_names[slot])) {
+                error_prepend(&local, "-drive %s: ", m->opts.drives[i].spec);
+                break;
+            }
+        }
+        error_propagate(errp, local);
         free(mr);
         return NULL;
     }

@@ -388,6 +388,14 @@ static bool snap_save_now(MachineSnap *s, const char *name, Error **errp)
     if (!snap_open_store(s, errp)) {
         return false;
     }
+    /* A disk written to its file cannot be taken back (QEMU refuses too). */
+    const char *drive = machine_drive_without_overlay(m);
+    if (drive) {
+        error_setc(errp, ERR_SNAPSHOT, "cannot snapshot: -drive %s writes to its image file; "
+                   "give it snapshot=on (or use -snapshot) so that writes go to an overlay "
+                   "snapshots can hold", drive);
+        return false;
+    }
     /* Bottom halves are not machine state: a snapshot is only taken where
      * none is pending (the run loop has just run them all). */
     if (loop_bhs_pending(m->loop)) {
@@ -409,7 +417,10 @@ static bool snap_save_now(MachineSnap *s, const char *name, Error **errp)
         strcpy(info.name, name);
     }
     Error *local = NULL;
-    if (!snapstore_save(s->store, &info, &s->reg, s->ram, &local)) {
+    const MemRegion *regions[1 + VIRT_VIRTIO_COUNT];
+    regions[0] = s->ram;
+    size_t nregions = 1 + machine_overlays(m, regions + 1, VIRT_VIRTIO_COUNT);
+    if (!snapstore_save_regions(s->store, &info, &s->reg, regions, nregions, &local)) {
         snap_store_error(errp, local);
         return false;
     }
@@ -466,6 +477,12 @@ static bool snap_restore(MachineSnap *s, const char *name, uint64_t steps, Error
     if (!snap_open_store(s, errp)) {
         return false;
     }
+    const char *drive = machine_drive_without_overlay(m);
+    if (drive) {
+        error_setc(errp, ERR_SNAPSHOT, "cannot load a snapshot: -drive %s writes to its image "
+                   "file, which a snapshot cannot take back; give it snapshot=on", drive);
+        return false;
+    }
     if (s->mode == REPLAY_MODE_RECORD) {
         ReplayPosition p = machine_replay_position(s->mr);
         if (p.async_next || p.sync_next) {
@@ -484,8 +501,13 @@ static bool snap_restore(MachineSnap *s, const char *name, uint64_t steps, Error
     }
 
     SnapshotInfo info;
-    bool ok = name ? snapstore_load_named(s->store, name, &s->reg, s->ram, &info, errp)
-                   : snapstore_load(s->store, steps, &s->reg, s->ram, &info, errp);
+    const MemRegion *regions[1 + VIRT_VIRTIO_COUNT];
+    regions[0] = s->ram;
+    size_t nregions = 1 + machine_overlays(m, regions + 1, VIRT_VIRTIO_COUNT);
+    bool ok = name ? snapstore_load_named_regions(s->store, name, &s->reg, regions, nregions,
+                                                  &info, errp)
+                   : snapstore_load_regions(s->store, steps, &s->reg, regions, nregions, &info,
+                                            errp);
     if (!ok) {
         if (name) {
             error_prepend(errp, "loading snapshot '%s': ", name);

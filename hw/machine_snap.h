@@ -4,7 +4,9 @@
  * A machine snapshot (snapshots/snapstore.h) holds every registered VMState
  * instance (machine clock bias and timer sequence, hart with its step count,
  * devices with their armed VIRTUAL timers), the guest RAM by page content,
- * and a "snap" record of this layer: the step count and the journal position
+ * what the guest wrote to its disks (their overlays, by page content too:
+ * a disk written straight to its image file makes snapshots impossible,
+ * ERR_SNAPSHOT, as on QEMU), and a "snap" record of this layer: the step count and the journal position
  * (both streams) that sim/replay resumes from. Caches (TBs, TLB) are not
  * saved; they are flushed after a restore.
  *

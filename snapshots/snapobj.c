@@ -120,7 +120,7 @@ static uint32_t chunk_len(uint64_t pages, uint64_t c)
 }
 
 /* Bits of the pages of chunk c that may differ from the cached hashes. */
-static uint64_t chunk_unknown(const SnapStore *s, const MemRegion *ram, bool known, uint64_t c)
+static uint64_t chunk_unknown(const MemRegion *ram, bool known, uint64_t c)
 {
     uint32_t n = chunk_len(ram->size / MEM_PAGE_SIZE, c);
     uint64_t all = n == 64 ? ~0ull : (1ull << n) - 1;
@@ -130,28 +130,42 @@ static uint64_t chunk_unknown(const SnapStore *s, const MemRegion *ram, bool kno
     return ram->dirty[c] & all;
 }
 
-static bool cache_knows(const SnapStore *s, const MemRegion *ram)
+static bool cache_knows(const RegionCache *c, const MemRegion *ram)
 {
-    return s->ram_pages && s->ram_host == ram->host &&
-           s->ram_pages == ram->size / MEM_PAGE_SIZE;
+    return c->pages && c->host == ram->host && c->pages == ram->size / MEM_PAGE_SIZE;
+}
+
+void snapobj_forget(RegionCache *c)
+{
+    c->pages = 0;
+    c->host = NULL;
+    c->table = ZERO_HASH;
+}
+
+void snapobj_cache_free(RegionCache *c)
+{
+    free(c->page_hash);
+    free(c->chunk_hash);
+    free(c->base_hash);
+    memset(c, 0, sizeof(*c));
 }
 
 /* Make room for the hashes of ram; false on OOM. Leaves the cache unknown. */
-static bool cache_resize(SnapStore *s, const MemRegion *ram, Error **errp)
+static bool cache_resize(RegionCache *c, const MemRegion *ram, Error **errp)
 {
     uint64_t pages = ram->size / MEM_PAGE_SIZE;
-    snapstore_forget_ram(s);
-    Hash128 *ph = realloc(s->page_hash, pages * sizeof(Hash128));
+    snapobj_forget(c);
+    Hash128 *ph = realloc(c->page_hash, pages * sizeof(Hash128));
     if (ph) {
-        s->page_hash = ph;
+        c->page_hash = ph;
     }
-    Hash128 *ch = realloc(s->chunk_hash, snapobj_n_chunks(pages) * sizeof(Hash128));
+    Hash128 *ch = realloc(c->chunk_hash, snapobj_n_chunks(pages) * sizeof(Hash128));
     if (ch) {
-        s->chunk_hash = ch;
+        c->chunk_hash = ch;
     }
-    Hash128 *bh = realloc(s->base_hash, snapobj_n_chunks(pages) * sizeof(Hash128));
+    Hash128 *bh = realloc(c->base_hash, snapobj_n_chunks(pages) * sizeof(Hash128));
     if (bh) {
-        s->base_hash = bh;
+        c->base_hash = bh;
     }
     if (!ph || !ch || !bh) {
         error_setg(errp, "out of memory for the page hashes of '%s'", ram->name);
@@ -162,42 +176,51 @@ static bool cache_resize(SnapStore *s, const MemRegion *ram, Error **errp)
 
 /* Bring the cached hashes up to date with RAM, re-hashing only dirty pages,
  * and clear the dirty bits. */
-bool snapobj_ram_sync(SnapStore *s, const MemRegion *ram, Error **errp)
+bool snapobj_ram_sync(SnapStore *s, RegionCache *rc, const MemRegion *ram, Error **errp)
 {
-    bool known = cache_knows(s, ram);
-    if (!known && !cache_resize(s, ram, errp)) {
+    bool known = cache_knows(rc, ram);
+    if (!known && !cache_resize(rc, ram, errp)) {
         return false;
     }
     uint64_t pages = ram->size / MEM_PAGE_SIZE;
     for (uint64_t c = 0; c < snapobj_n_chunks(pages); c++) {
-        uint64_t todo = chunk_unknown(s, ram, known, c);
-        s->base_hash[c] = ZERO_HASH;
-        if (!todo) {
+        uint64_t todo = chunk_unknown(ram, known, c);
+        rc->base_hash[c] = ZERO_HASH;
+        if (!known && ram->nonzero) {
+            /* Pages never written are zero: no need to read them. */
+            uint64_t zero = todo & ~ram->nonzero[c];
+            for (uint64_t bits = zero; bits; bits &= bits - 1) {
+                rc->page_hash[c * SNAPSTORE_CHUNK_PAGES + (uint64_t)__builtin_ctzll(bits)] =
+                    ZERO_HASH;
+            }
+            todo &= ram->nonzero[c];
+        }
+        if (!todo && known) {
             continue;
         }
         bool changed = !known;
         for (uint64_t bits = todo; bits; bits &= bits - 1) {
             uint64_t pg = c * SNAPSTORE_CHUNK_PAGES + (uint64_t)__builtin_ctzll(bits);
             Hash128 h = page_hash_of(ram->host + pg * MEM_PAGE_SIZE);
-            if (!known || !hash_equal(h, s->page_hash[pg])) {
-                s->page_hash[pg] = h;
+            if (!known || !hash_equal(h, rc->page_hash[pg])) {
+                rc->page_hash[pg] = h;
                 changed = true;
             }
             s->last.last_pages_hashed++;
         }
         if (changed) {
             if (known) {
-                s->base_hash[c] = s->chunk_hash[c];
+                rc->base_hash[c] = rc->chunk_hash[c];
             }
-            s->chunk_hash[c] = list_hash(s->page_hash + c * SNAPSTORE_CHUNK_PAGES,
-                                         chunk_len(pages, c));
+            rc->chunk_hash[c] = list_hash(rc->page_hash + c * SNAPSTORE_CHUNK_PAGES,
+                                          chunk_len(pages, c));
         }
         if (ram->dirty) {
             ram->dirty[c] = 0;
         }
     }
-    s->ram_host = ram->host;
-    s->ram_pages = pages;
+    rc->host = ram->host;
+    rc->pages = pages;
     return true;
 }
 
@@ -549,6 +572,7 @@ static int list_unref(SnapStore *s, MDB_txn *txn, char kind, Hash128 h, Error **
 /* ---- the RAM's table ---- */
 
 typedef struct RefCtx {
+    RegionCache *rc;
     const MemRegion *ram;
     uint64_t chunk;           /* chunk whose pages page_child is referencing */
 } RefCtx;
@@ -565,24 +589,24 @@ static int chunk_child(SnapStore *s, MDB_txn *txn, void *ctx, uint64_t i, Hash12
 {
     RefCtx *c = ctx;
     c->chunk = i;
-    return list_ref(s, txn, 'c', h, s->page_hash + i * SNAPSTORE_CHUNK_PAGES,
-                    chunk_len(s->ram_pages, i), s->base_hash[i], page_child, c, errp);
+    return list_ref(s, txn, 'c', h, c->rc->page_hash + i * SNAPSTORE_CHUNK_PAGES,
+                    chunk_len(c->rc->pages, i), c->rc->base_hash[i], page_child, c, errp);
 }
 
-Hash128 snapobj_ram_table(const SnapStore *s)
+Hash128 snapobj_ram_table(const RegionCache *c)
 {
-    return list_hash(s->chunk_hash, snapobj_n_chunks(s->ram_pages));
+    return list_hash(c->chunk_hash, snapobj_n_chunks(c->pages));
 }
 
-int snapobj_ref_table(SnapStore *s, MDB_txn *txn, const MemRegion *ram, Hash128 table,
-                      Error **errp)
+int snapobj_ref_table(SnapStore *s, RegionCache *rc, MDB_txn *txn, const MemRegion *ram,
+                      Hash128 table, Error **errp)
 {
-    RefCtx c = { .ram = ram };
+    RefCtx c = { .rc = rc, .ram = ram };
     if (is_zero_hash(table)) {
         return 0;
     }
-    return list_ref(s, txn, 't', table, s->chunk_hash, snapobj_n_chunks(s->ram_pages),
-                    s->ram_table, chunk_child, &c, errp);
+    return list_ref(s, txn, 't', table, rc->chunk_hash, snapobj_n_chunks(rc->pages),
+                    rc->table, chunk_child, &c, errp);
 }
 
 int snapobj_unref_table(SnapStore *s, MDB_txn *txn, Hash128 table, Error **errp)
@@ -654,15 +678,17 @@ static bool plan_add_chunk(RamPlan *p, uint64_t c, Hash128 h, Error **errp)
     return true;
 }
 
-bool snapobj_ram_plan(SnapStore *s, MDB_txn *txn, Hash128 table, const MemRegion *ram,
-                      RamPlan *p, Error **errp)
+bool snapobj_ram_plan(SnapStore *s, RegionCache *rc, MDB_txn *txn, Hash128 table,
+                      const MemRegion *ram, RamPlan *p, Error **errp)
 {
     memset(p, 0, sizeof(*p));
     p->table = table;
-    bool known = cache_knows(s, ram);
-    if (!known && !cache_resize(s, ram, errp)) {
+    /* Know the present first: only pages that differ are then rewritten
+     * (a sparse region is not filled with zeros it already holds). */
+    if (!cache_knows(rc, ram) && !snapobj_ram_sync(s, rc, ram, errp)) {
         return false;
     }
+    bool known = true;
     uint64_t pages = ram->size / MEM_PAGE_SIZE, nc = snapobj_n_chunks(pages);
     Hash128 target[SNAPSTORE_CHUNK_PAGES];
     Hash128 *chunks = malloc(nc * sizeof(Hash128));
@@ -675,8 +701,8 @@ bool snapobj_ram_plan(SnapStore *s, MDB_txn *txn, Hash128 table, const MemRegion
         goto fail;
     }
     for (uint64_t c = 0; c < nc; c++) {
-        uint64_t unknown = chunk_unknown(s, ram, known, c);
-        if (!unknown && hash_equal(s->chunk_hash[c], chunks[c])) {
+        uint64_t unknown = chunk_unknown(ram, known, c);
+        if (!unknown && hash_equal(rc->chunk_hash[c], chunks[c])) {
             continue; /* already holds this content */
         }
         uint32_t n = chunk_len(pages, c);
@@ -686,7 +712,7 @@ bool snapobj_ram_plan(SnapStore *s, MDB_txn *txn, Hash128 table, const MemRegion
         }
         for (uint32_t i = 0; i < n; i++) {
             uint64_t pg = c * SNAPSTORE_CHUNK_PAGES + i;
-            if (!(unknown >> i & 1) && hash_equal(s->page_hash[pg], target[i])) {
+            if (!(unknown >> i & 1) && hash_equal(rc->page_hash[pg], target[i])) {
                 continue;
             }
             if (!plan_add_page(p, pg, target[i], errp)) {
@@ -717,6 +743,9 @@ static void plan_swap(RamPlan *p, const MemRegion *ram)
 {
     uint64_t tmp[MEM_PAGE_SIZE / 8];
     for (size_t k = 0; k < p->n; k++) {
+        if (ram->nonzero) {
+            ram->nonzero[p->pg[k] / 64] |= 1ull << (p->pg[k] % 64);
+        }
         uint8_t *dst = ram->host + p->pg[k] * MEM_PAGE_SIZE;
         uint8_t *src = p->buf + k * MEM_PAGE_SIZE;
         memcpy(tmp, dst, MEM_PAGE_SIZE);
@@ -725,30 +754,30 @@ static void plan_swap(RamPlan *p, const MemRegion *ram)
     }
 }
 
-void snapobj_ram_apply(SnapStore *s, RamPlan *p, const MemRegion *ram)
+void snapobj_ram_apply(SnapStore *s, RegionCache *rc, RamPlan *p, const MemRegion *ram)
 {
     plan_swap(p, ram);
     for (size_t k = 0; k < p->n; k++) {
-        s->page_hash[p->pg[k]] = p->hash[k];
+        rc->page_hash[p->pg[k]] = p->hash[k];
     }
     for (size_t k = 0; k < p->nchunks; k++) {
         uint64_t c = p->chunk[k];
-        s->chunk_hash[c] = p->chunk_hash[k];
-        s->base_hash[c] = ZERO_HASH;
+        rc->chunk_hash[c] = p->chunk_hash[k];
+        rc->base_hash[c] = ZERO_HASH;
         if (ram->dirty) {
             ram->dirty[c] = 0;
         }
     }
-    s->last.last_pages_restored = p->n;
-    s->ram_host = ram->host;
-    s->ram_pages = ram->size / MEM_PAGE_SIZE;
-    s->ram_table = p->table;
+    s->last.last_pages_restored += p->n;
+    rc->host = ram->host;
+    rc->pages = ram->size / MEM_PAGE_SIZE;
+    rc->table = p->table;
 }
 
-void snapobj_ram_undo(SnapStore *s, RamPlan *p, const MemRegion *ram)
+void snapobj_ram_undo(SnapStore *s, RegionCache *rc, RamPlan *p, const MemRegion *ram)
 {
     plan_swap(p, ram);
     /* The dirty bits of the chunks the restore touched were cleared. */
-    snapstore_forget_ram(s);
+    snapobj_forget(rc);
     s->last.last_pages_restored = 0;
 }

@@ -387,40 +387,73 @@ void snapstore_close(SnapStore *s)
     ZSTD_freeCCtx(s->cctx);
     ZSTD_freeDCtx(s->dctx);
     free(s->zpage);
-    free(s->page_hash);
-    free(s->chunk_hash);
-    free(s->base_hash);
+    for (size_t i = 0; i < s->nrc; i++) {
+        snapobj_cache_free(&s->rc[i]);
+    }
+    free(s->rc);
     free(s);
 }
 
 void snapstore_forget_ram(SnapStore *s)
 {
-    s->ram_pages = 0;
-    s->ram_host = NULL;
-    s->ram_table = ZERO_HASH;
+    for (size_t i = 0; i < s->nrc; i++) {
+        snapobj_forget(&s->rc[i]);
+    }
+}
+
+/* A cache for each of n regions; false on OOM or too many regions. */
+static bool region_caches(SnapStore *s, const MemRegion *const *regions, size_t n, Error **errp)
+{
+    if (n == 0 || n > SNAP_MAX_REGIONS) {
+        error_setc(errp, ERR_SNAPSHOT, "a snapshot holds 1 to %u regions, not %zu",
+                   SNAP_MAX_REGIONS, n);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!snapobj_ram_check(regions[i], errp)) {
+            return false;
+        }
+    }
+    if (s->nrc < n) {
+        RegionCache *rc = realloc(s->rc, n * sizeof(*rc));
+        if (!rc) {
+            error_setg(errp, "out of memory");
+            return false;
+        }
+        memset(rc + s->nrc, 0, (n - s->nrc) * sizeof(*rc));
+        s->rc = rc;
+        s->nrc = n;
+    }
+    return true;
 }
 
 /* ---- saving ---- */
 
 typedef struct SaveCtx {
     const SnapshotInfo *info;
-    const MemRegion *ram;
+    const MemRegion *const *regions;
+    size_t n;
     const void *vm_z;
     size_t vm_zlen, vm_len;
-    Hash128 table;
+    Hash128 table[SNAP_MAX_REGIONS];
 } SaveCtx;
 
 /*
- * Snapshot record:
+ * Snapshot record (format 2):
  *   u32 magic "RSNP", u32 record format, u64 steps, i64 virtual_ns,
  *   i64 clock_bias_ns, u64 journal_pos, u32 name length + name,
- *   u64 RAM size, u32 pages per chunk, table hash (16),
+ *   u32 pages per chunk, u32 region count, then per region (RAM first):
+ *   u64 size, table hash (16);
  *   u64 device state length, u64 compressed length, zstd frame,
  *   16-byte hash of everything before it.
+ * Format 1 (read only) had one region: u64 RAM size, u32 pages per chunk,
+ * table hash, where format 2 has its chunk size and region list.
  */
 typedef struct Record {
     SnapshotInfo info;
-    Hash128 table;
+    uint32_t nregions;
+    uint64_t size[SNAP_MAX_REGIONS];
+    Hash128 table[SNAP_MAX_REGIONS];
     uint64_t vm_len, vm_zlen;
     const uint8_t *vm_z;
 } Record;
@@ -438,10 +471,13 @@ static void record_build(const SaveCtx *c, VMBuf *b)
     size_t nl = strlen(info->name);
     put_le(b, nl, 4);
     vmbuf_put(b, info->name, nl);
-    put_le(b, c->ram->size, 8);
     put_le(b, SNAPSTORE_CHUNK_PAGES, 4);
-    hash_bytes(hb, c->table);
-    vmbuf_put(b, hb, 16);
+    put_le(b, c->n, 4);
+    for (size_t i = 0; i < c->n; i++) {
+        put_le(b, c->regions[i]->size, 8);
+        hash_bytes(hb, c->table[i]);
+        vmbuf_put(b, hb, 16);
+    }
     put_le(b, c->vm_len, 8);
     put_le(b, c->vm_zlen, 8);
     vmbuf_put(b, c->vm_z, c->vm_zlen);
@@ -460,7 +496,8 @@ static bool record_parse(const MDB_val *v, Record *r, Error **errp)
     }
     len -= 16;
     NEED(44);
-    if (rd_le(p, 4) != REC_MAGIC || rd_le(p + 4, 4) != REC_FORMAT) {
+    uint32_t format = (uint32_t)rd_le(p + 4, 4);
+    if (rd_le(p, 4) != REC_MAGIC || (format != REC_FORMAT && format != 1)) {
         return snap_damaged(errp, "unknown snapshot record format", NULL);
     }
     r->info.steps = rd_le(p + 8, 8);
@@ -476,16 +513,39 @@ static bool record_parse(const MDB_val *v, Record *r, Error **errp)
     memcpy(r->info.name, p + pos, nl);
     r->info.name[nl] = 0;
     pos += nl;
-    NEED(8 + 4 + 16 + 16);
-    r->info.ram_size = rd_le(p + pos, 8);
-    uint32_t cp = (uint32_t)rd_le(p + pos + 8, 4);
-    r->table = bytes_hash(p + pos + 12);
-    r->vm_len = rd_le(p + pos + 28, 8);
-    r->vm_zlen = rd_le(p + pos + 36, 8);
-    pos += 44;
-    if (cp != SNAPSTORE_CHUNK_PAGES || r->info.ram_size % MEM_PAGE_SIZE ||
-        r->info.ram_size / MEM_PAGE_SIZE / SNAPSTORE_CHUNK_PAGES >= UINT32_MAX) {
-        return snap_damaged(errp, "inconsistent RAM geometry in snapshot record", NULL);
+    uint32_t cp;
+    if (format == 1) {
+        NEED(8 + 4 + 16);
+        r->nregions = 1;
+        r->size[0] = rd_le(p + pos, 8);
+        cp = (uint32_t)rd_le(p + pos + 8, 4);
+        r->table[0] = bytes_hash(p + pos + 12);
+        pos += 28;
+    } else {
+        NEED(8);
+        cp = (uint32_t)rd_le(p + pos, 4);
+        r->nregions = (uint32_t)rd_le(p + pos + 4, 4);
+        pos += 8;
+        if (r->nregions == 0 || r->nregions > SNAP_MAX_REGIONS) {
+            return snap_damaged(errp, "bad region count in snapshot record", NULL);
+        }
+        NEED(24 * (uint64_t)r->nregions);
+        for (uint32_t i = 0; i < r->nregions; i++) {
+            r->size[i] = rd_le(p + pos, 8);
+            r->table[i] = bytes_hash(p + pos + 8);
+            pos += 24;
+        }
+    }
+    NEED(16);
+    r->vm_len = rd_le(p + pos, 8);
+    r->vm_zlen = rd_le(p + pos + 8, 8);
+    pos += 16;
+    r->info.ram_size = r->size[0];
+    for (uint32_t i = 0; i < r->nregions; i++) {
+        if (cp != SNAPSTORE_CHUNK_PAGES || r->size[i] == 0 || r->size[i] % MEM_PAGE_SIZE ||
+            r->size[i] / MEM_PAGE_SIZE / SNAPSTORE_CHUNK_PAGES >= UINT32_MAX) {
+            return snap_damaged(errp, "inconsistent RAM geometry in snapshot record", NULL);
+        }
     }
     NEED(r->vm_zlen);
     r->vm_z = p + pos;
@@ -528,10 +588,12 @@ static int save_txn(SnapStore *s, MDB_txn *txn, void *arg, Error **errp)
         }
     }
 
-    /* The snapshot's reference on its table, which references its chunks,
-     * which reference its pages: new objects only where RAM changed. */
-    if ((rc = snapobj_ref_table(s, txn, c->ram, c->table, errp)) != 0) {
-        return rc;
+    /* The snapshot's reference on its tables, which reference their chunks,
+     * which reference their pages: new objects only where memory changed. */
+    for (size_t i = 0; i < c->n; i++) {
+        if ((rc = snapobj_ref_table(s, &s->rc[i], txn, c->regions[i], c->table[i], errp)) != 0) {
+            return rc;
+        }
     }
 
     /* Replace a snapshot at the same key only now that the new one holds its
@@ -642,7 +704,13 @@ static int name_at_key(SnapStore *s, uint64_t steps, char name[SNAP_NAME_MAX], E
 bool snapstore_save(SnapStore *s, const SnapshotInfo *info, VMStateRegistry *reg,
                     const MemRegion *ram, Error **errp)
 {
-    if (!snapobj_ram_check(ram, errp)) {
+    return snapstore_save_regions(s, info, reg, &ram, 1, errp);
+}
+
+bool snapstore_save_regions(SnapStore *s, const SnapshotInfo *info, VMStateRegistry *reg,
+                            const MemRegion *const *regions, size_t nregions, Error **errp)
+{
+    if (!region_caches(s, regions, nregions, errp)) {
         return false;
     }
     if (strnlen(info->name, SNAP_NAME_MAX) >= SNAP_NAME_MAX) {
@@ -682,13 +750,16 @@ bool snapstore_save(SnapStore *s, const SnapshotInfo *info, VMStateRegistry *reg
     if (!ok) {
         error_setg(errp, "compressing device state: %s", ZSTD_getErrorName(zlen));
     }
-    ok = ok && snapobj_ram_sync(s, ram, errp);
+    SaveCtx c = { .info = info, .regions = regions, .n = nregions, .vm_z = z, .vm_zlen = zlen,
+                  .vm_len = vm.len };
+    for (size_t i = 0; ok && i < nregions; i++) {
+        ok = snapobj_ram_sync(s, &s->rc[i], regions[i], errp);
+        c.table[i] = ok ? snapobj_ram_table(&s->rc[i]) : ZERO_HASH;
+    }
     if (ok) {
-        SaveCtx c = { .info = info, .ram = ram, .vm_z = z, .vm_zlen = zlen, .vm_len = vm.len,
-                      .table = snapobj_ram_table(s) };
         ok = with_write_txn(s, save_txn, &c, "saving a snapshot", errp);
-        if (ok) {
-            s->ram_table = c.table; /* the base of the next table */
+        for (size_t i = 0; ok && i < nregions; i++) {
+            s->rc[i].table = c.table[i]; /* the base of the next table */
         }
     }
     free(z);
@@ -712,8 +783,10 @@ static int record_delete(SnapStore *s, MDB_txn *txn, MDB_val *key, bool names, E
     if (!record_parse(&v, &r, errp)) {
         return -1;
     }
-    if ((rc = snapobj_unref_table(s, txn, r.table, errp)) != 0) {
-        return rc;
+    for (uint32_t i = 0; i < r.nregions; i++) {
+        if ((rc = snapobj_unref_table(s, txn, r.table[i], errp)) != 0) {
+            return rc;
+        }
     }
     if (names && (rc = names_at_key(s, txn, key, NULL, true, &n)) != 0) {
         return rc;
@@ -786,7 +859,8 @@ bool snapstore_delete_named(SnapStore *s, const char *name, Error **errp)
 /* ---- loading ---- */
 
 static bool load_at(SnapStore *s, MDB_txn *txn, const MDB_val *key, VMStateRegistry *reg,
-                    const MemRegion *ram, SnapshotInfo *out, Error **errp)
+                    const MemRegion *const *regions, size_t nregions, SnapshotInfo *out,
+                    Error **errp)
 {
     MDB_val k = *key, v;
     Record r;
@@ -804,12 +878,18 @@ static bool load_at(SnapStore *s, MDB_txn *txn, const MDB_val *key, VMStateRegis
     if (!record_parse(&v, &r, errp)) {
         return false;
     }
-    if (r.info.ram_size != ram->size) {
-        error_setc(errp, ERR_SNAPSHOT,
-                   "snapshot has %llu bytes of RAM; region '%s' has %llu",
-                   (unsigned long long)r.info.ram_size, ram->name,
-                   (unsigned long long)ram->size);
+    if (r.nregions != nregions) {
+        error_setc(errp, ERR_SNAPSHOT, "snapshot holds %u memory region(s) (RAM and disk "
+                   "overlays); this machine has %zu", r.nregions, nregions);
         return false;
+    }
+    for (size_t i = 0; i < nregions; i++) {
+        if (r.size[i] != regions[i]->size) {
+            error_setc(errp, ERR_SNAPSHOT, "snapshot has %llu bytes %s; region '%s' has %llu",
+                       (unsigned long long)r.size[i], i ? "in a disk overlay" : "of RAM",
+                       regions[i]->name, (unsigned long long)regions[i]->size);
+            return false;
+        }
     }
     uint8_t *vm = malloc(r.vm_len ? r.vm_len : 1);
     if (!vm) {
@@ -830,21 +910,32 @@ static bool load_at(SnapStore *s, MDB_txn *txn, const MDB_val *key, VMStateRegis
      * what can only be checked by loading (post_load hooks, the commit hook)
      * is undone from a copy of the present state if it fails. */
     ok = ok && vmstate_check_all(reg, vm, r.vm_len, errp);
-    RamPlan plan = { 0 };
-    ok = ok && snapobj_ram_plan(s, txn, r.table, ram, &plan, errp);
+    RamPlan plan[SNAP_MAX_REGIONS];
+    memset(plan, 0, sizeof(plan));
+    for (size_t i = 0; ok && i < nregions; i++) {
+        ok = snapobj_ram_plan(s, &s->rc[i], txn, r.table[i], regions[i], &plan[i], errp);
+    }
     if (!ok) {
+        for (size_t i = 0; i < nregions; i++) {
+            snapobj_ram_plan_free(&plan[i]);
+        }
         free(vm);
         return false;
     }
     VMBuf present;
     vmbuf_init(&present);
     vmstate_save_all(reg, &present);
-    /* RAM goes first so that post_load hooks see the restored memory. */
-    snapobj_ram_apply(s, &plan, ram);
+    /* Memory goes first so that post_load hooks see the restored content. */
+    s->last.last_pages_restored = 0;
+    for (size_t i = 0; i < nregions; i++) {
+        snapobj_ram_apply(s, &s->rc[i], &plan[i], regions[i]);
+    }
     ok = vmstate_load_all(reg, vm, r.vm_len, errp);
     ok = ok && (!s->load_commit || s->load_commit(s->load_commit_opaque, &info, errp));
     if (!ok) {
-        snapobj_ram_undo(s, &plan, ram);
+        for (size_t i = 0; i < nregions; i++) {
+            snapobj_ram_undo(s, &s->rc[i], &plan[i], regions[i]);
+        }
         Error *local = NULL;
         if (!vmstate_load_all(reg, present.data, present.len, &local)) {
             /* The state just saved must load: a broken invariant. */
@@ -854,7 +945,9 @@ static bool load_at(SnapStore *s, MDB_txn *txn, const MDB_val *key, VMStateRegis
             assert(!"the present machine state does not load back");
         }
     }
-    snapobj_ram_plan_free(&plan);
+    for (size_t i = 0; i < nregions; i++) {
+        snapobj_ram_plan_free(&plan[i]);
+    }
     vmbuf_free(&present);
     free(vm);
     if (ok && out) {
@@ -875,9 +968,10 @@ typedef struct LoadCtx {
 } LoadCtx;
 
 static bool load_common(SnapStore *s, const LoadCtx *c, VMStateRegistry *reg,
-                        const MemRegion *ram, SnapshotInfo *out, Error **errp)
+                        const MemRegion *const *regions, size_t nregions, SnapshotInfo *out,
+                        Error **errp)
 {
-    if (!snapobj_ram_check(ram, errp)) {
+    if (!region_caches(s, regions, nregions, errp)) {
         return false;
     }
     MDB_txn *txn;
@@ -915,7 +1009,7 @@ static bool load_common(SnapStore *s, const LoadCtx *c, VMStateRegistry *reg,
     } else {
         key = (MDB_val){ snap_key(s->recording, c->steps, kb), kb };
     }
-    ok = ok && load_at(s, txn, &key, reg, ram, out, errp);
+    ok = ok && load_at(s, txn, &key, reg, regions, nregions, out, errp);
     mdb_txn_abort(txn);
     if (ok && out && c->name) {
         snprintf(out->name, sizeof(out->name), "%s", c->name);   /* one of its names */
@@ -927,14 +1021,30 @@ bool snapstore_load(SnapStore *s, uint64_t steps, VMStateRegistry *reg,
                     const MemRegion *ram, SnapshotInfo *out, Error **errp)
 {
     LoadCtx c = { .steps = steps };
-    return load_common(s, &c, reg, ram, out, errp);
+    return load_common(s, &c, reg, &ram, 1, out, errp);
 }
 
 bool snapstore_load_named(SnapStore *s, const char *name, VMStateRegistry *reg,
                           const MemRegion *ram, SnapshotInfo *out, Error **errp)
 {
     LoadCtx c = { .name = name };
-    return load_common(s, &c, reg, ram, out, errp);
+    return load_common(s, &c, reg, &ram, 1, out, errp);
+}
+
+bool snapstore_load_regions(SnapStore *s, uint64_t steps, VMStateRegistry *reg,
+                            const MemRegion *const *regions, size_t nregions, SnapshotInfo *out,
+                            Error **errp)
+{
+    LoadCtx c = { .steps = steps };
+    return load_common(s, &c, reg, regions, nregions, out, errp);
+}
+
+bool snapstore_load_named_regions(SnapStore *s, const char *name, VMStateRegistry *reg,
+                                  const MemRegion *const *regions, size_t nregions,
+                                  SnapshotInfo *out, Error **errp)
+{
+    LoadCtx c = { .name = name };
+    return load_common(s, &c, reg, regions, nregions, out, errp);
 }
 
 /* ---- queries ---- */

@@ -19,11 +19,11 @@
  * snapshot costs in proportion to what changed: the dirty pages, small
  * deltas for their chunks and the table, and one small record.
  *
- * The store keeps the page hashes of the RAM region it last saved or loaded
- * (one region: a store used with several re-hashes on each switch) and
- * clears the region's dirty bits after each save or load, so the snapshot
- * layer must be the only user of those bits. Anything that rewrites
- * RAM without marking pages dirty must call snapstore_forget_ram().
+ * The store keeps the page hashes of the regions it last saved or loaded
+ * (RAM, and any further regions such as disk overlays, by position) and
+ * clears their dirty bits after each save or load, so the snapshot layer
+ * must be the only user of those bits. Anything that rewrites a region
+ * without marking pages dirty must call snapstore_forget_ram().
  *
  * Nothing read back is trusted: every page is re-hashed after decompression,
  * chunks, tables and records carry or are named by hashes, and any mismatch, missing
@@ -77,7 +77,7 @@ typedef struct SnapshotInfo {
     char name[SNAP_NAME_MAX];  /* "" when unnamed */
     /* Filled in on load/list/find; ignored by save (the store's own is used). */
     char recording[SNAP_RECORDING_MAX];
-    uint64_t ram_size;         /* filled in on load/list/find */
+    uint64_t ram_size;         /* filled in on load/list/find: the first region's */
 } SnapshotInfo;
 
 typedef struct SnapStoreStats {
@@ -150,6 +150,22 @@ bool snapstore_load(SnapStore *s, uint64_t steps, VMStateRegistry *reg,
                     const MemRegion *ram, SnapshotInfo *out, Error **errp);
 bool snapstore_load_named(SnapStore *s, const char *name, VMStateRegistry *reg,
                           const MemRegion *ram, SnapshotInfo *out, Error **errp);
+
+/*
+ * The same with several regions stored by content: RAM first, then any
+ * others (disk overlays, whose MemRegion need not be mapped anywhere),
+ * always in the same order and with the same sizes for one store. A
+ * region's optional nonzero bitmap spares reading the pages never written.
+ * A load refuses a snapshot with another number of regions or other sizes.
+ */
+bool snapstore_save_regions(SnapStore *s, const SnapshotInfo *info, VMStateRegistry *reg,
+                            const MemRegion *const *regions, size_t nregions, Error **errp);
+bool snapstore_load_regions(SnapStore *s, uint64_t steps, VMStateRegistry *reg,
+                            const MemRegion *const *regions, size_t nregions, SnapshotInfo *out,
+                            Error **errp);
+bool snapstore_load_named_regions(SnapStore *s, const char *name, VMStateRegistry *reg,
+                                  const MemRegion *const *regions, size_t nregions,
+                                  SnapshotInfo *out, Error **errp);
 
 /*
  * Called by a load once the machine holds the snapshot, as its last step:

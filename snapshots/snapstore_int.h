@@ -16,7 +16,7 @@ _Static_assert(SNAPSTORE_CHUNK_PAGES == 64, "chunk = one dirty bitmap word");
 
 #define META_MAGIC        "RRSIMSNP"
 #define REC_MAGIC         0x504e5352u     /* "RSNP" */
-#define REC_FORMAT        1u
+#define REC_FORMAT        2u      /* 1 is still read */
 #define DEFAULT_MAP_SIZE  (4ull << 30)
 #define MAP_GROW_TRIES    16
 #define VM_RAW_MAX        (1ull << 30)    /* bigger device state is a damaged record */
@@ -32,6 +32,22 @@ enum { LIST_FULL = 0, LIST_DELTA = 1 };
 
 #define ZERO_HASH ((Hash128){ 0, 0 })
 
+/* Hashes of a region's content as of the last save/load, valid for pages
+ * whose dirty bit is clear. pages == 0: nothing known. */
+typedef struct RegionCache {
+    const uint8_t *host;
+    uint64_t pages;
+    Hash128 *page_hash;
+    Hash128 *chunk_hash;
+    /* Per chunk, its hash before the latest sync if that changed it (else
+     * zero): the base a new chunk can be stored as a delta against. */
+    Hash128 *base_hash;
+    Hash128 table;              /* table of the last save/load: the next one's base */
+} RegionCache;
+
+/* Regions one snapshot may hold (RAM and the disk overlays). */
+#define SNAP_MAX_REGIONS  16
+
 struct SnapStore {
     MDB_env *env;
     MDB_dbi meta, pages, chunks, tables, refs, snaps, names;
@@ -43,16 +59,10 @@ struct SnapStore {
     uint8_t *zpage;             /* compression scratch for one page */
     size_t zpage_cap;
 
-    /* Hashes of the RAM content as of the last save/load, valid for pages
-     * whose dirty bit is clear. ram_pages == 0: nothing known. */
-    const uint8_t *ram_host;
-    uint64_t ram_pages;
-    Hash128 *page_hash;
-    Hash128 *chunk_hash;
-    /* Per chunk, its hash before the latest sync if that changed it (else
-     * zero): the base a new chunk can be stored as a delta against. */
-    Hash128 *base_hash;
-    Hash128 ram_table;          /* table of the last save/load: the next one's base */
+    /* What the store knows of each region (RAM, then any others such as
+     * disk overlays, in the order the caller passes them). */
+    RegionCache *rc;
+    size_t nrc;
 
     SnapStoreStats last;        /* last_* fields of the latest save */
 
@@ -103,18 +113,21 @@ static inline bool is_zero_hash(Hash128 h)
 bool snap_mdb_fail(Error **errp, int rc, const char *what);
 bool snap_damaged(Error **errp, const char *what, const char *detail);
 
-/* snapobj.c: the RAM cache and the objects RAM is stored as. Functions that
- * run in a transaction return 0, an LMDB error code, or -1 with errp set. */
+/* snapobj.c: the region caches and the objects regions are stored as.
+ * Functions that run in a transaction return 0, an LMDB error code, or -1
+ * with errp set. A "RAM" below is any region stored by content. */
 bool snapobj_ram_check(const MemRegion *ram, Error **errp);
 uint64_t snapobj_n_chunks(uint64_t pages);
-/* Bring the store's page and chunk hashes up to date with RAM, re-hashing the
- * dirty pages only, and clear the dirty bits. */
-bool snapobj_ram_sync(SnapStore *s, const MemRegion *ram, Error **errp);
-/* Name of the table of the synced RAM (zero if RAM is all zero). */
-Hash128 snapobj_ram_table(const SnapStore *s);
-/* Take a reference on the synced RAM's table, storing what is new. */
-int snapobj_ref_table(SnapStore *s, MDB_txn *txn, const MemRegion *ram, Hash128 table,
-                      Error **errp);
+void snapobj_forget(RegionCache *c);
+void snapobj_cache_free(RegionCache *c);
+/* Bring the cache's page and chunk hashes up to date with the region,
+ * re-hashing the dirty pages only, and clear the dirty bits. */
+bool snapobj_ram_sync(SnapStore *s, RegionCache *c, const MemRegion *ram, Error **errp);
+/* Name of the table of the synced region (zero if it is all zero). */
+Hash128 snapobj_ram_table(const RegionCache *c);
+/* Take a reference on the synced region's table, storing what is new. */
+int snapobj_ref_table(SnapStore *s, RegionCache *c, MDB_txn *txn, const MemRegion *ram,
+                      Hash128 table, Error **errp);
 int snapobj_unref_table(SnapStore *s, MDB_txn *txn, Hash128 table, Error **errp);
 /*
  * Restoring RAM is planned, then applied: the plan reads, decodes and checks
@@ -133,10 +146,10 @@ typedef struct RamPlan {
     uint64_t *chunk;
     Hash128 *chunk_hash;
 } RamPlan;
-bool snapobj_ram_plan(SnapStore *s, MDB_txn *txn, Hash128 table, const MemRegion *ram,
-                      RamPlan *p, Error **errp);
-void snapobj_ram_apply(SnapStore *s, RamPlan *p, const MemRegion *ram);
-void snapobj_ram_undo(SnapStore *s, RamPlan *p, const MemRegion *ram);
+bool snapobj_ram_plan(SnapStore *s, RegionCache *c, MDB_txn *txn, Hash128 table,
+                      const MemRegion *ram, RamPlan *p, Error **errp);
+void snapobj_ram_apply(SnapStore *s, RegionCache *c, RamPlan *p, const MemRegion *ram);
+void snapobj_ram_undo(SnapStore *s, RegionCache *c, RamPlan *p, const MemRegion *ram);
 void snapobj_ram_plan_free(RamPlan *p);
 
 #endif

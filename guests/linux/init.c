@@ -10,7 +10,12 @@
  *
  * Every line it prints is deterministic except the one starting with "rtc: ",
  * which carries the host wall-clock time the RTC was seeded with, so tests can
- * mask exactly that line.  The program never exits: PID 1 exiting panics the
+ * mask exactly that line.
+ *
+ * Booted from a disk (root=/dev/vda init=/init rrdisk=1: the kernel hands
+ * rrdisk=1 to PID 1 in its environment), it also reads what the test put on
+ * the disk, writes files, syncs and reads them back; with rrbench=MiB it
+ * times sequential reads and writes of that much data in guest time.  The program never exits: PID 1 exiting panics the
  * kernel, so on failure it reports and waits to be killed by the test timeout.
  */
 #define _GNU_SOURCE
@@ -24,7 +29,9 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define LINE_MAX_LEN 256
@@ -142,6 +149,191 @@ static void init_float(void)
     printf("fp: sqrt(2)=%.17g e=%.17g\n", sqrt(2.0), exp(1.0));
 }
 
+/* ---- booted from a disk ---- */
+
+/* FNV-1a, 64 bits: a checksum the test computes on the host too. */
+static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    }
+    return h;
+}
+
+static int file_sum(const char *path, uint64_t *sum, uint64_t *size)
+{
+    static unsigned char buf[65536];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return -1;
+    }
+    uint64_t h = 0xcbf29ce484222325ull, n = 0;
+    ssize_t r;
+    while ((r = read(fd, buf, sizeof(buf))) > 0) {
+        h = fnv1a(h, buf, (size_t)r);
+        n += (uint64_t)r;
+    }
+    close(fd);
+    *sum = h;
+    *size = n;
+    return r < 0 ? -1 : 0;
+}
+
+static void disk_show_mount(void)
+{
+    FILE *f = fopen("/proc/mounts", "r");
+    char dev[64], dir[64], type[32];
+    while (f && fscanf(f, "%63s %63s %31s %*[^\n]", dev, dir, type) == 3) {
+        if (!strcmp(dir, "/")) {
+            printf("disk: / is %s (%s)\n", dev, type);
+        }
+    }
+    if (f) {
+        fclose(f);
+    }
+}
+
+/* Write path with text plus n bytes of a pattern, fsync, read it back. */
+static void disk_write(const char *path, const char *text, size_t n)
+{
+    static unsigned char buf[65536];
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        printf("disk: create %s: %s\n", path, strerror(errno));
+        return;
+    }
+    uint64_t want = 0xcbf29ce484222325ull;
+    size_t len = strlen(text);
+    int ok = write(fd, text, len) == (ssize_t)len;
+    want = fnv1a(want, (const unsigned char *)text, len);
+    for (size_t done = 0; ok && done < n; done += sizeof(buf)) {
+        size_t k = n - done < sizeof(buf) ? n - done : sizeof(buf);
+        for (size_t i = 0; i < k; i++) {
+            buf[i] = (unsigned char)((done + i) * 31 + (done + i) / 4096);
+        }
+        ok = write(fd, buf, k) == (ssize_t)k;
+        want = fnv1a(want, buf, k);
+    }
+    ok = ok && fsync(fd) == 0;
+    close(fd);
+    uint64_t got, size;
+    if (!ok || file_sum(path, &got, &size) != 0) {
+        printf("disk: writing %s failed: %s\n", path, strerror(errno));
+        return;
+    }
+    printf("disk: wrote %s, %llu bytes, fnv %016llx, read back %s\n", path,
+           (unsigned long long)size, (unsigned long long)got, got == want ? "ok" : "WRONG");
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Sequential write then read of mib MiB through O_DIRECT (no page cache), in
+ * guest time: what the disk does, not what the cache does. */
+static void disk_bench(long mib)
+{
+    const size_t chunk = 1 << 20;
+    unsigned char *buf = aligned_alloc(4096, chunk);
+    if (!buf || mib <= 0) {
+        return;
+    }
+    memset(buf, 0x5a, chunk);
+    int fd = open("/data/bench.bin", O_RDWR | O_CREAT | O_TRUNC | O_DIRECT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        printf("bench: open: %s\n", strerror(errno));
+        return;
+    }
+    printf("bench: writing %ld MiB\n", mib);
+    double t0 = now_s();
+    for (long i = 0; i < mib; i++) {
+        if (write(fd, buf, chunk) != (ssize_t)chunk) {
+            printf("bench: write: %s\n", strerror(errno));
+            return;
+        }
+    }
+    fsync(fd);
+    double t1 = now_s();
+    printf("bench: write %ld MiB in %.3f s guest time: %.1f MB/s\n", mib, t1 - t0,
+           (double)mib * 1.048576 / (t1 - t0));
+    lseek(fd, 0, SEEK_SET);
+    for (long i = 0; i < mib; i++) {
+        if (read(fd, buf, chunk) != (ssize_t)chunk) {
+            printf("bench: read: %s\n", strerror(errno));
+            return;
+        }
+    }
+    double t2 = now_s();
+    close(fd);
+    free(buf);
+    /* Guest time depends on the simulator's speed model: not the same
+     * across simulators, so these lines start with "bench:". */
+    printf("bench: read %ld MiB in %.3f s guest time: %.1f MB/s\n", mib, t2 - t1,
+           (double)mib * 1.048576 / (t2 - t1));
+}
+
+static void disk_session(void)
+{
+    char line[LINE_MAX_LEN];
+    uint64_t sum, size;
+
+    if (mount("proc", "/proc", "proc", 0, NULL) != 0 && errno != EBUSY) {
+        printf("init: mount proc: %s\n", strerror(errno));
+    }
+    disk_show_mount();
+    FILE *f = fopen("/data/seed.txt", "r");
+    if (f && fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        printf("disk: seed.txt says: %s\n", line);
+    } else {
+        printf("disk: /data/seed.txt: %s\n", strerror(errno));
+    }
+    if (f) {
+        fclose(f);
+    }
+    if (file_sum("/data/blob.bin", &sum, &size) == 0) {
+        printf("disk: blob.bin %llu bytes, fnv %016llx\n", (unsigned long long)size,
+               (unsigned long long)sum);
+    } else {
+        printf("disk: /data/blob.bin: %s\n", strerror(errno));
+    }
+
+    printf("init: type a line\n");
+    if (fgets(line, sizeof(line), stdin) == NULL) {
+        printf("init: no input\n");
+        return;
+    }
+    line[strcspn(line, "\r\n")] = '\0';
+    printf("got: %s\n", line);
+
+    char text[LINE_MAX_LEN + 64];
+    snprintf(text, sizeof(text), "written by the rrsim guest: %s\n", line);
+    disk_write("/data/written.txt", text, 0);
+    disk_write("/data/big.bin", "pattern\n", 600 * 1024);
+    /* Overwrite part of what was there, and remove a file. */
+    disk_write("/data/seed.txt", "seed replaced\n", 0);
+    if (unlink("/data/remove-me.txt") != 0) {
+        printf("disk: unlink: %s\n", strerror(errno));
+    }
+    sync();
+    printf("disk: synced\n");
+
+    const char *bench = getenv("rrbench");
+    if (bench) {
+        disk_bench(strtol(bench, NULL, 10));
+    }
+    /* Read-only now: the journal is written back into place, so the image
+     * is a clean file system the host can read as it is. */
+    if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL) != 0) {
+        printf("disk: remount read-only: %s\n", strerror(errno));
+    } else {
+        printf("disk: / remounted read-only\n");
+    }
+}
+
 int main(void)
 {
     /* Unbuffered stdout keeps the output order identical to the order of
@@ -150,6 +342,16 @@ int main(void)
     printf("rrsim linux guest: init started (pid %d)\n", (int)getpid());
 
     init_mount_dev();
+    if (getenv("rrdisk")) {
+        disk_session();
+        printf("init: done\n");
+        sync();
+        reboot(RB_POWER_OFF);
+        printf("init: power off failed: %s\n", strerror(errno));
+        for (;;) {
+            pause();
+        }
+    }
     init_read_rtc();
     init_read_line();
     init_float();

@@ -48,6 +48,12 @@ typedef struct MemRegion {
     MemRegionKind kind;
     uint8_t *host;          /* RAM/ROM: backing store, owned by the region creator */
     uint64_t *dirty;        /* RAM: dirty page bitmap, owned by the AddressSpace */
+    /* Optional (NULL for guest RAM): pages that may hold non-zero bytes;
+     * every other page is all zero. Whoever writes a page sets its bit
+     * first (the snapshot store does for the pages it restores), so a
+     * sparse region (a disk overlay) need not be read where it was never
+     * written. Owned by the region's creator. */
+    uint64_t *nonzero;
     const MmioOps *ops;     /* MMIO */
     void *opaque;           /* MMIO */
 } MemRegion;

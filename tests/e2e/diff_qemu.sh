@@ -14,6 +14,7 @@
 #   CPU         -cpu value given to both (QEMU's property spelling, which
 #               rrsim shares), e.g. rv64,zbkb=on; default: each one's default
 #   RRSIM_ARGS  extra rrsim arguments
+#   BOTH_ARGS   extra arguments for both (e.g. a disk)
 #   KEEP        directory to keep both outputs in (default: a removed temp dir)
 # Exit status: 0 on a match (or a QEMU pass, or an rrsim pass), 1 on a
 # mismatch or a failed pass, 2 on usage errors.
@@ -62,8 +63,9 @@ fi
 cpu=${CPU:-rv64}
 qemu_rc=0
 if [ $mode != rrsim ]; then
+    # shellcheck disable=SC2086  # BOTH_ARGS is a word list
     timeout "$tmo" "$qemu" -M virt -cpu "$cpu,h=off" -bios none -kernel "$elf" -nographic \
-        -icount shift=0 -monitor none -serial stdio \
+        -icount shift=0 -monitor none -serial stdio ${BOTH_ARGS:-} \
         </dev/null >"$dir/$name.qemu.out" 2>"$dir/$name.qemu.err"
     qemu_rc=$?
 fi
@@ -80,6 +82,7 @@ fi
 
 # shellcheck disable=SC2086  # RRSIM_ARGS is a word list
 timeout "$tmo" "$rrsim" -M virt -cpu "$cpu" -bios none -kernel "$elf" -nographic ${RRSIM_ARGS:-} \
+    ${BOTH_ARGS:-} \
     </dev/null >"$dir/$name.rrsim.out" 2>"$dir/$name.rrsim.err"
 rrsim_rc=$?
 

@@ -1,9 +1,18 @@
-#!/bin/sh
+#!/bin/bash
 # rrsim command line: --version, --help, and the exit status of each error class.
 # usage: run_cmdline.sh RRSIM
 set -u
 RRSIM=$1
 fail=0
+
+# expect_msg STATUS DESCRIPTION TEXT -- ARGS...: also the message names TEXT.
+expect_msg() {
+    want_text=$3
+    expect "$1" "$2" "$4" "${@:5}"
+    if ! grep -q -e "$want_text" "$tmp/err"; then
+        echo "FAIL: $2: the message does not name '$want_text':"; cat "$tmp/err"; fail=1
+    fi
+}
 
 expect() { # expect STATUS DESCRIPTION -- ARGS...
     want=$1; what=$2; shift 3
@@ -40,5 +49,60 @@ printf 'garbage' > "$tmp/bad.elf"; printf '\177ELF\002' >> "$tmp/bad.elf"
 printf '\177ELF\002\001\001' > "$tmp/trunc.elf"
 expect 67 "truncated ELF kernel"  -- -bios none -kernel "$tmp/trunc.elf" -serial null
 expect 66 "unwritable serial file" -- -bios none -kernel "$tmp/bad.elf" -serial file:/nonexistent/dir/x
+
+# Disks: a missing, empty, unreadable-as-a-file or locked image is an I/O
+# error (66), a bad option or a drive= naming nothing is a usage error (65);
+# each message names the option.
+elf="$tmp/bad.elf"
+img="$tmp/disk.img"
+head -c 1048576 /dev/zero > "$img"
+: > "$tmp/empty.img"
+expect_msg 66 "missing disk image"   "-drive file=/nonexistent" -- -bios none -serial null \
+    -drive file=/nonexistent/d.img,format=raw,if=virtio
+expect_msg 66 "empty disk image"     "-drive" -- -bios none -serial null \
+    -drive file="$tmp/empty.img",format=raw,if=virtio
+expect_msg 66 "directory as a disk"  "-drive" -- -bios none -serial null \
+    -drive file="$tmp",format=raw,if=virtio
+expect_msg 65 "qcow2 refused"        "format 'qcow2'" -- -bios none -serial null \
+    -drive file="$img",format=qcow2,if=virtio
+expect_msg 65 "unknown -drive key"   "bogus=1" -- -bios none -serial null \
+    -drive file="$img",format=raw,bogus=1
+expect_msg 65 "-drive without file"  "file= is required" -- -bios none -serial null \
+    -drive format=raw,if=virtio
+expect_msg 65 "drive= naming nothing" "-device virtio-blk-device,drive=nope" -- -bios none \
+    -serial null -drive file="$img",format=raw,if=none,id=hd0 -device virtio-blk-device,drive=nope
+expect_msg 65 "two devices, one drive" "already in use" -- -bios none -serial null \
+    -drive file="$img",format=raw,if=none,id=hd0 -device virtio-blk-device,drive=hd0 \
+    -device virtio-blk-device,drive=hd0
+expect_msg 65 "if=virtio drive used by a device" "already in use" -- -bios none -serial null \
+    -drive file="$img",format=raw,if=virtio,id=v0 -device virtio-blk-device,drive=v0
+expect_msg 65 "unsupported device"   "virtio-net-device" -- -bios none -serial null \
+    -device virtio-net-device,netdev=n0
+expect_msg 65 "unsupported -global"  "-global" -- -bios none -serial null -global foo.bar=1
+nine=""
+for i in 1 2 3 4 5 6 7 8 9; do nine="$nine -drive file=$img,format=raw,if=virtio,readonly=on"; done
+# shellcheck disable=SC2086
+expect_msg 65 "nine virtio disks"    "slots" -- -bios none -serial null $nine
+# Snapshots cannot take back a disk written to its file (QEMU refuses too).
+expect_msg 73 "loadvm with a file-backed disk" "snapshot=on" -- -bios none -serial null \
+    -kernel "$elf" -drive file="$img",format=raw,if=virtio -loadvm x \
+    -snapshot-store "$tmp/s.snap"
+# Locks: a machine that writes the image keeps everybody else out; readers
+# (snapshot=on, readonly, a recording) share it.
+"$RRSIM" -bios none -serial null -S -qmp "unix:$tmp/qmp,server,nowait" \
+    -drive file="$img",format=raw,if=virtio </dev/null >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 100); do [ -S "$tmp/qmp" ] && break; sleep 0.1; done
+expect_msg 66 "image locked by a writer" "lock" -- -bios none -serial null \
+    -drive file="$img",format=raw,if=virtio,snapshot=on
+kill "$holder"; wait "$holder" 2>/dev/null
+rm -f "$tmp/qmp"
+"$RRSIM" -bios none -serial null -S -qmp "unix:$tmp/qmp,server,nowait" \
+    -drive file="$img",format=raw,if=virtio,readonly=on </dev/null >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 100); do [ -S "$tmp/qmp" ] && break; sleep 0.1; done
+expect_msg 66 "writer refused while read" "lock" -- -bios none -serial null \
+    -drive file="$img",format=raw,if=virtio
+kill "$holder"; wait "$holder" 2>/dev/null
 
 exit $fail

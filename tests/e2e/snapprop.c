@@ -6,8 +6,9 @@
  *
  *   snapprop GUEST [--type PATTERN TEXT]... [--end E] --dir D
  *            [--seeds S1,S2,... | --seed S] [--ops N] [--grid G]
- *            [--checkpoint C] [--period P] [--key-gap K] [--verbose]
+ *            [--checkpoint C] [--period P] [--key-gap K] [--start-late] [--verbose]
  *   GUEST: --bios F --kernel F [--initrd F] [--append S] [--ram MiB] [--shift N]
+ *          [--drive IMAGE]   (a virtio-blk disk, as -drive file=IMAGE,if=virtio)
  *
  * 1. Record: run the guest (rrcheckpoint=C, so the replay itself checks a
  *    digest with RAM every C steps against the recording). Host input is
@@ -31,6 +32,12 @@
  *    passes (the same hash as the plain replay), the replay's own journal
  *    checkpoints, the console file byte for byte, the final step count and
  *    state hash, and the journal's end checks.
+ * With --start-late each seed first seeks to the last step of the recording,
+ * so that the operations that go back cross what the guest did late.
+ * With --drive, the state hashes also cover what the guest wrote to the disk
+ * (its overlay: snapshots hold it, so going back over a disk write and
+ * running forward must give the same disk), and the image must be the same
+ * bytes at the end as at the start.
  * On a failure it prints the seed, the first differing grid step and the
  * operation log (re-run one seed with --seed S --verbose). At the end it
  * prints how many operations of each kind were applied over all seeds.
@@ -66,7 +73,7 @@ typedef struct TypeStep {
 } TypeStep;
 
 typedef struct Cfg {
-    const char *bios, *kernel, *initrd, *append, *dir;
+    const char *bios, *kernel, *initrd, *append, *dir, *drive;
     uint64_t ram_mib, end, grid, checkpoint, period, key_gap, nops;
     int shift;
     TypeStep types[MAX_TYPES];
@@ -74,6 +81,7 @@ typedef struct Cfg {
     uint64_t seeds[MAX_SEEDS];
     int nseeds;
     bool verbose;
+    bool start_late;
 } Cfg;
 
 typedef struct Sess {
@@ -154,6 +162,11 @@ static bool sess_open(Sess *r, const Cfg *c, const char *rr, const char *name, u
     o.initrd = c->initrd;
     o.append = c->append;
     o.ram_size = c->ram_mib << 20;
+    if (c->drive) {
+        o.drives[0] = (MachineDrive){ .spec = c->drive, .id = "hd0", .file = c->drive,
+                                      .if_virtio = true };
+        o.ndrives = 1;
+    }
     o.serial = r->serial;
     o.no_signals = true;
     o.icount = r->io;
@@ -943,6 +956,13 @@ static bool run_seed(const Cfg *c, const Plain *p, uint64_t seed, Counts *total)
         die("seed %" PRIu64 ": %s", seed, error_get_message(err));
     }
     bool ok = true;
+    if (c->start_late) {
+        /* Start from the end of the recording (every state on the way
+         * checked), so that going back crosses what happened late: a
+         * guest's disk writes, say, which a snapshot must take back. */
+        logf_(&t, "@0 seek %" PRIu64 " (start late)", p->end - 1);
+        ok = seek(&t, p->end - 1);
+    }
     for (uint64_t i = 0; i < c->nops && ok && !t.failed; i++) {
         OpKind k = pick_op(&t);
         ok = op_apply(&t, k);
@@ -1041,6 +1061,10 @@ int main(int argc, char **argv)
             c.verbose = true;
             continue;
         }
+        if (!strcmp(k, "--start-late")) {
+            c.start_late = true;
+            continue;
+        }
         const char *v = i + 1 < argc ? argv[++i] : NULL;
         if (!v) {
             fprintf(stderr, "snapprop: %s needs a value\n", k);
@@ -1050,6 +1074,7 @@ int main(int argc, char **argv)
         else if (!strcmp(k, "--kernel")) c.kernel = v;
         else if (!strcmp(k, "--initrd")) c.initrd = v;
         else if (!strcmp(k, "--append")) c.append = v;
+        else if (!strcmp(k, "--drive")) c.drive = v;
         else if (!strcmp(k, "--dir")) c.dir = v;
         else if (!strcmp(k, "--ram")) c.ram_mib = num(v);
         else if (!strcmp(k, "--shift")) c.shift = (int)num(v);
@@ -1080,14 +1105,22 @@ int main(int argc, char **argv)
         return 2;
     }
     /* A missing image is a failure, not a skip: the test has prerequisites. */
-    const char *files[] = { c.bios && strcmp(c.bios, "none") ? c.bios : NULL, c.kernel, c.initrd };
-    for (size_t i = 0; i < 3; i++) {
+    const char *files[] = { c.bios && strcmp(c.bios, "none") ? c.bios : NULL, c.kernel, c.initrd,
+                            c.drive };
+    for (size_t i = 0; i < 4; i++) {
         if (files[i] && access(files[i], R_OK) != 0) {
             fprintf(stderr, "snapprop: %s not found\n", files[i]);
             return 1;
         }
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
+    Hash128 image_before = { 0, 0 };
+    if (c.drive) {
+        size_t n;
+        char *img = slurp(c.drive, &n);
+        image_before = hash128(img, n);
+        free(img);
+    }
     double t0 = (double)hostclock_ns(CLOCK_REALTIME) * 1e-9;
     uint64_t rec = record(&c);
     Plain p = { 0 };
@@ -1121,6 +1154,18 @@ int main(int argc, char **argv)
            total.rc_found, total.rc_begin, total.loads_back, total.loads_fwd, total.grid_checks);
     free(p.grid);
     free(p.console);
+    if (c.drive) {
+        size_t n;
+        char *img = slurp(c.drive, &n);
+        bool same = hash_eq(hash128(img, n), image_before);
+        free(img);
+        if (!same) {
+            printf("FAIL: the disk image %s changed (record and replay must not write it)\n",
+                   c.drive);
+            return 1;
+        }
+        printf("the disk image is unchanged\n");
+    }
     if (failed) {
         printf("FAIL: %d of %d seeds diverged from the plain replay\n", failed, c.nseeds);
         return 1;

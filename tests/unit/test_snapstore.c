@@ -313,11 +313,17 @@ static void test_delete_reclaims(void **state)
     assert_int_equal(st.pages, 1025 + 2);
     assert_int_equal(st.chunks, 17 + 1);
 
-    /* 200 still loads (through the delta) into RAM the store knows nothing about. */
+    /* 200 still loads (through the delta) into RAM the store knows nothing
+     * about: it is hashed first, and only the pages that differ are written. */
     memset(f->ram, 0, RAM_SIZE);
     snapstore_forget_ram(s);
     load_ok(s, f, 200);
-    assert_int_equal(stats(s).last_pages_restored, NPAGES);
+    static const uint8_t zero_page[4096];
+    uint64_t nonzero = 0;
+    for (uint64_t pg = 0; pg < NPAGES; pg++) {
+        nonzero += memcmp(copy2 + pg * 4096, zero_page, 4096) != 0;
+    }
+    assert_int_equal(stats(s).last_pages_restored, nonzero);
     assert_memory_equal(f->ram, copy2, RAM_SIZE);
     Error *err = NULL;
     assert_false(snapstore_load(s, 300, &f->reg, f->region, NULL, &err));
@@ -1090,6 +1096,95 @@ static void test_file_size_limit(void **state)
     snapstore_close(s);
 }
 
+/* A second region stored by content beside RAM, as a disk overlay is: a
+ * large sparse one with a nonzero bitmap. Pages never written are not even
+ * read; each snapshot restores both regions as they were; a snapshot with
+ * another set of regions is refused. */
+#define OV_PAGES  (1u << 16)            /* 256 MiB, reserved but untouched */
+static void test_regions(void **state)
+{
+    Fixture *f = *state;
+    uint64_t seed = 7;
+    uint8_t *ov = calloc(OV_PAGES, MEM_PAGE_SIZE);
+    uint64_t *dirty = calloc(OV_PAGES / 64, 8), *nonzero = calloc(OV_PAGES / 64, 8);
+    assert_non_null(ov);
+    MemRegion ovr = { .name = "disk", .size = (uint64_t)OV_PAGES * MEM_PAGE_SIZE,
+                      .kind = MEM_RAM, .host = ov, .dirty = dirty, .nonzero = nonzero };
+    const MemRegion *regions[2] = { f->region, &ovr };
+#define OV_WRITE(pg, byte) do { dirty[(pg) / 64] |= 1ull << ((pg) % 64); \
+        nonzero[(pg) / 64] |= 1ull << ((pg) % 64); memset(ov + (uint64_t)(pg) * 4096, byte, 4096); } while (0)
+
+    SnapStore *s = open_store(f);
+    initial_ram(f, &seed);
+    OV_WRITE(3, 0x33);
+    OV_WRITE(60000, 0x61);
+    SnapshotInfo i1 = info_at(100, NULL);
+    assert_true(snapstore_save_regions(s, &i1, &f->reg, regions, 2, NULL));
+    /* RAM's pages and the two written overlay pages only. */
+    assert_int_equal(stats(s).last_pages_hashed, NPAGES + 2);
+
+    uint8_t *ram1 = malloc(RAM_SIZE);
+    memcpy(ram1, f->ram, RAM_SIZE);
+    ram_write_page(f, 9, &seed);
+    OV_WRITE(3, 0x34);
+    OV_WRITE(4, 0x44);
+    SnapshotInfo i2 = info_at(200, NULL);
+    assert_true(snapstore_save_regions(s, &i2, &f->reg, regions, 2, NULL));
+    assert_int_equal(stats(s).last_pages_hashed, 1 + 2);
+    uint8_t *ram2 = malloc(RAM_SIZE);
+    memcpy(ram2, f->ram, RAM_SIZE);
+
+    /* Back to 100: the overlay loses page 4 and gets 3 back. */
+    Error *err = NULL;
+    assert_true(snapstore_load_regions(s, 100, &f->reg, regions, 2, NULL, &err));
+    assert_memory_equal(f->ram, ram1, RAM_SIZE);
+    assert_int_equal(ov[3 * 4096], 0x33);
+    assert_int_equal(ov[4 * 4096], 0);
+    assert_int_equal(ov[60000ull * 4096 + 4095], 0x61);
+    assert_int_equal(stats(s).last_pages_restored, 1 + 2);
+    assert_true(snapstore_load_regions(s, 200, &f->reg, regions, 2, NULL, &err));
+    assert_memory_equal(f->ram, ram2, RAM_SIZE);
+    assert_int_equal(ov[3 * 4096], 0x34);
+    assert_int_equal(ov[4 * 4096 + 100], 0x44);
+
+    /* A fresh store knows nothing, and still neither reads nor writes the
+     * overlay's untouched pages (its nonzero bits were set by the loads). */
+    snapstore_close(s);
+    s = open_store(f);
+    memset(ov + 4 * 4096, 0, 4096);
+    assert_true(snapstore_load_regions(s, 200, &f->reg, regions, 2, NULL, &err));
+    assert_int_equal(ov[4 * 4096 + 100], 0x44);
+    assert_int_equal(stats(s).last_pages_restored, 1);
+
+    /* RAM alone is not what was saved. */
+    assert_false(snapstore_load(s, 200, &f->reg, f->region, NULL, &err));
+    assert_int_equal(error_get_class(err), ERR_SNAPSHOT);
+    assert_non_null(strstr(error_get_message(err), "region"));
+    error_free(err);
+    err = NULL;
+    /* Nor is a region of another size. */
+    ovr.size -= MEM_PAGE_SIZE;
+    assert_false(snapstore_load_regions(s, 200, &f->reg, regions, 2, NULL, &err));
+    assert_int_equal(error_get_class(err), ERR_SNAPSHOT);
+    error_free(err);
+    ovr.size += MEM_PAGE_SIZE;
+
+    /* Deleting both snapshots reclaims the overlay's pages too. */
+    assert_true(snapstore_delete(s, 100, NULL));
+    assert_true(snapstore_delete(s, 200, NULL));
+    SnapStoreStats st = stats(s);
+    assert_int_equal(st.snapshots, 0);
+    assert_int_equal(st.pages, 0);
+    assert_int_equal(st.chunks, 0);
+    snapstore_close(s);
+    free(ram1);
+    free(ram2);
+    free(ov);
+    free(dirty);
+    free(nonzero);
+#undef OV_WRITE
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1117,6 +1212,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_truncated_store_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_file_backed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_size_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_regions, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

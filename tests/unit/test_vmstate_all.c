@@ -136,6 +136,15 @@ static const Hint HINTS[] = {
     { "goldfish_rtc", "alarm_running", HINT_FLAG, 0, NULL, false },
     /* A virtual clock bias is never negative. */
     { "machine", "icount_bias", HINT_NONNEG, 0, NULL, false },
+    /* virtio_mmio's post_load: one-bit selectors, a page shift below 32,
+     * QueueSel below 1024, negotiated features among those offered (by
+     * the legacy virtio-blk of machine_open()), queues of at most 1024. */
+    { "virtio-mmio", "host_features_sel", HINT_FLAG, 0, NULL, false },
+    { "virtio-mmio", "guest_features_sel", HINT_FLAG, 0, NULL, false },
+    { "virtio-mmio", "guest_page_shift", HINT_MASK, 31, NULL, false },
+    { "virtio-mmio", "queue_sel", HINT_MASK, 1023, NULL, false },
+    { "virtio-mmio", "guest_features", HINT_MASK, 0x10031006ed4ull, NULL, false },
+    { "virtqueue", "num", HINT_MASK, 1023, NULL, false },
 };
 
 static const Hint *hint_find(const VMStateDescription *d, const VMStateField *f)
@@ -418,12 +427,19 @@ static void round_trip(const VMStateEntry *e, unsigned round, Rng *rng, Tally *t
     vmbuf_free(&s2);
 }
 
+/* A disk, so that the virtio-mmio transport and virtio-blk descriptions are
+ * registered too (an empty slot has no state). */
+static char disk_path[256];
+
 static Machine *machine_open(void)
 {
     MachineOptions o;
     machine_options_init(&o);
     o.bios = "none";
     o.kernel = GUEST_ELF;
+    o.drives[0] = (MachineDrive){ .spec = "test disk", .id = "hd0", .file = disk_path,
+                                  .snapshot = true, .if_virtio = true };
+    o.ndrives = 1;
     o.serial = "null";
     o.no_signals = true;
     Error *err = NULL;
@@ -451,6 +467,23 @@ static int setup(void **state)
         /* A test that cannot run has failed, never passed. */
         fail_msg("no %s (guest programs not built)", GUEST_ELF);
     }
+    const char *dir = getenv("TMPDIR");
+    snprintf(disk_path, sizeof(disk_path), "%s/rrsim-vmstate-all-%d.img", dir ? dir : "/tmp",
+             (int)getpid());
+    FILE *f = fopen(disk_path, "wb");
+    assert_non_null(f);
+    static const uint8_t sector[512] = { 1, 2, 3 };
+    for (int i = 0; i < 64; i++) {
+        assert_int_equal(fwrite(sector, 1, sizeof(sector), f), sizeof(sector));
+    }
+    fclose(f);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    unlink(disk_path);
     return 0;
 }
 
@@ -633,9 +666,9 @@ static void test_walker_covers_all_field_types(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_every_description_round_trips, setup),
-        cmocka_unit_test_setup(test_hart_normalises_x0_and_pc, setup),
-        cmocka_unit_test_setup(test_walker_covers_all_field_types, setup),
+        cmocka_unit_test_setup_teardown(test_every_description_round_trips, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hart_normalises_x0_and_pc, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_walker_covers_all_field_types, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
