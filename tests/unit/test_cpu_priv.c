@@ -18,7 +18,7 @@ enum {
     MSTATUS = 0x300, MTVEC = 0x305, MEPC = 0x341, MCAUSE = 0x342, MTVAL = 0x343,
     MCOUNTEREN = 0x306, SCOUNTEREN = 0x106, SATP = 0x180, PMPCFG0 = 0x3a0, PMPADDR0 = 0x3b0,
     FCSR = 0x003, CYCLE = 0xc00, TIME = 0xc01, INSTRET = 0xc02,
-    STIMECMP = 0x14d, MENVCFG = 0x30a, MIP = 0x344,
+    STIMECMP = 0x14d, MENVCFG = 0x30a, MIP = 0x344, MEDELEG = 0x302,
 };
 #define FS_SHIFT 13
 
@@ -36,6 +36,17 @@ static TestMachine *setup(void)
  * (or ~0 when it did not trap). */
 static uint64_t run_in(TestMachine *m, int priv, uint32_t insn, uint64_t mstatus_set)
 {
+    /* A previous instruction that did not trap left the hart in S or U:
+     * back to M through an ECALL first, or the MRET below would be the
+     * illegal instruction every "expect 2" saw. */
+    if (hart_priv(m->h) != 3) {
+        uint64_t ex;
+        tm_w32(m, PROG + 0x2800, ECALL);
+        tm_set_csr(m, MEDELEG, 0);
+        hart_set_pc(m->h, PROG + 0x2800);
+        hart_run(m->h, 1, &ex);
+        assert_int_equal(hart_priv(m->h), 3);
+    }
     uint64_t at = PROG + 0x1000 + (uint64_t)(m->slot++ % 64) * 0x10;
     tm_w32(m, at, insn);
     tm_w32(m, at + 4, JAL(0, 0));
@@ -47,6 +58,10 @@ static uint64_t run_in(TestMachine *m, int priv, uint32_t insn, uint64_t mstatus
     hart_set_pc(m->h, PROG + 0x2000);
     uint64_t ex;
     hart_run(m->h, 2, &ex);
+    /* A trap must come from the instruction under test. */
+    if (tm_csr(m, MCAUSE) != ~0ull) {
+        assert_int_equal(tm_csr(m, MEPC), at);
+    }
     return tm_csr(m, MCAUSE);
 }
 
