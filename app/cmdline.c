@@ -28,14 +28,20 @@ void cmdline_usage(FILE *out)
           "\n"
           "Machine:\n"
           "  -M, -machine virt[,dumpdtb=FILE]  the QEMU-compatible virt board (the only one);\n"
-          "                            dumpdtb writes the device tree and exits\n"
+          "                            dumpdtb writes the device tree and exits; aclint=off and\n"
+          "                            aia=none (QEMU's defaults) are accepted; -M help\n"
+          "  -accel tcg                accepted: rrsim's interpreter is its only accelerator\n"
+          "  -name NAME                a label (nothing the guest sees)\n"
+          "  -nodefaults               no default serial port (the UART talks to nothing\n"
+          "                            unless -serial says otherwise)\n"
+          "  -pidfile FILE             write rrsim's process id to FILE (removed at exit)\n"
           "  -m SIZE                   guest RAM, default 128M (suffixes K, M, G; plain = MiB)\n"
           "  -smp 1                    one hart (the only supported count)\n"
           "  -cpu rv64[,EXT=on|off...] the hart and its extensions, with QEMU's property\n"
           "                            names (zba=, sstc=, svpbmt=, ...); default: QEMU 7.2's\n"
           "                            rv64 without H. -cpu help and -cpu rv64,help list them\n"
           "Boot:\n"
-          "  -bios FILE|none           firmware at 0x80000000 (ELF or raw); default: OpenSBI fw_dynamic\n"
+          "  -bios FILE|none|default   firmware at 0x80000000 (ELF or raw); default: OpenSBI fw_dynamic\n"
           "  -kernel FILE              kernel (ELF at its physical addresses, or a raw Image)\n"
           "  -initrd FILE              initial ramdisk\n"
           "  -append STRING            kernel command line (/chosen/bootargs)\n"
@@ -152,9 +158,9 @@ static bool parse_machine(Cmdline *c, const char *arg, Error **errp)
             if (first && !strcmp(tok, "virt")) {
                 continue;
             }
-            if (first && !strcmp(tok, "help")) {
-                error_setc(errp, ERR_USAGE, "supported machines: virt (RISC-V VirtIO board, as QEMU's)");
-                return false;
+            if (first && (!strcmp(tok, "help") || !strcmp(tok, "?"))) {
+                c->machine_help = true;
+                continue;
             }
             error_setc(errp, ERR_USAGE, "-machine: unsupported machine '%s' (only 'virt')", tok);
             return false;
@@ -172,6 +178,17 @@ static bool parse_machine(Cmdline *c, const char *arg, Error **errp)
                 return false;
             }
             c->dumpdtb = val;
+        } else if (!strcmp(tok, "aclint") || !strcmp(tok, "aia")) {
+            /* QEMU's defaults, which are what this board is: a SiFive CLINT
+             * and a PLIC. The other choices change the device tree. */
+            const char *dflt = !strcmp(tok, "aclint") ? "off" : "none";
+            if (strcmp(val, dflt) && !(!strcmp(tok, "aclint") && (!strcmp(val, "false") ||
+                                                                !strcmp(val, "no")))) {
+                error_setc(errp, ERR_USAGE,
+                           "-machine %s=%s: not modelled; this board has QEMU's default "
+                           "(%s=%s: a CLINT and a PLIC)", tok, val, tok, dflt);
+                return false;
+            }
         } else {
             error_setc(errp, ERR_USAGE, "-machine: unsupported property '%s'", tok);
             return false;
@@ -508,7 +525,7 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
 {
     memset(c, 0, sizeof(*c));
     machine_options_init(&c->mo);
-    bool nographic = false, serial_given = false;
+    bool nographic = false, serial_given = false, nodefaults = false;
 
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i];
@@ -544,10 +561,19 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
             c->mo.snapshot = true;
             continue;
         }
+        if (!strcmp(opt, "-nodefaults")) {
+            nodefaults = true;
+            continue;
+        }
+        if (!strcmp(opt, "-enable-kvm")) {
+            error_setc(errp, ERR_USAGE, "-enable-kvm: rrsim has no KVM; it interprets every "
+                       "instruction itself (what -accel tcg names)");
+            return false;
+        }
         static const char *const with_arg[] = {
             "-M", "-machine", "-m", "-bios", "-kernel", "-initrd", "-append", "-dtb", "-serial",
             "-display", "-icount", "-smp", "-cpu", "-gdb", "-qmp", "-d", "-loadvm", "-snapshot-store",
-            "-drive", "-device", "-global", NULL };
+            "-drive", "-device", "-global", "-accel", "-name", "-pidfile", NULL };
         bool known = false;
         for (int k = 0; with_arg[k]; k++) {
             known |= !strcmp(opt, with_arg[k]);
@@ -570,7 +596,18 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
                 return false;
             }
         } else if (!strcmp(opt, "-bios")) {
-            c->mo.bios = arg;
+            /* QEMU's "default" is the firmware it would pick without -bios. */
+            c->mo.bios = strcmp(arg, "default") ? arg : NULL;
+        } else if (!strcmp(opt, "-accel")) {
+            if (strcmp(arg, "tcg") && strncmp(arg, "tcg,", 4)) {
+                error_setc(errp, ERR_USAGE, "-accel %s: rrsim has one accelerator, its own "
+                           "interpreter (-accel tcg)", arg);
+                return false;
+            }
+        } else if (!strcmp(opt, "-name")) {
+            c->name = arg;     /* a label for the user; nothing the guest sees */
+        } else if (!strcmp(opt, "-pidfile")) {
+            c->pidfile = arg;
         } else if (!strcmp(opt, "-kernel")) {
             c->mo.kernel = arg;
         } else if (!strcmp(opt, "-initrd")) {
@@ -676,7 +713,9 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
     /* rrsim has no display: the serial port is on the terminal unless
      * -serial says otherwise; -nographic (like QEMU) multiplexes Ctrl-A keys. */
     if (!serial_given) {
-        c->mo.serial = nographic ? "mon:stdio" : "stdio";
+        /* -nodefaults: no default serial port, as in QEMU (even with
+         * -nographic); the UART is there, talking to nothing. */
+        c->mo.serial = nodefaults ? "null" : nographic ? "mon:stdio" : "stdio";
     }
     uint64_t cp = c->mo.icount.rrcheckpoint;
     if (cp != 0 && cp < CMDLINE_MIN_CHECKPOINT) {

@@ -17,6 +17,9 @@ typedef struct Cmdline {
     MachineOptions mo;          /* strings point into argv or into owned fields below */
     const char *dumpdtb;
     bool help, version;
+    bool machine_help;          /* -M help */
+    const char *name;           /* -name (not guest visible) */
+    const char *pidfile;        /* -pidfile: written at start, removed at exit */
     enum { CMDLINE_CPU_HELP_NONE, CMDLINE_CPU_HELP_MODELS, CMDLINE_CPU_HELP_PROPS } cpu_help;
     bool summary;               /* -d summary: one line on stderr at exit */
     bool progress;              /* -d progress: replay progress even off a terminal */

@@ -4,6 +4,7 @@
  * are reported (error_report_err) and mapped to a status (error_exit_status).
  * stdout carries only the guest console.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,22 @@ static const char *shutdown_cause_name(ShutdownCause c)
     }
 }
 
+/* -pidfile: QEMU writes the pid and keeps the file until exit. */
+static bool write_pidfile(const char *path, Error **errp)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        error_setc(errp, ERR_IO, "-pidfile %s: %s", path, strerror(errno));
+        return false;
+    }
+    bool ok = fprintf(f, "%ld\n", (long)getpid()) > 0;
+    ok &= fclose(f) == 0;
+    if (!ok) {
+        error_setc(errp, ERR_IO, "-pidfile %s: %s", path, strerror(errno));
+    }
+    return ok;
+}
+
 /* Progress by default only where it cannot garble the guest's console: on
  * a terminal stderr, when the console is not that terminal too. */
 static bool progress_wanted(const Cmdline *c)
@@ -49,6 +66,7 @@ int main(int argc, char **argv)
     Machine *m = NULL;
     MachineReplay *mr = NULL;
     Progress *progress = NULL;
+    bool pid_written = false;
     DebugSession *dbg = NULL;
 
     /* A console reader that goes away must not kill the simulator mid-write. */
@@ -64,6 +82,17 @@ int main(int argc, char **argv)
     if (c.version) {
         printf("rrsim %s\n", RRSIM_VERSION);
         goto out;
+    }
+    if (c.machine_help) {
+        printf("Supported machines are:\n"
+               "virt                 RISC-V VirtIO board (as QEMU's virt, the default)\n");
+        goto out;
+    }
+    if (c.pidfile) {
+        if (!write_pidfile(c.pidfile, &err)) {
+            goto fail;
+        }
+        pid_written = true;
     }
     if (c.cpu_help != CMDLINE_CPU_HELP_NONE) {
         isa_help(stdout, c.cpu_help == CMDLINE_CPU_HELP_PROPS);
@@ -158,6 +187,9 @@ fail:
     m = NULL;
     error_report_err(err);
 out:
+    if (pid_written) {
+        unlink(c.pidfile);
+    }
     debug_free(dbg);
     machine_replay_free(mr);
     machine_free(m);

@@ -105,4 +105,29 @@ expect_msg 66 "writer refused while read" "lock" -- -bios none -serial null \
     -drive file="$img",format=raw,if=virtio
 kill "$holder"; wait "$holder" 2>/dev/null
 
+# What QEMU users type around the board, accepted where it changes nothing
+# here, refused with the reason where it would.
+expect 0 "QEMU's usual spellings" -- -M virt,aclint=off,aia=none,dumpdtb="$tmp/q.dtb" \
+    -accel tcg -name guest=x -bios default -nodefaults
+"$RRSIM" -M help | grep -q '^virt ' || { echo "FAIL: -M help lists no virt"; fail=1; }
+expect 0 "-M help exits 0" -- -M help
+expect_msg 65 "aclint=on refused" "aclint=on" -- -M virt,aclint=on
+expect_msg 65 "aia=aplic refused" "aia=aplic" -- -M virt,aia=aplic
+expect_msg 65 "-accel kvm refused" "-accel kvm" -- -accel kvm
+expect_msg 65 "-enable-kvm refused" "-enable-kvm" -- -enable-kvm
+# -nodefaults: no serial port unless asked for; the console stays silent.
+out=$("$RRSIM" -nodefaults -nographic -M virt,dumpdtb="$tmp/n.dtb" </dev/null 2>/dev/null)
+[ -z "$out" ] || { echo "FAIL: -nodefaults printed: $out"; fail=1; }
+# -pidfile: the pid while running, gone at exit.
+"$RRSIM" -bios none -serial null -S -qmp "unix:$tmp/pq,server,nowait" -pidfile "$tmp/pid" \
+    </dev/null >/dev/null 2>&1 &
+runner=$!
+for _ in $(seq 100); do [ -s "$tmp/pid" ] && break; sleep 0.1; done
+[ "$(cat "$tmp/pid" 2>/dev/null)" = "$runner" ] ||
+    { echo "FAIL: -pidfile holds '$(cat "$tmp/pid" 2>/dev/null)', not $runner"; fail=1; }
+kill "$runner"; wait "$runner" 2>/dev/null
+[ -e "$tmp/pid" ] && { echo "FAIL: -pidfile left behind"; fail=1; }
+expect_msg 66 "-pidfile unwritable" "-pidfile" -- -pidfile /nonexistent/dir/pid \
+    -M virt,dumpdtb="$tmp/p.dtb"
+
 exit $fail
