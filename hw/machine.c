@@ -17,6 +17,18 @@
 #define KERNEL_ALIGN (2 * MIB)   /* RV64 kernel placement, as QEMU riscv_calc_kernel_start_addr */
 #define FDT_ALIGN (2 * MIB)
 
+const char *machine_drive_serial(const MachineOptions *o, int drive)
+{
+    const char *serial = NULL;
+    for (int k = 0; k < o->ndevices; k++) {
+        if (o->devices[k].drive && o->drives[drive].id &&
+            !strcmp(o->devices[k].drive, o->drives[drive].id)) {
+            serial = o->devices[k].serial;
+        }
+    }
+    return serial;
+}
+
 void machine_options_init(MachineOptions *o)
 {
     memset(o, 0, sizeof(*o));
@@ -402,13 +414,7 @@ static bool machine_build_virtio(Machine *m, Error **errp)
         if (i < 0) {
             continue;
         }
-        const char *serial = NULL;
-        for (int k = 0; k < o->ndevices; k++) {
-            if (o->devices[k].drive && o->drives[i].id &&
-                !strcmp(o->devices[k].drive, o->drives[i].id)) {
-                serial = o->devices[k].serial;
-            }
-        }
+        const char *serial = machine_drive_serial(o, i);
         m->vblk[s] = virtio_blk_create(&m->board, m->virtio[s], virtio_names[s], m->drive[i],
                                        serial, errp);
         if (!m->vblk[s]) {

@@ -103,6 +103,8 @@ typedef struct MachineOptions {
 } MachineOptions;
 
 void machine_options_init(MachineOptions *o);
+/* The serial= of the -device using drive index `drive`, or NULL. */
+const char *machine_drive_serial(const MachineOptions *o, int drive);
 
 typedef struct Machine Machine;
 

@@ -213,13 +213,7 @@ bool machine_replay_manifest(Machine *m, JournalManifest *out, Error **errp)
         if (i < 0) {
             continue;
         }
-        const char *serial = NULL;
-        for (int k = 0; k < o->ndevices; k++) {
-            if (o->devices[k].drive && o->drives[i].id &&
-                !strcmp(o->devices[k].drive, o->drives[i].id)) {
-                serial = o->devices[k].serial;
-            }
-        }
+        const char *serial = machine_drive_serial(o, i);
         dl += (size_t)snprintf(disks + dl, sizeof(disks) - dl, ",disk@%d=virtio-blk:ro=%s:serial=%.20s",
                                s, o->drives[i].readonly ? "on" : "off", serial ? serial : "");
     }
