@@ -30,15 +30,8 @@ obj="$out/kbuild"
 tarball=/usr/src/linux-source-6.1.tar.xz
 cross=riscv64-linux-gnu-
 
-# newer_than RESULT INPUT...: true when RESULT exists and is newer than all inputs.
-newer_than() {
-  local result=$1 f
-  shift
-  [ -e "$result" ] || return 1
-  for f in "$@"; do
-    [ "$result" -nt "$f" ] || return 1
-  done
-}
+# shellcheck source=ci/cache.sh
+. "$here/ci/cache.sh"
 
 # Unpack once per package version; a new version also discards the objects.
 version=$(dpkg-query -W -f='${Version}' linux-source-6.1)

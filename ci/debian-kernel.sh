@@ -33,15 +33,8 @@ cross=riscv64-linux-gnu-
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-# newer_than RESULT INPUT...: true when RESULT exists and is newer than all inputs.
-newer_than() {
-  local result=$1 f
-  shift
-  [ -e "$result" ] || return 1
-  for f in "$@"; do
-    [ "$result" -nt "$f" ] || return 1
-  done
-}
+# shellcheck source=ci/cache.sh
+. "$here/ci/cache.sh"
 
 # The mirror the machine's apt fetches Debian itself from.
 host_mirror() {
