@@ -8,6 +8,8 @@ struct VirtioRng {
     VirtioRngFill *fill;
     void *opaque;
     VirtqElem elem;
+    VirtqElem answer;               /* a held chain being answered */
+    uint16_t held[VIRTQ_MAX_SIZE];  /* heads of chains without writable buffers */
     uint8_t buf[VIRTIO_RNG_MAX_REQUEST];
 };
 
@@ -45,19 +47,36 @@ static bool rng_request(VirtioRng *d, unsigned q, const VirtqElem *e)
     return !virtio_broken(d->vdev);
 }
 
+/*
+ * A chain with no writable buffer is answered (with length 0) only when a
+ * later one asks for bytes, as on QEMU, which serves the queue only while
+ * its chains want bytes. Chains left with nothing after them go back to
+ * the queue, so nothing is held between instructions.
+ */
 static void rng_handle_queue(void *opaque, unsigned q)
 {
     VirtioRng *d = opaque;
     VirtioDev *v = d->vdev;
-    do {
-        virtio_set_notification(v, q, false);
-        while (virtio_pop(v, q, &d->elem) == 1) {
-            if (!rng_request(d, q, &d->elem)) {
-                break;
-            }
+    unsigned held = 0;
+    virtio_set_notification(v, q, false);
+    while (virtio_pop(v, q, &d->elem) == 1) {
+        if (d->elem.in_len == 0) {
+            d->held[held++] = d->elem.head;
+            continue;
         }
-        virtio_set_notification(v, q, true);
-    } while (!virtio_broken(v) && !virtio_queue_empty(v, q));
+        for (unsigned i = 0; i < held; i++) {
+            d->answer.head = d->held[i];
+            virtio_push(v, q, &d->answer, 0);
+        }
+        held = 0;
+        if (!rng_request(d, q, &d->elem)) {
+            break;
+        }
+    }
+    if (held && !virtio_broken(v)) {
+        virtio_unpop(v, q, held);
+    }
+    virtio_set_notification(v, q, true);
 }
 
 static const VirtioDeviceOps virtio_rng_ops = {

@@ -9,7 +9,8 @@
  * device-writable buffers are filled, in order, with bytes from the fill
  * callback and the chain is returned with the number of bytes written.
  * Device-readable buffers are never written; a chain with none writable is
- * returned with length 0, as QEMU does. A chain the guest built wrongly
+ * returned with length 0 when a later chain asks for bytes (until then it
+ * stays available), as QEMU does. A chain the guest built wrongly
  * puts the transport into its error state (virtqueue.h).
  *
  * The bytes are an input from outside the simulation: the fill callback is
