@@ -49,5 +49,20 @@ grep -q 'warning' "$tmp/play.err" && FAIL "the replay read the host source: $(ca
 "$RRSIM" -bios none -kernel "$ELF" -serial null \
     -icount "shift=0,rr=replay,rrfile=$tmp/j.rr" </dev/null 2>"$tmp/mm.err"
 [ $? = 71 ] || FAIL "replay without virtio-rng: expected 71: $(cat "$tmp/mm.err")"
+# Configuration errors name the option: usage 65, an unreadable source 66.
+err() {
+    want=$1
+    shift
+    "$RRSIM" -bios none -kernel "$ELF" -serial null "$@" </dev/null 2>"$tmp/e.err"
+    st=$?
+    [ $st = "$want" ] && grep -q -- "$2" "$tmp/e.err" ||
+        FAIL "$*: exit $st, expected $want naming '$2': $(cat "$tmp/e.err")"
+}
+err 65 -device virtio-rng-device,rng=nope
+err 65 -object rng-egd,id=r0
+err 65 -object rng-random,filename=/dev/urandom
+err 65 -device virtio-rng-device,drive=hd0
+err 66 -object "rng-random,id=r0,filename=$tmp/missing" -device virtio-rng-device,rng=r0
+
 [ $fail = 0 ] && echo "ok: $(hash rec) recorded and replayed; plain runs: $(hash plain), $(hash plain2)"
 exit $fail
