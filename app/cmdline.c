@@ -56,6 +56,12 @@ void cmdline_usage(FILE *out)
           "  -device virtio-blk-device,drive=ID[,serial=S]  a virtio-blk disk on the next\n"
           "                            virtio-mmio slot, from the highest down (vda first)\n"
           "  -snapshot                 snapshot=on for every drive\n"
+          "Entropy:\n"
+          "  -device virtio-rng-device[,rng=ID]  a virtio-rng device on the next virtio-mmio\n"
+          "                            slot (in order with the disks); bytes from ID's source,\n"
+          "                            else /dev/urandom; recorded, and replayed from the journal\n"
+          "  -object rng-random,id=ID[,filename=F]  an entropy source (default /dev/urandom)\n"
+          "  -object rng-builtin,id=ID  the default source\n"
           "  -global virtio-mmio.force-legacy=false  modern (version 2) virtio-mmio registers\n"
           "Console:\n"
           "  -serial DEV               stdio, mon:stdio, null, file:PATH, pipe:PATH,\n"
@@ -431,7 +437,8 @@ static bool parse_drive(Cmdline *c, const char *arg, Error **errp)
     return true;
 }
 
-/* -device virtio-blk-device,drive=ID[,serial=S][,id=NAME] */
+/* -device virtio-blk-device,drive=ID[,serial=S][,id=NAME]
+ * -device virtio-rng-device[,rng=ID][,id=NAME] */
 static bool parse_device(Cmdline *c, const char *arg, Error **errp)
 {
     MachineOptions *mo = &c->mo;
@@ -452,9 +459,10 @@ static bool parse_device(Cmdline *c, const char *arg, Error **errp)
     } else if (!driver) {
         first = 0;
     }
-    if (!driver || (strcmp(driver, "virtio-blk-device") != 0)) {
+    bool rng = driver && !strcmp(driver, "virtio-rng-device");
+    if (!driver || (!rng && strcmp(driver, "virtio-blk-device") != 0)) {
         error_setc(errp, ERR_USAGE, "-device %s: unsupported device '%s' (rrsim offers "
-                   "virtio-blk-device)", arg, driver ? driver : "");
+                   "virtio-blk-device and virtio-rng-device)", arg, driver ? driver : "");
         return false;
     }
     if (mo->ndevices == VIRT_VIRTIO_COUNT) {
@@ -462,11 +470,13 @@ static bool parse_device(Cmdline *c, const char *arg, Error **errp)
                    VIRT_VIRTIO_COUNT);
         return false;
     }
-    MachineDevice d = { .spec = arg };
+    MachineDevice d = { .spec = arg, .rng = rng };
     for (int i = first; i < n; i++) {
-        if (!strcmp(keys[i], "drive")) {
+        if (rng && !strcmp(keys[i], "rng")) {
+            d.rng_id = vals[i];
+        } else if (!rng && !strcmp(keys[i], "drive")) {
             d.drive = vals[i];
-        } else if (!strcmp(keys[i], "serial")) {
+        } else if (!rng && !strcmp(keys[i], "serial")) {
             d.serial = vals[i];
         } else if (!strcmp(keys[i], "id")) {
             /* a name for the device: nothing refers to it here */
@@ -476,11 +486,69 @@ static bool parse_device(Cmdline *c, const char *arg, Error **errp)
             return false;
         }
     }
-    if (!d.drive) {
+    if (!rng && !d.drive) {
         error_setc(errp, ERR_USAGE, "-device %s: drive= is required", arg);
         return false;
     }
     mo->devices[mo->ndevices++] = d;
+    return true;
+}
+
+/* -object rng-random,id=ID[,filename=F] or -object rng-builtin,id=ID */
+static bool parse_object(Cmdline *c, const char *arg, Error **errp)
+{
+    MachineOptions *mo = &c->mo;
+    char *copy = cmdline_own(c, "-object", arg, errp);
+    char *keys[OPTS_MAX], *vals[OPTS_MAX];
+    int n = copy ? opts_split(copy, keys, vals, true) : -1;
+    if (!copy) {
+        return false;
+    }
+    if (n <= 0) {
+        error_setc(errp, ERR_USAGE, "-object %s: expected TYPE,id=ID[,key=value...]", arg);
+        return false;
+    }
+    const char *type = vals[0] ? NULL : keys[0];
+    int first = 1;
+    if (!type && !strcmp(keys[0], "qom-type")) {
+        type = vals[0];
+    } else if (!type) {
+        first = 0;
+    }
+    bool builtin = type && !strcmp(type, "rng-builtin");
+    if (!type || (!builtin && strcmp(type, "rng-random") != 0)) {
+        error_setc(errp, ERR_USAGE, "-object %s: unsupported object type '%s' (rrsim offers "
+                   "rng-random and rng-builtin)", arg, type ? type : "");
+        return false;
+    }
+    if (mo->nrng_objects == MACHINE_MAX_RNG_OBJECTS) {
+        error_setc(errp, ERR_USAGE, "-object %s: at most %d rng objects", arg,
+                   MACHINE_MAX_RNG_OBJECTS);
+        return false;
+    }
+    MachineRngObject o = { .spec = arg };
+    for (int i = first; i < n; i++) {
+        if (!strcmp(keys[i], "id")) {
+            o.id = vals[i];
+        } else if (!builtin && !strcmp(keys[i], "filename")) {
+            o.filename = vals[i];
+        } else {
+            error_setc(errp, ERR_USAGE, "-object %s: property '%s' is not supported", arg,
+                       keys[i]);
+            return false;
+        }
+    }
+    if (!o.id || !*o.id) {
+        error_setc(errp, ERR_USAGE, "-object %s: id= is required", arg);
+        return false;
+    }
+    for (int i = 0; i < mo->nrng_objects; i++) {
+        if (!strcmp(mo->rng_objects[i].id, o.id)) {
+            error_setc(errp, ERR_USAGE, "-object %s: duplicate id '%s'", arg, o.id);
+            return false;
+        }
+    }
+    mo->rng_objects[mo->nrng_objects++] = o;
     return true;
 }
 
@@ -573,7 +641,7 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
         static const char *const with_arg[] = {
             "-M", "-machine", "-m", "-bios", "-kernel", "-initrd", "-append", "-dtb", "-serial",
             "-display", "-icount", "-smp", "-cpu", "-gdb", "-qmp", "-d", "-loadvm", "-snapshot-store",
-            "-drive", "-device", "-global", "-accel", "-name", "-pidfile", NULL };
+            "-drive", "-device", "-object", "-global", "-accel", "-name", "-pidfile", NULL };
         bool known = false;
         for (int k = 0; with_arg[k]; k++) {
             known |= !strcmp(opt, with_arg[k]);
@@ -686,6 +754,10 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
             }
         } else if (!strcmp(opt, "-device")) {
             if (!parse_device(c, arg, errp)) {
+                return false;
+            }
+        } else if (!strcmp(opt, "-object")) {
+            if (!parse_object(c, arg, errp)) {
                 return false;
             }
         } else if (!strcmp(opt, "-global")) {

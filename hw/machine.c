@@ -2,6 +2,7 @@
 #include "hw/machine.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,15 +320,17 @@ static int machine_find_drive(const MachineOptions *o, const char *id)
 }
 
 /*
- * Which drive each virtio-mmio slot gets: -device options in the order
- * given, then if=virtio drives, from the highest slot down (QEMU's virt
- * creates its transports so that the first device plugged lands on the
- * last one, which is the first node of the device tree: vda).
+ * What each virtio-mmio slot gets: -device options (disks and entropy
+ * devices alike) in the order given, then if=virtio drives, from the
+ * highest slot down (QEMU's virt creates its transports so that the first
+ * device plugged lands on the last one, which is the first node of the
+ * device tree: vda).
  */
 static bool machine_place_disks(Machine *m, Error **errp)
 {
     const MachineOptions *o = &m->opts;
     int user[MACHINE_MAX_DRIVES];   /* the device using each drive, -1: none */
+    /* A drive index, or -(k + 2) for the entropy device of -device k. */
     int order[VIRT_VIRTIO_COUNT + MACHINE_MAX_DRIVES];
     int n = 0;
     for (int i = 0; i < MACHINE_MAX_DRIVES; i++) {
@@ -335,6 +338,7 @@ static bool machine_place_disks(Machine *m, Error **errp)
     }
     for (int s = 0; s < VIRT_VIRTIO_COUNT; s++) {
         m->slot_drive[s] = -1;
+        m->slot_rng[s] = -1;
     }
     for (int i = 0; i < o->ndrives; i++) {
         for (int j = 0; j < i; j++) {
@@ -347,6 +351,10 @@ static bool machine_place_disks(Machine *m, Error **errp)
     }
     for (int k = 0; k < o->ndevices; k++) {
         const MachineDevice *d = &o->devices[k];
+        if (d->rng) {
+            order[n++] = -(k + 2);
+            continue;
+        }
         int i = d->drive ? machine_find_drive(o, d->drive) : -1;
         if (!d->drive) {
             error_setc(errp, ERR_USAGE, "-device %s: drive property not set", d->spec);
@@ -371,14 +379,85 @@ static bool machine_place_disks(Machine *m, Error **errp)
         }
     }
     if (n > VIRT_VIRTIO_COUNT) {
-        error_setc(errp, ERR_USAGE, "%d virtio disks, but the virt board has %d virtio-mmio "
+        error_setc(errp, ERR_USAGE, "%d virtio devices, but the virt board has %d virtio-mmio "
                    "slots", n, VIRT_VIRTIO_COUNT);
         return false;
     }
     for (int k = 0; k < n; k++) {
-        m->slot_drive[VIRT_VIRTIO_COUNT - 1 - k] = order[k];
+        if (order[k] >= 0) {
+            m->slot_drive[VIRT_VIRTIO_COUNT - 1 - k] = order[k];
+        } else {
+            m->slot_rng[VIRT_VIRTIO_COUNT - 1 - k] = -order[k] - 2;
+        }
     }
     return true;
+}
+
+/* ---- entropy ---- */
+
+/* The host side of a virtio-rng device: its source file, read only
+ * through the gate (machine_random_bytes()). */
+static size_t machine_rng_read(void *opaque, void *buf, size_t len)
+{
+    MachineRng *r = opaque;
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = read(r->fd, (uint8_t *)buf + got, len - got);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            /* The guest gets fewer bytes (the used length says so). */
+            if (!r->warned) {
+                warn_report("virtio-rng source %s: %s", r->path,
+                            n < 0 ? strerror(errno) : "end of file");
+                r->warned = true;
+            }
+            break;
+        }
+        got += (size_t)n;
+    }
+    return got;
+}
+
+static size_t machine_rng_fill(void *opaque, void *buf, size_t len)
+{
+    MachineRng *r = opaque;
+    return machine_random_bytes(r->m, machine_rng_read, r, buf, len);
+}
+
+static bool machine_build_rng(Machine *m, int s, Error **errp)
+{
+    const MachineOptions *o = &m->opts;
+    const MachineDevice *d = &o->devices[m->slot_rng[s]];
+    const char *path = MACHINE_RNG_DEFAULT, *opt = "-device", *spec = d->spec;
+    if (d->rng_id) {
+        int j = 0;
+        while (j < o->nrng_objects && strcmp(o->rng_objects[j].id, d->rng_id)) {
+            j++;
+        }
+        if (j == o->nrng_objects) {
+            error_setc(errp, ERR_USAGE, "-device %s: no rng object with id '%s' "
+                       "(-object rng-random,id=%s,...)", d->spec, d->rng_id, d->rng_id);
+            return false;
+        }
+        if (o->rng_objects[j].filename) {
+            path = o->rng_objects[j].filename;
+            opt = "-object";
+            spec = o->rng_objects[j].spec;
+        }
+    }
+    MachineRng *r = &m->rng_src[s];
+    r->m = m;
+    r->path = path;
+    r->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (r->fd < 0) {
+        error_setc(errp, ERR_IO, "%s %s: cannot open the rng source %s: %s", opt, spec, path,
+                   strerror(errno));
+        return false;
+    }
+    m->vrng[s] = virtio_rng_create(m->virtio[s], machine_rng_fill, r, errp);
+    return m->vrng[s] != NULL;
 }
 
 static bool machine_build_virtio(Machine *m, Error **errp)
@@ -411,6 +490,9 @@ static bool machine_build_virtio(Machine *m, Error **errp)
     }
     for (int s = VIRT_VIRTIO_COUNT - 1; s >= 0; s--) {
         int i = m->slot_drive[s];
+        if (m->slot_rng[s] >= 0 && !machine_build_rng(m, s, errp)) {
+            return false;
+        }
         if (i < 0) {
             continue;
         }
@@ -548,6 +630,8 @@ Machine *machine_new(const MachineOptions *o, Error **errp)
     m->stop_at = UINT64_MAX;
     for (int i = 0; i < VIRT_VIRTIO_COUNT; i++) {
         m->slot_drive[i] = -1;
+        m->slot_rng[i] = -1;
+        m->rng_src[i].fd = -1;
     }
     if (m->ram_size & (MEM_PAGE_SIZE - 1) || m->ram_size > (uint64_t)0x80000000ull * 32) {
         free(m);
@@ -582,6 +666,10 @@ void machine_free(Machine *m)
     for (int i = 0; i < VIRT_VIRTIO_COUNT; i++) {
         virtio_mmio_free(m->virtio[i]);
         virtio_blk_free(m->vblk[i]);
+        virtio_rng_free(m->vrng[i]);
+        if (m->rng_src[i].fd >= 0) {
+            close(m->rng_src[i].fd);
+        }
     }
     for (int i = 0; i < MACHINE_MAX_DRIVES; i++) {
         blockdev_close(m->drive[i]);
@@ -896,6 +984,15 @@ int64_t machine_sleep_warp(Machine *m, int64_t measured_ns)
         return m->gate->sleep_warp(m->gate_opaque, m, measured_ns);
     }
     return measured_ns;
+}
+
+size_t machine_random_bytes(Machine *m, MachineRandomRead *read, void *src, void *buf,
+                            size_t len)
+{
+    if (m->gate && m->gate->random_bytes) {
+        return m->gate->random_bytes(m->gate_opaque, m, read, src, buf, len);
+    }
+    return read(src, buf, len);
 }
 
 size_t machine_char_deliver(Machine *m, int chr, const uint8_t *buf, size_t len)

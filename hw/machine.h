@@ -14,6 +14,7 @@
  *     machine_host_clock_ns()  host wall-clock reads (goldfish RTC)
  *     machine_host_shutdown()  host-requested quit (signals, Ctrl-A x)
  *     machine_sleep_warp()     the idle warp measured in host time (sleep=on)
+ *     machine_random_bytes()   host random bytes (virtio-rng)
  * In normal mode they pass straight through to the guest side
  * (machine_char_deliver(), hostclock_ns(), loop_request_shutdown(), the warp).
  * sim/replay installs MachineGateOps with machine_set_gate() to journal them
@@ -39,6 +40,7 @@
 #include "hw/uart16550.h"
 #include "hw/virtio/virtio_blk.h"
 #include "hw/virtio/virtio_mmio.h"
+#include "hw/virtio/virtio_rng.h"
 #include "sim/base/hash.h"
 #include "sim/block/blockdev.h"
 #include "sim/chardev/chardev.h"
@@ -70,12 +72,26 @@ typedef struct MachineDrive {
     bool if_virtio;             /* if=virtio: a virtio-blk device of its own */
 } MachineDrive;
 
-/* -device virtio-blk-device,drive=ID[,serial=S]. */
+/* -device virtio-blk-device,drive=ID[,serial=S] or
+ * -device virtio-rng-device[,rng=ID]. */
 typedef struct MachineDevice {
     const char *spec;           /* the option as given, for messages */
+    bool rng;                   /* virtio-rng-device (else virtio-blk-device) */
     const char *drive;
     const char *serial;         /* NULL: none */
+    const char *rng_id;         /* NULL: the default source (/dev/urandom) */
 } MachineDevice;
+
+#define MACHINE_MAX_RNG_OBJECTS 8
+#define MACHINE_RNG_DEFAULT   "/dev/urandom"
+
+/* -object rng-random,id=ID[,filename=F] (F defaults to /dev/urandom, as
+ * QEMU's) or -object rng-builtin,id=ID (the same default source). */
+typedef struct MachineRngObject {
+    const char *spec;           /* the option as given, for messages */
+    const char *id;
+    const char *filename;
+} MachineRngObject;
 
 /* Configuration; strings are borrowed and must outlive the machine. */
 typedef struct MachineOptions {
@@ -90,13 +106,16 @@ typedef struct MachineOptions {
     const char *serial;         /* backend spec for UART0; NULL = "mon:stdio" */
     bool no_reboot;             /* guest reset request powers off instead */
     bool no_signals;            /* do not take over SIGINT/SIGTERM/SIGHUP (tests) */
-    /* Disks. Devices take the virtio-mmio slots from the highest down, in
-     * the order given, then if=virtio drives in theirs, as on QEMU's virt
-     * board (the first device is the guest's vda). */
+    /* Disks and entropy devices. Devices (of both kinds) take the
+     * virtio-mmio slots from the highest down, in the order given, then
+     * if=virtio drives in theirs, as on QEMU's virt board (the first disk
+     * is the guest's vda). */
     MachineDrive drives[MACHINE_MAX_DRIVES];
     int ndrives;
     MachineDevice devices[VIRT_VIRTIO_COUNT];
     int ndevices;
+    MachineRngObject rng_objects[MACHINE_MAX_RNG_OBJECTS];
+    int nrng_objects;
     bool snapshot;              /* -snapshot: every drive writes to an overlay */
     bool virtio_modern;         /* -global virtio-mmio.force-legacy=false */
     IcountOptions icount;       /* borrowed; only read at machine_new() */
@@ -120,6 +139,9 @@ typedef enum MachineDebugExit {
                                  * the accessing instruction (pc on it) */
 } MachineDebugExit;
 
+/* Reads up to len bytes from a host random source; returns how many. */
+typedef size_t MachineRandomRead(void *src, void *buf, size_t len);
+
 /* Hooks sim/replay installs; any may be NULL (pass-through). r is the
  * opaque given to machine_set_gate(). */
 typedef struct MachineGateOps {
@@ -129,6 +151,10 @@ typedef struct MachineGateOps {
     int64_t (*host_clock_ns)(void *r, Machine *m);
     /* The host asks to stop. Pass-through: loop_request_shutdown(). */
     void (*host_shutdown)(void *r, Machine *m, ShutdownCause cause, int code);
+    /* A device wants up to len random bytes; read(src, ...) reads the host
+     * source. Returns the bytes put in buf. Pass-through: read(). */
+    size_t (*random_bytes)(void *r, Machine *m, MachineRandomRead *read, void *src, void *buf,
+                           size_t len);
     /* sleep=on idle: measured_ns of host time passed; returns the warp to apply. */
     int64_t (*sleep_warp)(void *r, Machine *m, int64_t measured_ns);
     /* Before each slice: deliver events due at the current step count and
@@ -150,6 +176,14 @@ typedef struct MachineClockState {
     uint64_t timer_seq;
     Machine *m;                 /* not saved */
 } MachineClockState;
+
+/* The host source behind one virtio-rng device. */
+typedef struct MachineRng {
+    Machine *m;
+    int fd;                     /* -1: none */
+    const char *path;
+    bool warned;                /* a read failure was reported */
+} MachineRng;
 
 /* Called by machine_run() at the top of every iteration, between taking
  * host requests and the gate's before_slice; see machine_set_slice_hook(). */
@@ -177,6 +211,9 @@ struct Machine {
     VirtioBlk *vblk[VIRT_VIRTIO_COUNT];    /* by slot; NULL where empty */
     BlockDev *drive[MACHINE_MAX_DRIVES];   /* as opts.drives */
     int slot_drive[VIRT_VIRTIO_COUNT];     /* index into drive[] by slot, -1: none */
+    int slot_rng[VIRT_VIRTIO_COUNT];       /* index into opts.devices[] by slot, -1: none */
+    VirtioRng *vrng[VIRT_VIRTIO_COUNT];    /* by slot; NULL where none */
+    MachineRng rng_src[VIRT_VIRTIO_COUNT];
     PcieHost *pcie;
     Pflash *flash[2];
     FwCfg *fw_cfg;
@@ -275,6 +312,8 @@ void machine_char_input(Machine *m, int chr, const uint8_t *buf, size_t len);
 int64_t machine_host_clock_ns(Machine *m);
 void machine_host_shutdown(Machine *m, ShutdownCause cause, int code);
 int64_t machine_sleep_warp(Machine *m, int64_t measured_ns);
+size_t machine_random_bytes(Machine *m, MachineRandomRead *read, void *src, void *buf,
+                            size_t len);
 
 /* Guest side of char input: hand bytes to the serial frontend now (replay
  * calls this when a journaled input event is due). Returns bytes accepted. */

@@ -217,6 +217,12 @@ bool machine_replay_manifest(Machine *m, JournalManifest *out, Error **errp)
         dl += (size_t)snprintf(disks + dl, sizeof(disks) - dl, ",disk@%d=virtio-blk:ro=%s:serial=%.20s",
                                s, o->drives[i].readonly ? "on" : "off", serial ? serial : "");
     }
+    /* Where the entropy devices are; their bytes are in the journal. */
+    for (int s = VIRT_VIRTIO_COUNT - 1; s >= 0 && dl < sizeof(disks); s--) {
+        if (m->slot_rng[s] >= 0) {
+            dl += (size_t)snprintf(disks + dl, sizeof(disks) - dl, ",rng@%d=virtio-rng", s);
+        }
+    }
     len += strlen(disks);
     machine = realloc(machine, len);
     if (!machine) {
@@ -273,6 +279,13 @@ static int64_t gate_host_clock(void *opaque, Machine *m)
 {
     MachineReplay *mr = opaque;
     return replay_clock_read(mr->r, CLOCK_HOST, steps_now(mr));
+}
+
+static size_t gate_random_bytes(void *opaque, Machine *m, MachineRandomRead *read, void *src,
+                                void *buf, size_t len)
+{
+    MachineReplay *mr = opaque;
+    return replay_random_read(mr->r, steps_now(mr), buf, len, read, src);
 }
 
 /* ---- recording ---- */
@@ -651,6 +664,7 @@ MachineReplay *machine_replay_new(Machine *m, Error **errp)
     }
     replay_set_fail_hook(mr->r, replay_failed, mr);
     mr->ops.host_clock_ns = gate_host_clock;
+    mr->ops.random_bytes = gate_random_bytes;
     if (mr->mode == REPLAY_MODE_RECORD) {
         mr->cp_interval = io->rrcheckpoint;
         mr->next_cp = io->rrcheckpoint;

@@ -87,6 +87,9 @@ int virtio_pop(VirtioDev *v, unsigned q, VirtqElem *e);
 /* Complete a request taken with virtio_pop() (len bytes written into its
  * device-writable buffers) and interrupt the driver if it wants that. */
 void virtio_push(VirtioDev *v, unsigned q, const VirtqElem *e, uint32_t len);
+/* Give the last n requests taken with virtio_pop() back to the queue,
+ * unanswered (QEMU's virtqueue_unpop()): the next pops take them again. */
+void virtio_unpop(VirtioDev *v, unsigned q, unsigned n);
 bool virtio_queue_empty(VirtioDev *v, unsigned q);
 void virtio_set_notification(VirtioDev *v, unsigned q, bool enable);
 /*

@@ -146,6 +146,13 @@ void virtio_push(VirtioDev *t, unsigned q, const VirtqElem *e, uint32_t len)
     }
 }
 
+void virtio_unpop(VirtioDev *t, unsigned q, unsigned n)
+{
+    if (vm_exists(t, q)) {
+        t->s.vq[q].last_avail_idx = (uint16_t)(t->s.vq[q].last_avail_idx - n);
+    }
+}
+
 bool virtio_queue_empty(VirtioDev *t, unsigned q)
 {
     bool empty = true;

@@ -533,6 +533,29 @@ void replay_random(Replay *r, uint64_t steps, void *buf, size_t len)
     memcpy(buf, h->data, len);
 }
 
+size_t replay_random_read(Replay *r, uint64_t steps, void *buf, size_t len,
+                          ReplayRandomRead *read, void *opaque)
+{
+    if (r->mode != REPLAY_MODE_PLAY) {
+        size_t n = read(opaque, buf, len);
+        if (r->mode == REPLAY_MODE_RECORD) {
+            JournalEvent ev = { .steps = steps, .kind = JOURNAL_EV_RANDOM, .data = buf, .len = n };
+            record_event(r, &ev);
+        }
+        return n;
+    }
+    const JournalEvent *h = take_sync(r, JOURNAL_EV_RANDOM, steps, "asked for random bytes");
+    if (!h) {
+        return 0;
+    }
+    if (h->len > len) {
+        diverged(r, steps, "the guest asked for %zu random bytes, the journal has %zu", len, h->len);
+        return 0;
+    }
+    memcpy(buf, h->data, h->len);
+    return h->len;
+}
+
 bool replay_char_input(Replay *r, int chr, const uint8_t *buf, size_t len, uint64_t steps)
 {
     if (r->mode == REPLAY_MODE_PLAY) {

@@ -98,6 +98,19 @@ int64_t replay_clock_read(Replay *r, ClockType clock, uint64_t steps);
 /* Random bytes for the guest: NONE/RECORD from getrandom() (RECORD logs
  * them), PLAY from the journal (len must match). */
 void replay_random(Replay *r, uint64_t steps, void *buf, size_t len);
+/* Read up to len bytes from a host source into buf; returns how many. */
+typedef size_t ReplayRandomRead(void *opaque, void *buf, size_t len);
+/**
+ * Random bytes for the guest from a host source (a device's backend).
+ * NONE: read(opaque, buf, len). RECORD: the same, and the bytes obtained
+ * are logged. PLAY: the logged bytes; read is never called. If the journal
+ * has no random bytes at `steps`, or more than len, a divergence error
+ * becomes pending and 0 is returned.
+ * @return the number of bytes put into buf (fewer than len when the host
+ *         source ran short in the recording).
+ */
+size_t replay_random_read(Replay *r, uint64_t steps, void *buf, size_t len,
+                          ReplayRandomRead *read, void *opaque);
 /**
  * Host bytes for chardev `chr` (the machine's CharInputHook calls this).
  * @return true if the machine should deliver them now (NONE, RECORD: logged

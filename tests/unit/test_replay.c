@@ -539,12 +539,82 @@ static void test_play_rejects_damage_up_front(void **state)
     err = expect_error(ERR_JOURNAL_CORRUPT, err, "damaged");
 }
 
+/* A host source for replay_random_read(): counts calls, gives `avail`
+ * bytes of a pattern at most. */
+typedef struct Src {
+    int calls;
+    size_t avail;
+    uint8_t seed;
+} Src;
+
+static size_t src_read(void *opaque, void *buf, size_t len)
+{
+    Src *s = opaque;
+    size_t n = len < s->avail ? len : s->avail;
+    s->calls++;
+    for (size_t i = 0; i < n; i++) {
+        ((uint8_t *)buf)[i] = (uint8_t)(s->seed + i);
+    }
+    return n;
+}
+
+static void test_random_read(void **state)
+{
+    Tmp *t = *state;
+    Error *err = NULL;
+    JournalManifest m;
+    /* Record: the source's bytes (a short read too) are what is logged. */
+    manifest(&m, "linux-6.1");
+    Replay *r = replay_open(REPLAY_MODE_RECORD, t->path, &m, &err);
+    journal_manifest_free(&m);
+    assert_non_null(r);
+    Src s = { 0, 16, 7 };
+    uint8_t a[16], b[16];
+    assert_int_equal(replay_random_read(r, 10, a, 16, src_read, &s), 16);
+    s.avail = 5;
+    s.seed = 40;
+    assert_int_equal(replay_random_read(r, 20, b, 16, src_read, &s), 5);
+    assert_int_equal(s.calls, 2);
+    JournalDigest d = state_at(30);
+    assert_true(replay_finish(r, 30, &d, &err));
+    replay_free(r);
+
+    /* Play: the same bytes and lengths, the source never read. */
+    r = open_play(t->path, "linux-6.1", &err);
+    assert_non_null(r);
+    Src none = { 0, 16, 99 };
+    uint8_t got[16];
+    assert_int_equal(replay_random_read(r, 10, got, 16, src_read, &none), 16);
+    assert_memory_equal(got, a, 16);
+    assert_int_equal(replay_random_read(r, 20, got, 16, src_read, &none), 5);
+    assert_memory_equal(got, b, 5);
+    assert_int_equal(none.calls, 0);
+    d = state_at(30);
+    assert_true(replay_finish(r, 30, &d, &err));
+    assert_null(err);
+    replay_free(r);
+
+    /* Asking for fewer bytes than were logged is a divergence. */
+    r = open_play(t->path, "linux-6.1", &err);
+    assert_int_equal(replay_random_read(r, 10, got, 8, src_read, &none), 0);
+    assert_false(replay_status(r, &err));
+    expect_error(ERR_DIVERGENCE, err, "random bytes");
+    replay_free(r);
+
+    /* NONE passes through. */
+    r = replay_open(REPLAY_MODE_NONE, NULL, NULL, &err);
+    assert_int_equal(replay_random_read(r, 1, got, 3, src_read, &none), 3);
+    assert_int_equal(none.calls, 1);
+    replay_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_none_passes_through),
         cmocka_unit_test_setup_teardown(test_record_then_play, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_manifest_mismatch, tmp_setup, tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_random_read, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_divergence_sync, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_divergence_async, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint_reports, tmp_setup, tmp_teardown),
