@@ -1205,7 +1205,12 @@ static void mux_monitor_focus(void *opaque, bool focused)
     }
     if (!d->mux_hmp) {
         /* The first switch opens the session (banner and prompt); a raw
-         * terminal does not echo, so the session does. */
+         * terminal does not echo, so the session does. From here on the
+         * replay may be seeked: check it as under any other monitor (not
+         * before, so a plain -nographic replay runs at full speed). */
+        if (d->replaying) {
+            machine_replay_enable_selfcheck(d->mr, DEBUG_SELFCHECK_PERIOD);
+        }
         d->mux_hmp = hmp_session_new(&debug_hmp_ops, d, mux_monitor_write, d,
                                      isatty(STDIN_FILENO));
     } else {
@@ -1442,7 +1447,7 @@ DebugSession *debug_new(Machine *m, MachineReplay *mr, const DebugOptions *o, Er
     }
     /* Debugging a replay must not change it; this is the net that catches
      * any operation that did (a seek, a snapshot, a reverse step). */
-    if (d->replaying && (o->gdb || o->qmp || o->monitor || o->mux_monitor)) {
+    if (d->replaying && (o->gdb || o->qmp || o->monitor)) {
         machine_replay_enable_selfcheck(mr, DEBUG_SELFCHECK_PERIOD);
     }
     if (o->loadvm && !snap_load(d, o->loadvm, errp)) {

@@ -205,13 +205,13 @@ static bool parse_expr(HmpSession *s, const char *e, uint64_t *out, Error **errp
 static bool parse_icount(const char *arg, uint64_t *out, Error **errp)
 {
     char *end;
-    if (!arg || !isdigit((unsigned char)*arg)) {
+    if (!arg) {
         error_setc(errp, ERR_USAGE, "an instruction count is required");
         return false;
     }
     errno = 0;
     *out = strtoull(arg, &end, 0);
-    if (errno || *end) {
+    if (!isdigit((unsigned char)*arg) || errno || *end) {
         error_setc(errp, ERR_USAGE, "'%s' is not an instruction count", arg);
         return false;
     }
