@@ -803,7 +803,13 @@ static bool machine_idle(Machine *m, Error **errp)
     }
     if (!m->opts.icount.sleep) {
         if (deadline >= 0) {
-            icount_warp(m->icount, distance);
+            int64_t warp = distance;
+            if (m->gate && m->gate->idle_warp) {
+                warp = m->gate->idle_warp(m->gate_opaque, m, distance);
+            }
+            if (warp > 0) {
+                icount_warp(m->icount, warp);
+            }
             return true;
         }
         /* No timer: only host input can wake the guest; block for it. */

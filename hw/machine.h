@@ -176,6 +176,12 @@ typedef struct MachineGateOps {
                            size_t len);
     /* sleep=on idle: measured_ns of host time passed; returns the warp to apply. */
     int64_t (*sleep_warp)(void *r, Machine *m, int64_t measured_ns);
+    /* sleep=off idle: virtual time jumps by distance_ns to the next deadline.
+     * Not an input, but its order against host input at the same step is:
+     * the recorder journals it when input follows it at that step, and the
+     * replayer takes it from the journal when it is there. Returns the warp
+     * to apply. */
+    int64_t (*idle_warp)(void *r, Machine *m, int64_t distance_ns);
     /* Before each slice: deliver events due at the current step count and
      * return the budget cap (steps to the next event, or cap unchanged). */
     uint64_t (*before_slice)(void *r, Machine *m, uint64_t cap);
