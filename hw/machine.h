@@ -119,6 +119,7 @@ typedef struct MachineOptions {
     bool snapshot;              /* -snapshot: every drive writes to an overlay */
     bool virtio_modern;         /* -global virtio-mmio.force-legacy=false */
     IcountOptions icount;       /* borrowed; only read at machine_new() */
+    SimLog *log;                /* -d/-D/-dfilter; borrowed, may be NULL */
 } MachineOptions;
 
 void machine_options_init(MachineOptions *o);
