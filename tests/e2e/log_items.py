@@ -12,6 +12,7 @@ the ELF) or QEMU 7.2's log of the same program, never only "some output":
   exec_cpu   a "Trace" line and a register dump per executed block
   dfilter    the log keeps to the ranges
   mmu_errors mmu walks and the bus errors traps.elf provokes
+  devices    guest_errors and unimp from the devices hostile.elf abuses
   replay     the log of a replay is the recording's, byte for byte
   summary    -d summary's JSON and rrsim-journal info --json
 """
@@ -210,6 +211,34 @@ def case_mmu_errors():
     check(any(r == "1" for a, r, pa, pr in fills), "failed translations (page faults) logged")
 
 
+def case_devices():
+    """hostile.elf pokes every device region at random (seeded): the bus and
+    the devices report it through guest_errors, unmodelled commands through
+    unimp, each only under its own item."""
+    def run(items):
+        path = os.path.join(TMP, "dev.txt")
+        p = subprocess.run([RRSIM, "-bios", "none", "-nographic", "-serial", "stdio", "-kernel",
+                            guest("hostile"), "-d", items, "-D", path], input=b"1 400\n",
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+        check(p.returncode == 0 and b"hostile: done" in p.stdout, "hostile runs with -d " + items)
+        return open(path).read().splitlines()
+    ge = run("guest_errors")
+    check(any(re.match(r"Invalid (read|write) at addr 0x[0-9A-F]+, size \d, region '\(null\)', "
+                       r"reason: unassigned$", l) for l in ge), "unassigned addresses reported")
+    check(any(re.match(r"Invalid (read|write) at addr 0x[0-9A-F]+, size \d, region 'plic', "
+                       r"reason: invalid size$", l) for l in ge), "bad access sizes reported")
+    check(any(re.match(r"goldfish_rtc_(read|write): offset 0x[0-9a-f]+ is UNIMP\.$", l)
+              for l in ge), "a device reports a register it does not have")
+    check(not any("pflash" in l for l in ge), "no unimp lines under guest_errors")
+    un = run("unimp")
+    check(un and all(re.match(r"pflash_write: unimplemented flash cmd 0x[0-9a-f]{2} at offset "
+                              r"0x[0-9a-f]+$", l) for l in un),
+          "unimp: the flash commands it does not model, and nothing else (%d)" % len(un))
+    both = run("guest_errors,unimp")
+    check(sorted(both) == sorted(ge + un) and both == run("unimp,guest_errors"),
+          "the same run writes the same log")
+
+
 def case_replay():
     j = os.path.join(TMP, "rec.rr")
     items = "in_asm,int,exec,cpu,mmu,guest_errors,unimp"
@@ -264,6 +293,7 @@ def case_summary():
 CASES = {
     "options": case_options, "in_asm": case_in_asm, "int": case_int, "exec_cpu": case_exec_cpu,
     "dfilter": case_dfilter, "mmu_errors": case_mmu_errors, "replay": case_replay,
+    "devices": case_devices,
     "summary": case_summary,
 }
 CASES[CASE]()
