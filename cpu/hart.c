@@ -210,7 +210,8 @@ HartExit hart_run(Hart *h, uint64_t budget, uint64_t *executed)
             /* Budget ends inside the block, a debugger watches every
              * instruction, or an execute trigger may fire inside the block:
              * step one at a time. Otherwise run the block unchained, so that
-             * the next one starts at the checks above. */
+             * the next one starts at the checks above (-d exec/cpu: so that
+             * each block is logged as it is entered). */
             uint64_t n = remaining;
             if (unlikely(h->log_blk))
                 cpu_log_block(h, tb);
