@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """rrsim's -d logging, -D, -dfilter, -d summary and rrsim-journal info --json.
 
-usage: log_items.py CASE RRSIM RRSIM_JOURNAL GUEST_DIR QEMU OBJDUMP
+usage: log_items.py CASE RRSIM RRSIM_JOURNAL GUEST_DIR QEMU OBJDUMP [DISAS_LINES]
 
 Each CASE checks content against the guest programs' own bits (objdump of
 the ELF) or QEMU 7.2's log of the same program, never only "some output":
@@ -13,6 +13,8 @@ the ELF) or QEMU 7.2's log of the same program, never only "some output":
   dfilter    the log keeps to the ranges
   mmu_errors mmu walks and the bus errors traps.elf provokes
   devices    guest_errors and unimp from the devices hostile.elf abuses
+  objdump    the disassembler against objdump on every instruction of the
+             guest programs (DISAS_LINES: tests/unit/disas_lines.c)
   replay     the log of a replay is the recording's, byte for byte
   summary    -d summary's JSON and rrsim-journal info --json
 """
@@ -24,6 +26,7 @@ import sys
 import tempfile
 
 CASE, RRSIM, TOOL, GUESTS, QEMU, OBJDUMP = sys.argv[1:7]
+DISAS = sys.argv[7] if len(sys.argv) > 7 else None
 TMP = tempfile.mkdtemp(prefix="log_items.")
 failed = []
 
@@ -239,6 +242,88 @@ def case_devices():
           "the same run writes the same log")
 
 
+# objdump's aliases (and QEMU's, which rrsim prints) to the instruction
+# they stand for, so both sides name the same thing.
+CANON = {
+    "li": "addi", "mv": "addi", "nop": "addi", "not": "xori", "neg": "sub", "negw": "subw",
+    "sext.w": "addiw", "seqz": "sltiu", "snez": "sltu", "sltz": "slt", "sgtz": "slt",
+    "beqz": "beq", "bnez": "bne", "blez": "bge", "bgez": "bge", "ble": "bge",
+    "bltz": "blt", "bgtz": "blt", "bgt": "blt", "bgtu": "bltu", "bleu": "bgeu",
+    "j": "jal", "jr": "jalr", "ret": "jalr",
+    "csrr": "csrrs", "csrs": "csrrs", "csrw": "csrrw", "csrc": "csrrc", "csrwi": "csrrwi",
+    "csrsi": "csrrsi", "csrci": "csrrci", "frflags": "csrrs", "frrm": "csrrs",
+    "frcsr": "csrrs", "rdtime": "csrrs", "rdcycle": "csrrs", "rdinstret": "csrrs",
+    "fsflags": "csrrw", "fsrm": "csrrw", "fscsr": "csrrw", "fsflagsi": "csrrwi",
+    "fsrmi": "csrrwi", "fmv.x.s": "fmv.x.w", "fmv.s.x": "fmv.w.x", "zext.w": "add.uw",
+    "zext.b": "andi", "pause": "fence", "fence.tso": "fence", "unimp": "illegal",
+}
+for f in ("s", "d", "h"):
+    CANON.update({"fmv." + f: "fsgnj." + f, "fneg." + f: "fsgnjn." + f,
+                  "fabs." + f: "fsgnjx." + f})
+IMM_FORMS = {"add": "addi", "addw": "addiw", "and": "andi", "or": "ori", "xor": "xori",
+             "sll": "slli", "srl": "srli", "sra": "srai", "sllw": "slliw", "srlw": "srliw",
+             "sraw": "sraiw", "slt": "slti", "sltu": "sltiu", "bset": "bseti", "bclr": "bclri",
+             "binv": "binvi", "bext": "bexti", "ror": "rori", "rorw": "roriw",
+             "csrrw": "csrrwi", "csrrs": "csrrsi", "csrrc": "csrrci", "csrw": "csrrwi",
+             "csrs": "csrrsi", "csrc": "csrrci"}
+REGS = set("zero ra sp gp tp t0 t1 t2 s0 s1 a0 a1 a2 a3 a4 a5 a6 a7 s2 s3 s4 s5 s6 s7 s8 s9 "
+           "s10 s11 t3 t4 t5 t6 fs0 fs1 fs2 fs3 fs4 fs5 fs6 fs7 fs8 fs9 fs10 fs11 fa0 fa1 fa2 "
+           "fa3 fa4 fa5 fa6 fa7 ft0 ft1 ft2 ft3 ft4 ft5 ft6 ft7 ft8 ft9 ft10 ft11".split())
+
+
+def canon(mnemonic, operands):
+    m = mnemonic.replace(".aq.rl", ".aqrl")
+    m = CANON.get(m, m)
+    regs = set(re.split(r"[,()\s]+", operands)) & REGS
+    regs.discard("zero")
+    if m in ("jal", "jalr"):
+        regs.discard("ra")      # objdump leaves the link register implied
+    return m, regs
+
+
+def case_objdump():
+    """Every instruction of every guest program, read by objdump and by
+    rrsim's disassembler: the same instruction (up to either one's aliases),
+    the same registers, the same branch target."""
+    total = 0
+    for prog in ("isa_int", "isa_c", "isa_amo", "isa_fp", "isa_zfh", "isa_bitmanip", "csr",
+                 "traps", "mmu", "ext_mmu", "zicbo_zicond", "sdtrig", "hpm", "pmp"):
+        out = subprocess.run([OBJDUMP, "-d", guest(prog)], stdout=subprocess.PIPE, check=True,
+                             universal_newlines=True).stdout
+        insns = re.findall(r"^\s*([0-9a-f]+):\s+([0-9a-f]{4}|[0-9a-f]{8})\s+(\S+)[ \t]*(.*)$", out,
+                           re.M)
+        insns = [i for i in insns if not i[2].startswith(".")]
+        feed = "".join("%s %s\n" % (a, r) for a, r, m, o in insns)
+        ours = subprocess.run([DISAS], input=feed, stdout=subprocess.PIPE, check=True,
+                              universal_newlines=True).stdout.splitlines()
+        check(len(ours) == len(insns), "%s: one line per instruction" % prog)
+        bad = []
+        for (a, r, m, o), line in zip(insns, ours):
+            f = line.split(None, 2)
+            rm, rops = f[1], (f[2] if len(f) > 2 else "")
+            ops = o.split("#")[0].split("<")[0]
+            # This objdump writes ADDI as "add rd,rs,imm" (and so on): the
+            # immediate says which.
+            if m in IMM_FORMS and re.search(r",(-?[0-9]+|0x[0-9a-f]+)$", ops.strip()):
+                m = IMM_FORMS[m]
+            om, oregs = canon(m, ops)
+            xm, xregs = canon(rm, rops.split("#")[0])
+            if int(r, 16) == 0xc0001073 and om == "illegal":
+                continue        # objdump's unimp is csrrw zero,cycle,zero
+            same = om == xm and oregs == xregs
+            if same and "#" in rops and m not in ("auipc",):
+                t = re.search(r"^([0-9a-f]+)", o.split(",")[-1].strip())
+                same = t and int(t.group(1), 16) == int(rops.split("#")[1], 16)
+            if not same:
+                bad.append("%s %s: objdump '%s %s', rrsim '%s %s'" % (a, r, m, o, rm, rops.strip()))
+        total += len(insns)
+        check(not bad, "%s: %d instructions agree with objdump (%d differ: %s)"
+              % (prog, len(insns), len(bad), bad[:4]))
+        if os.environ.get("ALL_DIFFS"):
+            print("\n".join(bad))
+    check(total > 20000, "%d instructions compared" % total)
+
+
 def case_replay():
     j = os.path.join(TMP, "rec.rr")
     items = "in_asm,int,exec,cpu,mmu,guest_errors,unimp"
@@ -293,7 +378,7 @@ def case_summary():
 CASES = {
     "options": case_options, "in_asm": case_in_asm, "int": case_int, "exec_cpu": case_exec_cpu,
     "dfilter": case_dfilter, "mmu_errors": case_mmu_errors, "replay": case_replay,
-    "devices": case_devices,
+    "devices": case_devices, "objdump": case_objdump,
     "summary": case_summary,
 }
 CASES[CASE]()
