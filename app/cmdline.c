@@ -100,8 +100,14 @@ void cmdline_usage(FILE *out)
           "  -snapshot-store PATH      the snapshot store (an LMDB file)\n"
           "                            In replay, gdb can go backwards (reverse-stepi,\n"
           "                            reverse-continue) and QMP can seek (replay-seek).\n"
-          "  -d summary                one line with steps, virtual time, exit cause and the\n"
-          "                            final machine state hash on stderr at exit\n"
+          "  -d ITEM[,ITEM...]         log as QEMU does: in_asm, int, exec, cpu, fpu, mmu,\n"
+          "                            cpu_reset, unimp, guest_errors (-d help lists them)\n"
+          "  -D FILE                   the log goes to FILE instead of stderr\n"
+          "  -dfilter RANGE[,RANGE...] log only addresses in 0x1000+0x100, 0x1000-0x1fff or\n"
+          "                            0x1000..0x1fff\n"
+          "  -d summary                at exit: one line with steps, virtual time, exit cause\n"
+          "                            and the final machine state hash on stderr, then one\n"
+          "                            JSON object with the run's outcome (to -D FILE if given)\n"
           "  -d progress               a replay's progress on stderr (step, percent, rate,\n"
           "                            time left); shown anyway when stderr is a terminal\n"
           "                            the guest's console is not on. -d summary,progress\n"
@@ -782,7 +788,7 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
             "-M", "-machine", "-m", "-bios", "-kernel", "-initrd", "-append", "-dtb", "-serial",
             "-display", "-icount", "-smp", "-cpu", "-gdb", "-qmp", "-d", "-loadvm", "-snapshot-store",
             "-drive", "-device", "-object", "-global", "-accel", "-name", "-pidfile",
-            "-monitor", "-rtc", NULL };
+            "-monitor", "-rtc", "-D", "-dfilter", NULL };
         bool known = false;
         for (int k = 0; with_arg[k]; k++) {
             known |= !strcmp(opt, with_arg[k]);
@@ -916,20 +922,23 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
                 return false;
             }
         } else if (!strcmp(opt, "-d")) {
-            /* QEMU's comma-separated list of items. */
-            for (const char *p = arg; *p;) {
-                size_t n = strcspn(p, ",");
-                if (n == 7 && !strncmp(p, "summary", 7)) {
-                    c->summary = true;
-                } else if (n == 8 && !strncmp(p, "progress", 8)) {
-                    c->progress = true;
-                } else {
-                    error_setc(errp, ERR_USAGE,
-                               "-d %s: unknown log item '%.*s' (available: summary, progress)", arg,
-                               (int)n, p);
-                    return false;
-                }
-                p += n + (p[n] == ',');
+            /* QEMU's comma-separated list of items (sim/base/log.h). */
+            bool help = false;
+            if (!log_parse_items(arg, &c->log.mask, &help, errp)) {
+                return false;
+            }
+            c->log_help |= help;
+            c->summary = (c->log.mask & LOG_SUMMARY) != 0;
+            c->progress = (c->log.mask & LOG_PROGRESS) != 0;
+        } else if (!strcmp(opt, "-D")) {
+            if (!*arg) {
+                error_setc(errp, ERR_USAGE, "-D needs a file name");
+                return false;
+            }
+            c->log_file = arg;
+        } else if (!strcmp(opt, "-dfilter")) {
+            if (!log_parse_dfilter(&c->log, arg, errp)) {
+                return false;
             }
         }
     }

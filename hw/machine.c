@@ -572,7 +572,8 @@ static bool machine_build(Machine *m, Error **errp)
     mem_init(&m->as);
     vmstate_registry_init(&m->vms);
     m->board = (Board){ .loop = m->loop, .as = &m->as, .vms = &m->vms,
-                        .dma_written = machine_dma_written, .dma_opaque = m };
+                        .dma_written = machine_dma_written, .dma_opaque = m,
+                        .log = o->log };
 
     m->ram = calloc(1, m->ram_size);
     m->mrom = calloc(1, VIRT_MROM_SIZE);
@@ -597,7 +598,7 @@ static bool machine_build(Machine *m, Error **errp)
     HartConfig hc = { .hartid = 0, .ext = o->cpu_ext, .pmu_num = o->cpu_pmu_num,
                       .reset_pc = VIRT_MROM_BASE,
                       .read_time = machine_read_time, .time_opaque = m,
-                      .stimecmp_changed = machine_stimecmp_changed };
+                      .stimecmp_changed = machine_stimecmp_changed, .log = o->log };
     m->hart = hart_new(&m->as, &hc, errp);
     if (!m->hart) {
         return false;

@@ -138,6 +138,7 @@ typedef struct MachineOptions {
     bool virtio_modern;         /* -global virtio-mmio.force-legacy=false */
     IcountOptions icount;       /* borrowed; only read at machine_new() */
     MachineRtcOptions rtc;      /* -rtc */
+    SimLog *log;                /* -d/-D/-dfilter; borrowed, may be NULL */
 } MachineOptions;
 
 void machine_options_init(MachineOptions *o);

@@ -248,6 +248,23 @@ bool journal_cursor_seek_steps(JournalCursor *c, uint64_t steps, Error **errp);
 /* Manifest, event counts by kind, length in steps and virtual time, how it ends.
  * A truncated journal is described, not an error. */
 bool journal_info(const char *path, FILE *out, Error **errp);
+/* The facts journal_info() prints, for other renderings (rrsim-journal
+ * info --json). Free with journal_info_free(). */
+typedef struct JournalInfo {
+    JournalManifest manifest;
+    size_t frames;
+    bool index_used;
+    uint64_t events;
+    uint64_t counts[JOURNAL_EV_KIND_COUNT];   /* by JournalEventKind */
+    uint64_t steps;                           /* the last event's step */
+    int64_t virtual_ns;
+    bool virtual_exact;                       /* from the end marker, else a lower bound */
+    JournalEnd end;
+    char *end_message;                        /* why not clean, or NULL */
+} JournalInfo;
+bool journal_info_collect(const char *path, JournalInfo *info, Error **errp);
+void journal_info_free(JournalInfo *info);
+
 /* Every event, one per line. Fails at the first damaged frame, after printing
  * what came before it; a truncated journal fails with ERR_JOURNAL_TRUNCATED
  * after printing all readable events. */
