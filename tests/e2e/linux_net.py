@@ -16,7 +16,7 @@ powers off). Nothing leaves the machine.
                   received) are the same.
 
     linux_net.py --rrsim BUILD/rrsim --guest-dir BUILD/guests/linux
-                 [--mode replay|qemu] [--modern] [--workdir DIR]
+                 [--mode replay|qemu] [--modern] [--nic] [--workdir DIR]
 """
 import argparse
 import os
@@ -44,13 +44,20 @@ def free_port():
     return p
 
 
+NIC = False   # --nic: the -nic shorthand instead of -netdev plus -device
+
+
 def machine_args(guest_dir, port, modern, mac=None):
-    dev = "virtio-net-device,netdev=n0" + (",mac=" + mac if mac else "")
+    fwd = "hostfwd=tcp:127.0.0.1:%d-:%d" % (port, GUEST_PORT)
+    if NIC:
+        net = ["-nic", "user,model=virtio-net-device," + fwd + (",mac=" + mac if mac else "")]
+    else:
+        net = ["-netdev", "user,id=n0," + fwd,
+               "-device", "virtio-net-device,netdev=n0" + (",mac=" + mac if mac else "")]
     return ["-M", "virt", "-bios", FW, "-kernel", os.path.join(guest_dir, "Image"),
             "-append", "console=ttyS0 loglevel=6 rdinit=/init rrnet=%d" % GUEST_PORT,
-            "-initrd", os.path.join(guest_dir, "initrd.cpio"),
-            "-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:%d" % (port, GUEST_PORT),
-            "-device", dev, "-display", "none", "-serial", "stdio"] + \
+            "-initrd", os.path.join(guest_dir, "initrd.cpio")] + net + \
+        ["-display", "none", "-serial", "stdio"] + \
         (["-global", "virtio-mmio.force-legacy=false"] if modern else [])
 
 
@@ -165,6 +172,8 @@ def run_replay(opts, work):
         return problems
     # Hold the forwarded port: a replay must not touch the host network.
     hold = socket.socket()
+    # The recording's connection may linger in TIME_WAIT on this port.
+    hold.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     hold.bind(("127.0.0.1", port))
     hold.listen(1)
     play = base + ["-d", "summary", "-icount", "%s,rr=replay,rrfile=%s" % (ic, rr)]
@@ -220,9 +229,16 @@ def main():
     ap.add_argument("--guest-dir", required=True)
     ap.add_argument("--mode", choices=("replay", "qemu"), default="replay")
     ap.add_argument("--modern", action="store_true")
+    ap.add_argument("--nic", action="store_true",
+                    help="-nic user,... instead of -netdev and -device (rrsim only)")
     ap.add_argument("--timeout", type=float, default=150.0)
     ap.add_argument("--workdir", default=None)
     opts = ap.parse_args()
+    global NIC
+    NIC = opts.nic
+    if NIC and opts.mode == "qemu":
+        print("linux_net: FAIL: QEMU 7.2's virt board creates no -nic card on virtio-mmio")
+        return 1
     for f in (FW, os.path.join(opts.guest_dir, "Image"),
               os.path.join(opts.guest_dir, "initrd.cpio")):
         if not os.path.exists(f):
