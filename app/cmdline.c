@@ -74,6 +74,12 @@ void cmdline_usage(FILE *out)
           "  -object rng-random,id=ID[,filename=F]  an entropy source (default /dev/urandom)\n"
           "  -object rng-builtin,id=ID  the default source\n"
           "  -global virtio-mmio.force-legacy=false  modern (version 2) virtio-mmio registers\n"
+          "  -netdev user,id=ID[,hostfwd=tcp:[HADDR]:HPORT-[GADDR]:GPORT][,net=A/N][,host=A]\n"
+          "         [,dhcpstart=A][,dns=A][,restrict=on|off][,ipv6=on|off]\n"
+          "                            user-mode networking (libslirp), as QEMU's\n"
+          "  -device virtio-net-device,netdev=ID[,mac=52:54:00:12:34:56]  a virtio-net card\n"
+          "                            on the next virtio-mmio slot\n"
+          "  -nic user[,model=virtio-net-device][,mac=M][,NETDEV OPTIONS]  both at once\n"
           "Console:\n"
           "  -serial DEV               stdio, mon:stdio, null, file:PATH, pipe:PATH,\n"
           "                            tcp:[HOST]:PORT,server[,nowait], unix:PATH,server[,nowait]\n"
@@ -496,6 +502,23 @@ static bool parse_drive(Cmdline *c, const char *arg, Error **errp)
     return true;
 }
 
+/* netdev= and mac= of a network card. */
+static bool parse_nic_key(MachineDevice *d, const char *opt, const char *arg, const char *key,
+                          const char *val, Error **errp)
+{
+    if (!strcmp(key, "netdev")) {
+        d->netdev = val;
+        return true;
+    }
+    if (!net_parse_mac(val, d->mac) || (d->mac[0] & 1)) {
+        error_setc(errp, ERR_USAGE, "%s %s: bad mac '%s' (expected a unicast address like "
+                   "52:54:00:12:34:56)", opt, arg, val);
+        return false;
+    }
+    d->has_mac = true;
+    return true;
+}
+
 /* -device virtio-blk-device,drive=ID[,serial=S][,id=NAME]
  * -device virtio-rng-device[,rng=ID][,id=NAME] */
 static bool parse_device(Cmdline *c, const char *arg, Error **errp)
@@ -519,9 +542,11 @@ static bool parse_device(Cmdline *c, const char *arg, Error **errp)
         first = 0;
     }
     bool rng = driver && !strcmp(driver, "virtio-rng-device");
-    if (!driver || (!rng && strcmp(driver, "virtio-blk-device") != 0)) {
+    bool net = driver && !strcmp(driver, "virtio-net-device");
+    if (!driver || (!rng && !net && strcmp(driver, "virtio-blk-device") != 0)) {
         error_setc(errp, ERR_USAGE, "-device %s: unsupported device '%s' (rrsim offers "
-                   "virtio-blk-device and virtio-rng-device)", arg, driver ? driver : "");
+                   "virtio-blk-device, virtio-rng-device and virtio-net-device)", arg,
+                   driver ? driver : "");
         return false;
     }
     if (mo->ndevices == VIRT_VIRTIO_COUNT) {
@@ -529,9 +554,13 @@ static bool parse_device(Cmdline *c, const char *arg, Error **errp)
                    VIRT_VIRTIO_COUNT);
         return false;
     }
-    MachineDevice d = { .spec = arg, .rng = rng };
+    MachineDevice d = { .spec = arg, .rng = rng, .net = net };
     for (int i = first; i < n; i++) {
-        if (rng && !strcmp(keys[i], "rng")) {
+        if (net && (!strcmp(keys[i], "netdev") || !strcmp(keys[i], "mac"))) {
+            if (!parse_nic_key(&d, "-device", arg, keys[i], vals[i], errp)) {
+                return false;
+            }
+        } else if (rng && !strcmp(keys[i], "rng")) {
             d.rng_id = vals[i];
         } else if (!rng && !strcmp(keys[i], "drive")) {
             d.drive = vals[i];
@@ -545,11 +574,83 @@ static bool parse_device(Cmdline *c, const char *arg, Error **errp)
             return false;
         }
     }
-    if (!rng && !d.drive) {
+    if (!rng && !net && !d.drive) {
         error_setc(errp, ERR_USAGE, "-device %s: drive= is required", arg);
         return false;
     }
     mo->devices[mo->ndevices++] = d;
+    return true;
+}
+
+/* -netdev user,id=ID,... ; -nic user,...: the same plus a card (model,
+ * mac), placed like a -device at that point of the command line. Only user
+ * networking: the others reach the host's network or devices directly. */
+static bool parse_netdev(Cmdline *c, const char *opt, const char *arg, Error **errp)
+{
+    MachineOptions *mo = &c->mo;
+    bool nic = !strcmp(opt, "-nic");
+    char *copy = cmdline_own(c, opt, arg, errp);
+    char *keys[OPTS_MAX], *vals[OPTS_MAX];
+    int n = copy ? opts_split(copy, keys, vals, true) : -1;
+    if (!copy) {
+        return false;
+    }
+    if (n <= 0 || vals[0]) {
+        error_setc(errp, ERR_USAGE, "%s %s: expected TYPE[,key=value...]", opt, arg);
+        return false;
+    }
+    if (strcmp(keys[0], "user") != 0) {
+        error_setc(errp, ERR_USAGE, "%s %s: network backend '%s' is not supported: rrsim "
+                   "offers user networking only (%s user,...), whose traffic it can record "
+                   "and replay", opt, arg, keys[0], opt);
+        return false;
+    }
+    if (mo->nnetdevs == MACHINE_MAX_NETDEVS) {
+        error_setc(errp, ERR_USAGE, "%s %s: at most %d netdevs", opt, arg, MACHINE_MAX_NETDEVS);
+        return false;
+    }
+    MachineNetdev nd = { .spec = arg, .opt = nic ? "-nic" : "-netdev" };
+    net_user_options_init(&nd.user);
+    MachineDevice d = { .spec = arg, .net = true };
+    for (int i = 1; i < n; i++) {
+        if (!strcmp(keys[i], "id")) {
+            nd.user.id = vals[i];
+        } else if (nic && !strcmp(keys[i], "model")) {
+            if (strcmp(vals[i], "virtio-net-device") != 0) {
+                error_setc(errp, ERR_USAGE, "%s %s: model '%s' is not supported "
+                           "(virtio-net-device)", opt, arg, vals[i]);
+                return false;
+            }
+        } else if (nic && !strcmp(keys[i], "mac")) {
+            if (!parse_nic_key(&d, opt, arg, keys[i], vals[i], errp)) {
+                return false;
+            }
+        } else if (!net_user_parse_key(&nd.user, opt, arg, keys[i], vals[i], errp)) {
+            return false;
+        }
+    }
+    if (!net_user_check(&nd.user, opt, arg, errp)) {
+        return false;
+    }
+    if (nic) {
+        if (mo->ndevices == VIRT_VIRTIO_COUNT) {
+            error_setc(errp, ERR_USAGE, "%s %s: the virt board has %d virtio-mmio slots", opt,
+                       arg, VIRT_VIRTIO_COUNT);
+            return false;
+        }
+        if (!nd.user.id) {
+            /* A name of its own no -netdev can take (QEMU's are "__org.qemu.nicN"). */
+            char name[32];
+            snprintf(name, sizeof(name), "__nic%d", mo->nnetdevs);
+            nd.user.id = cmdline_own(c, opt, name, errp);
+        }
+        d.netdev = nd.user.id;
+        mo->devices[mo->ndevices++] = d;
+    } else if (!nd.user.id || !*nd.user.id) {
+        error_setc(errp, ERR_USAGE, "%s %s: id= is required", opt, arg);
+        return false;
+    }
+    mo->netdevs[mo->nnetdevs++] = nd;
     return true;
 }
 
@@ -788,7 +889,7 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
             "-M", "-machine", "-m", "-bios", "-kernel", "-initrd", "-append", "-dtb", "-serial",
             "-display", "-icount", "-smp", "-cpu", "-gdb", "-qmp", "-d", "-loadvm", "-snapshot-store",
             "-drive", "-device", "-object", "-global", "-accel", "-name", "-pidfile",
-            "-monitor", "-rtc", "-D", "-dfilter", NULL };
+            "-monitor", "-rtc", "-D", "-dfilter", "-netdev", "-nic", NULL };
         bool known = false;
         for (int k = 0; with_arg[k]; k++) {
             known |= !strcmp(opt, with_arg[k]);
@@ -911,6 +1012,10 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
             }
         } else if (!strcmp(opt, "-device")) {
             if (!parse_device(c, arg, errp)) {
+                return false;
+            }
+        } else if (!strcmp(opt, "-netdev") || !strcmp(opt, "-nic")) {
+            if (!parse_netdev(c, opt, arg, errp)) {
                 return false;
             }
         } else if (!strcmp(opt, "-object")) {

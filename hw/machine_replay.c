@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cpu/isa.h"
+#include "hw/machine_net.h"
 
 /* Queued host input beyond this stops the backend reading until the guest
  * has taken some (the frontend FIFO is far smaller). */
@@ -222,6 +223,19 @@ bool machine_replay_manifest(Machine *m, JournalManifest *out, Error **errp)
         dl += (size_t)snprintf(disks + dl, sizeof(disks) - dl, ",disk@%d=virtio-blk:ro=%s:serial=%.20s",
                                s, o->drives[i].readonly ? "on" : "off", serial ? serial : "");
     }
+    /* The network cards and their addresses; every frame they received
+     * is in the journal (the netdev's host side is not guest-visible). */
+    /* Cards were created from the highest slot down, in journal order. */
+    for (int s = VIRT_VIRTIO_COUNT - 1, i = 0; s >= 0 && dl < sizeof(disks); s--) {
+        if (m->slot_nic[s] < 0 || i >= m->nnics) {
+            continue;
+        }
+        uint8_t mac[6];
+        machine_net_mac(m->nic[i++], mac);
+        dl += (size_t)snprintf(disks + dl, sizeof(disks) - dl,
+                               ",nic@%d=virtio-net:mac=%02x:%02x:%02x:%02x:%02x:%02x", s,
+                               mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+    }
     /* Where the entropy devices are; their bytes are in the journal. */
     for (int s = VIRT_VIRTIO_COUNT - 1; s >= 0 && dl < sizeof(disks); s--) {
         if (m->slot_rng[s] >= 0) {
@@ -344,6 +358,15 @@ static void record_char_input(void *opaque, Machine *m, int chr, const uint8_t *
     }
 }
 
+static void record_net_rx(void *opaque, Machine *m, int nic, const uint8_t *frame, size_t len)
+{
+    MachineReplay *mr = opaque;
+    Error *err = NULL;
+    if (!replay_record_net_rx(mr->r, steps_now(mr), nic, frame, len, &err)) {
+        fail(mr, err);
+    }
+}
+
 static void record_host_shutdown(void *opaque, Machine *m, ShutdownCause cause, int code)
 {
     MachineReplay *mr = opaque;
@@ -414,7 +437,7 @@ static bool record_flush_idle_warps(MachineReplay *mr, uint64_t steps)
 static bool record_input_pending(void *opaque, Machine *m)
 {
     MachineReplay *mr = opaque;
-    if (mr->shutdown_queued) {
+    if (mr->shutdown_queued || machine_net_pending(m)) {
         return true;
     }
     for (int i = 0; i < m->nserial && i < MACHINE_MAX_SERIAL; i++) {
@@ -465,6 +488,9 @@ static uint64_t record_before_slice(void *opaque, Machine *m, uint64_t cap)
             chardev_set_input_enabled(m->serial[i], true);
         }
     }
+    /* Frames slirp queued, as many as the cards take now: each is
+     * journaled at this step by record_net_rx(). */
+    acted |= machine_net_flush(m);
     if (mr->shutdown_queued) {
         mr->shutdown_queued = false;
         if (!record_flush_idle_warps(mr, steps)) {
@@ -512,7 +538,7 @@ static uint64_t record_before_slice(void *opaque, Machine *m, uint64_t cap)
 static bool is_host_input(JournalEventKind k)
 {
     return k == JOURNAL_EV_CHAR_INPUT || k == JOURNAL_EV_SHUTDOWN || k == JOURNAL_EV_RESET ||
-           k == JOURNAL_EV_MONITOR;
+           k == JOURNAL_EV_MONITOR || k == JOURNAL_EV_NET_RX;
 }
 
 static void play_host_shutdown(void *opaque, Machine *m, ShutdownCause cause, int code)
@@ -679,6 +705,9 @@ static uint64_t play_before_slice(void *opaque, Machine *m, uint64_t cap)
         case JOURNAL_EV_CHAR_INPUT:
             machine_char_deliver(m, ev.arg, ev.data, ev.len);
             break;
+        case JOURNAL_EV_NET_RX:
+            machine_net_deliver(m, ev.arg, ev.data, ev.len);
+            break;
         case JOURNAL_EV_WARP:
             icount_warp(m->icount, ev.value);
             break;
@@ -779,6 +808,7 @@ MachineReplay *machine_replay_new(Machine *m, Error **errp)
         mr->cp_interval = io->rrcheckpoint;
         mr->next_cp = io->rrcheckpoint;
         mr->ops.char_input = record_char_input;
+        mr->ops.net_rx = record_net_rx;
         mr->ops.host_shutdown = record_host_shutdown;
         mr->ops.sleep_warp = record_sleep_warp;
         mr->ops.idle_warp = record_idle_warp;

@@ -169,6 +169,16 @@ bool virtio_queue_empty(VirtioDev *t, unsigned q)
     return empty;
 }
 
+bool virtio_queue_has_avail(VirtioDev *t, unsigned q)
+{
+    bool empty = true;
+    const char *err = NULL;
+    if (t->s.broken || !vm_exists(t, q) || !(t->s.status & VIRTIO_STATUS_DRIVER_OK)) {
+        return false;
+    }
+    return virtq_empty(&t->s.vq[q], &t->dma, &empty, &err) && !empty;
+}
+
 void virtio_set_notification(VirtioDev *t, unsigned q, bool enable)
 {
     if (vm_exists(t, q)) {

@@ -106,6 +106,7 @@ typedef enum JournalEventKind {
     JOURNAL_EV_RANDOM,          /* sync: random bytes the guest received */
     JOURNAL_EV_CHECKPOINT,      /* async: state digest, checked in replay */
     JOURNAL_EV_END,             /* async, last: clean end of the recording */
+    JOURNAL_EV_NET_RX,          /* async: a frame delivered to NIC `arg` */
     JOURNAL_EV_KIND_COUNT
 } JournalEventKind;
 
@@ -132,11 +133,11 @@ typedef struct JournalEvent {
     uint64_t steps;           /* absolute step count */
     uint64_t ordinal;         /* position in the journal, from 0 */
     JournalEventKind kind;
-    /* CHAR_INPUT: chr; CLOCK_READ: clock; SHUTDOWN: cause */
+    /* CHAR_INPUT: chr; CLOCK_READ: clock; SHUTDOWN: cause; NET_RX: nic */
     int32_t arg;
     /* CLOCK_READ: value; WARP: ns */
     int64_t value;
-    /* CHAR_INPUT, MONITOR, RANDOM: the bytes. When read, the pointer is into
+    /* CHAR_INPUT, MONITOR, RANDOM, NET_RX: the bytes. When read, the pointer is into
      * the reader's buffer and valid until the next call on that reader. */
     const uint8_t *data;
     size_t len;

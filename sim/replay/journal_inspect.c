@@ -17,6 +17,7 @@ static const char *const kind_names[JOURNAL_EV_KIND_COUNT] = {
     [JOURNAL_EV_RESET] = "reset",
     [JOURNAL_EV_MONITOR] = "monitor",
     [JOURNAL_EV_RANDOM] = "random",
+    [JOURNAL_EV_NET_RX] = "net-rx",
     [JOURNAL_EV_CHECKPOINT] = "checkpoint",
     [JOURNAL_EV_END] = "end",
 };
@@ -153,6 +154,9 @@ char *journal_event_describe(const JournalEvent *ev)
     case JOURNAL_EV_MONITOR:
         str_addf(&s, " ");
         str_add_quoted(&s, ev->data, ev->len, 200);
+        break;
+    case JOURNAL_EV_NET_RX:
+        str_addf(&s, " nic=%d %zu bytes", ev->arg, ev->len);
         break;
     case JOURNAL_EV_RANDOM:
         str_addf(&s, " %zu bytes ", ev->len);
