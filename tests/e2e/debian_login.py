@@ -65,8 +65,8 @@ def main():
                     help="replay: -icount options besides rr and rrfile")
     ap.add_argument("--delay", default="80", help="ms between typed keys")
     ap.add_argument("--boot-timeout", default="300", help="seconds for each boot stage")
-    ap.add_argument("--timeout", type=float, default=400.0, help="seconds for each run")
-    ap.add_argument("--budget", type=float, default=800.0, help="seconds for the whole test")
+    ap.add_argument("--timeout", type=float, default=600.0, help="seconds for each run")
+    ap.add_argument("--budget", type=float, default=1300.0, help="seconds for the whole test")
     ap.add_argument("--workdir", default=None)
     opts = ap.parse_args()
 
