@@ -106,9 +106,6 @@ echo "root:$password" | chroot "\$1" chpasswd
 echo $hostname > "\$1/etc/hostname"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\t$hostname\n' > "\$1/etc/hosts"
 printf '/dev/vda\t/\text4\trw,errors=remount-ro\t0\t0\n' > "\$1/etc/fstab"
-# A fixed machine id: the system is the same on every boot and needs no
-# first-boot setup.
-echo 52727369d0e6a2b4c1e0d0e6a2b4c1e0 > "\$1/etc/machine-id"
 for u in $(echo $masked); do ln -sf /dev/null "\$1/etc/systemd/system/\$u"; done
 chroot "\$1" dpkg-query -W -f='\${Package} \${Version}\n' > "\$1/root/image.packages"
 # The kernel has these as modules: without them in the initrd there is no
