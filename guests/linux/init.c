@@ -20,6 +20,11 @@
  * With rrbug=N it runs the small, deliberately wrong computation that
  * docs/guide.md debugs backwards with gdb, prints its result and powers off.
  *
+ * With rrrng=N it first reads N bytes from /dev/hwrng (virtio-rng) and prints
+ * their hash.  rrdisk=1 and rrnet=PORT together run the disk session, then
+ * the network one, so one boot carries typed input, disk writes, network
+ * traffic and random bytes.
+ *
  * With rrnet=PORT on the kernel command line it brings eth0 up as slirp's
  * DHCP would (10.0.2.15/24, gateway 10.0.2.2) and serves TCP on PORT, one
  * connection at a time: each line is printed and answered in upper case;
@@ -577,6 +582,39 @@ static void net_session(int port)
     close(s);
 }
 
+/* rrrng=N: bytes from the kernel's hwrng (virtio-rng), hashed. */
+static void rng_session(long n)
+{
+    unsigned char buf[4096];
+    if (n <= 0 || n > (long)sizeof(buf)) {
+        printf("rng: rrrng=%ld is out of range (1..%zu)\n", n, sizeof(buf));
+        return;
+    }
+    int fd = open("/dev/hwrng", O_RDONLY);
+    if (fd < 0) {
+        printf("rng: /dev/hwrng: %s\n", strerror(errno));
+        return;
+    }
+    long got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, (size_t)(n - got));
+        if (r <= 0) {
+            printf("rng: read: %s\n", r < 0 ? strerror(errno) : "end of file");
+            close(fd);
+            return;
+        }
+        got += r;
+    }
+    close(fd);
+    int distinct = 0;
+    for (long i = 1; i < n; i++) {
+        distinct |= buf[i] != buf[0];
+    }
+    printf("rng: %ld bytes from /dev/hwrng, fnv %016llx%s\n", n,
+           (unsigned long long)fnv1a(0xcbf29ce484222325ULL, buf, (size_t)n),
+           distinct ? "" : " (all the same byte)");
+}
+
 int main(void)
 {
     /* Unbuffered stdout keeps the output order identical to the order of
@@ -594,7 +632,13 @@ int main(void)
             pause();
         }
     }
+    if (getenv("rrrng")) {
+        rng_session(strtol(getenv("rrrng"), NULL, 10));
+    }
     if (getenv("rrnet")) {
+        if (getenv("rrdisk")) {
+            disk_session();
+        }
         net_session(atoi(getenv("rrnet")));
         printf("init: done\n");
         reboot(RB_POWER_OFF);

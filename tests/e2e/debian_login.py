@@ -62,7 +62,7 @@ def main():
     ap.add_argument("--guest-dir", required=True, help="ci/debian-image.sh's output")
     ap.add_argument("--mode", choices=("boot", "replay"), default="boot")
     ap.add_argument("--icount", default="shift=0,sleep=on",
-                    help="replay: -icount options besides rr and rrfile")
+                    help="-icount options (replay: besides rr and rrfile)")
     ap.add_argument("--delay", default="80", help="ms between typed keys")
     ap.add_argument("--boot-timeout", default="300", help="seconds for each boot stage")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds for each run")
@@ -93,7 +93,11 @@ def main():
     print("rrsim: %s" % " ".join(rrsim), flush=True)
     before = image_state(image)
     if opts.mode == "boot":
-        if test.session("rrsim", rrsim + ["-nographic", "-d", "summary"]):
+        # sleep=on, as for an interactive session: with sleep=off an idle
+        # guest's time jumps to its next timer, and login's 60 s timeout
+        # can expire between two of the test's keystrokes.
+        if test.session("rrsim", rrsim + ["-nographic", "-d", "summary",
+                                          "-icount", opts.icount]):
             print("summary: %s" % console._summary(test.path("rrsim.err")))
     else:
         why = test.rr_supported()

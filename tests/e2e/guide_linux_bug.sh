@@ -25,7 +25,10 @@ boot -icount shift=0,rr=replay,rrfile="$tmp/bug.rr" -S -gdb tcp:127.0.0.1:"$port
     </dev/null >"$tmp/play.out" 2>&1 &
 pid=$!
 gdb_wait_listening "$port" || FAIL "the replay does not listen on $port"
-gdb_batch "$port" "$here/guide_linux_bug.gdb" "$ELF" "$tmp/gdb.out"
+# From the checkout's root, as the guide runs it: /init names its source
+# relative to it (-ffile-prefix-map).
+here=$(cd "$here" && pwd)
+(cd "$here/../.." && gdb_batch "$port" "$here/guide_linux_bug.gdb" "$ELF" "$tmp/gdb.out")
 wait $pid
 status=$?
 pid=
