@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cpu/isa.h"
 #include "sim/base/sock.h"
@@ -84,6 +85,19 @@ void cmdline_usage(FILE *out)
           "  -snapshot-store PATH      the snapshot store (an LMDB file)\n"
           "                            In replay, gdb can go backwards (reverse-stepi,\n"
           "                            reverse-continue) and QMP can seek (replay-seek).\n"
+          "CI runs:\n"
+          "  -ci-record DIR            record the run; if it fails (a non-zero exit status:\n"
+          "                            the guest's, a panic, a timeout, -fail-on), leave one\n"
+          "                            pack of it in DIR (DIR/NAME.rrpack, NAME from -name),\n"
+          "                            else leave nothing\n"
+          "  -replay-pack FILE         replay a pack (from -ci-record or rrsim-journal pack),\n"
+          "                            extracted to a private temporary directory; add -s -S\n"
+          "                            to debug it with gdb\n"
+          "  -fail-on TEXT             end the run when the console prints TEXT (status 77)\n"
+          "  -timeout steps=N[,host=S] end the run after N steps (exact), or S seconds of\n"
+          "                            host time (not deterministic; journaled) (status 76)\n"
+          "  -device pvpanic-mmio      QEMU's pvpanic-mmio at 0x102000: a guest panic ends the\n"
+          "                            run (status 75)\n"
           "  -d summary                one line with steps, virtual time, exit cause and the\n"
           "                            final machine state hash on stderr at exit\n"
           "  -d progress               a replay's progress on stderr (step, percent, rate,\n"
@@ -94,7 +108,8 @@ void cmdline_usage(FILE *out)
           "  --version                 print the version\n"
           "\n"
           "Exit status: the guest's sifive_test code on poweroff (0 = pass); 64 + error class on\n"
-          "errors (65 usage, 66 I/O, 67 image, ..., 74 guest hang).\n",
+          "errors (65 usage, 66 I/O, 67 image, ..., 74 guest hang or trap loop); 75 guest panic,\n"
+          "76 timeout, 77 -fail-on matched.\n",
           out);
 }
 
@@ -459,10 +474,26 @@ static bool parse_device(Cmdline *c, const char *arg, Error **errp)
     } else if (!driver) {
         first = 0;
     }
+    if (driver && !strcmp(driver, "pvpanic-mmio")) {
+        /* Not on QEMU's riscv virt (it has pvpanic-pci); see hw/pvpanic.h. */
+        for (int i = first; i < n; i++) {
+            if (strcmp(keys[i], "id")) {
+                error_setc(errp, ERR_USAGE, "-device %s: property '%s' is not supported", arg,
+                           keys[i]);
+                return false;
+            }
+        }
+        if (mo->pvpanic) {
+            error_setc(errp, ERR_USAGE, "-device %s: only one pvpanic-mmio", arg);
+            return false;
+        }
+        mo->pvpanic = true;
+        return true;
+    }
     bool rng = driver && !strcmp(driver, "virtio-rng-device");
     if (!driver || (!rng && strcmp(driver, "virtio-blk-device") != 0)) {
         error_setc(errp, ERR_USAGE, "-device %s: unsupported device '%s' (rrsim offers "
-                   "virtio-blk-device and virtio-rng-device)", arg, driver ? driver : "");
+                   "virtio-blk-device, virtio-rng-device and pvpanic-mmio)", arg, driver ? driver : "");
         return false;
     }
     if (mo->ndevices == VIRT_VIRTIO_COUNT) {
@@ -549,6 +580,44 @@ static bool parse_object(Cmdline *c, const char *arg, Error **errp)
         }
     }
     mo->rng_objects[mo->nrng_objects++] = o;
+    return true;
+}
+
+/* -timeout steps=N[,host=SECONDS]: steps are exact and deterministic; host
+ * time is not (the step it strikes at is journaled like a signal). */
+static bool parse_timeout(Cmdline *c, const char *arg, Error **errp)
+{
+    char *copy = cmdline_own(c, "-timeout", arg, errp);
+    char *keys[OPTS_MAX], *vals[OPTS_MAX];
+    int n = copy ? opts_split(copy, keys, vals, false) : -1;
+    if (!copy) {
+        return false;
+    }
+    if (n <= 0) {
+        error_setc(errp, ERR_USAGE, "-timeout %s: expected steps=N and/or host=SECONDS", arg);
+        return false;
+    }
+    for (int i = 0; i < n; i++) {
+        uint64_t v;
+        if (!parse_count(vals[i], &v) || v == 0) {
+            error_setc(errp, ERR_USAGE, "-timeout %s: %s=%s: expected a positive whole number",
+                       arg, keys[i], vals[i]);
+            return false;
+        }
+        if (!strcmp(keys[i], "steps")) {
+            c->mo.timeout_steps = v;
+        } else if (!strcmp(keys[i], "host")) {
+            if (v > UINT64_MAX / 1000000000ull) {
+                error_setc(errp, ERR_USAGE, "-timeout %s: host=%s is too large", arg, vals[i]);
+                return false;
+            }
+            c->timeout_host_ms = v * 1000;
+        } else {
+            error_setc(errp, ERR_USAGE, "-timeout %s: unknown key '%s' (steps=, host=)", arg,
+                       keys[i]);
+            return false;
+        }
+    }
     return true;
 }
 
@@ -641,7 +710,8 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
         static const char *const with_arg[] = {
             "-M", "-machine", "-m", "-bios", "-kernel", "-initrd", "-append", "-dtb", "-serial",
             "-display", "-icount", "-smp", "-cpu", "-gdb", "-qmp", "-d", "-loadvm", "-snapshot-store",
-            "-drive", "-device", "-object", "-global", "-accel", "-name", "-pidfile", NULL };
+            "-drive", "-device", "-object", "-global", "-accel", "-name", "-pidfile",
+            "-ci-record", "-fail-on", "-timeout", NULL };
         bool known = false;
         for (int k = 0; with_arg[k]; k++) {
             known |= !strcmp(opt, with_arg[k]);
@@ -764,6 +834,31 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
             if (!parse_global(c, arg, errp)) {
                 return false;
             }
+        } else if (!strcmp(opt, "-ci-record")) {
+            if (!*arg) {
+                error_setc(errp, ERR_USAGE, "-ci-record needs a directory");
+                return false;
+            }
+            c->ci_record = arg;
+        } else if (!strcmp(opt, "-fail-on")) {
+            if (!*arg) {
+                error_setc(errp, ERR_USAGE, "-fail-on needs a text to look for");
+                return false;
+            }
+            if (strlen(arg) > sizeof(((Machine *)0)->console_tail) / 2) {
+                error_setc(errp, ERR_USAGE, "-fail-on '%s': at most %zu characters", arg,
+                           sizeof(((Machine *)0)->console_tail) / 2);
+                return false;
+            }
+            if (c->mo.nfail_on == MACHINE_MAX_FAIL_ON) {
+                error_setc(errp, ERR_USAGE, "-fail-on: at most %d patterns", MACHINE_MAX_FAIL_ON);
+                return false;
+            }
+            c->mo.fail_on[c->mo.nfail_on++] = arg;
+        } else if (!strcmp(opt, "-timeout")) {
+            if (!parse_timeout(c, arg, errp)) {
+                return false;
+            }
         } else if (!strcmp(opt, "-d")) {
             /* QEMU's comma-separated list of items. */
             for (const char *p = arg; *p;) {
@@ -788,6 +883,22 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
         /* -nodefaults: no default serial port, as in QEMU (even with
          * -nographic); the UART is there, talking to nothing. */
         c->mo.serial = nodefaults ? "null" : nographic ? "mon:stdio" : "stdio";
+    }
+    if (c->ci_record && c->mo.icount.rr != ICOUNT_RR_NONE) {
+        error_setc(errp, ERR_USAGE, "-ci-record records by itself: drop rr= from -icount");
+        return false;
+    }
+    if (c->ci_record) {
+        /* A hidden journal in DIR: renamed into a pack if the run fails,
+         * removed otherwise (app/main.c). */
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/.rrsim-ci-%ld.rr", c->ci_record, (long)getpid());
+        c->mo.icount.rr = ICOUNT_RR_RECORD;
+        free(c->mo.icount.rrfile);
+        c->mo.icount.rrfile = strdup(path);
+        if (!c->mo.icount.rrfile) {
+            abort();
+        }
     }
     uint64_t cp = c->mo.icount.rrcheckpoint;
     if (cp != 0 && cp < CMDLINE_MIN_CHECKPOINT) {

@@ -421,7 +421,7 @@ static bool debug_attached(const DebugSession *d)
 /* The exit status rrsim will have if the run ends now as it stands. */
 static int debug_exit_status(const DebugSession *d)
 {
-    return d->m->shutdown_cause == SHUTDOWN_GUEST_POWEROFF ? d->m->exit_code : 0;
+    return machine_exit_status(d->m);
 }
 
 static const char *shutdown_reason(ShutdownCause c);
@@ -1054,6 +1054,9 @@ static const char *shutdown_reason(ShutdownCause c)
     case SHUTDOWN_HOST_SIGNAL:    return "host-signal";
     case SHUTDOWN_HOST_MONITOR:   return "host-qmp-quit";
     case SHUTDOWN_REPLAY_END:     return "replay-end";
+    case SHUTDOWN_GUEST_PANIC:    return "guest-panicked";
+    case SHUTDOWN_TIMEOUT:        return "timeout";
+    case SHUTDOWN_CONSOLE_MATCH:  return "console-match";
     default:                      return "host-error";
     }
 }
@@ -1069,7 +1072,9 @@ static bool debug_shutdown(DebugSession *d)
      * its last recorded step: gdb gets "replaylog:end" (as from QEMU's
      * record/replay) and can go back from there; continuing once more,
      * detaching or killing ends the run with the recording's status. */
-    bool guest_end = (c == SHUTDOWN_GUEST_POWEROFF || c == SHUTDOWN_GUEST_RESET) &&
+    bool guest_end = (c == SHUTDOWN_GUEST_POWEROFF || c == SHUTDOWN_GUEST_RESET ||
+                      c == SHUTDOWN_GUEST_PANIC || c == SHUTDOWN_TIMEOUT ||
+                      c == SHUTDOWN_CONSOLE_MATCH) &&
                      d->replaying && debug_have_snap(d) && d->gdb && gdbstub_connected(d->gdb);
     if ((c == SHUTDOWN_REPLAY_END || guest_end) && !d->quit_req && debug_attached(d) &&
         !machine_replay_failed(d->mr)) {

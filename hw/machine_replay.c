@@ -217,6 +217,9 @@ bool machine_replay_manifest(Machine *m, JournalManifest *out, Error **errp)
         dl += (size_t)snprintf(disks + dl, sizeof(disks) - dl, ",disk@%d=virtio-blk:ro=%s:serial=%.20s",
                                s, o->drives[i].readonly ? "on" : "off", serial ? serial : "");
     }
+    if (o->pvpanic && dl < sizeof(disks)) {
+        dl += (size_t)snprintf(disks + dl, sizeof(disks) - dl, ",pvpanic=mmio");
+    }
     /* Where the entropy devices are; their bytes are in the journal. */
     for (int s = VIRT_VIRTIO_COUNT - 1; s >= 0 && dl < sizeof(disks); s--) {
         if (m->slot_rng[s] >= 0) {

@@ -342,6 +342,11 @@ int main(void)
     printf("rrsim linux guest: init started (pid %d)\n", (int)getpid());
 
     init_mount_dev();
+    if (getenv("rrpanic")) {
+        /* PID 1 exiting panics the kernel: the panic path under test. */
+        printf("init: exiting to panic the kernel\n");
+        return 1;
+    }
     if (getenv("rrdisk")) {
         disk_session();
         printf("init: done\n");
