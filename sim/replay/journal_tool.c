@@ -34,6 +34,9 @@ static void usage(FILE *f)
             "usage: rrsim-journal pack RECORDING OUT\n"
             "  pack    journal, options and every image the manifest names, in one file\n"
             "          for rrsim -replay-pack OUT (the images must still match its hashes)\n"
+            "usage: rrsim-journal unpack PACK DIR\n"
+            "  unpack  extract a pack's files (kernel, images, journal) into DIR, e.g. for\n"
+            "          gdb's symbols; prints the replay's options and the entries\n"
             "usage: rrsim-journal check [--list] DIR|FILE...\n"
             "  check   replay every journal and pack, each in its own rrsim process, and\n"
             "          report those that no longer replay (exit status 1 if any);\n"
@@ -50,6 +53,26 @@ static bool tool_pack(const char *recording, const char *out, Error **errp)
     }
     printf("packed %s into %s\n", recording, out);
     return true;
+}
+
+/* The files of a pack, e.g. the kernel for gdb's symbols. */
+static bool tool_unpack(const char *pack, const char *dir, Error **errp)
+{
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        error_setg_errno(errp, errno, "cannot create %s", dir);
+        return false;
+    }
+    PackArgs args = { 0 };
+    if (!pack_extract(pack, dir, &args, errp)) {
+        return false;
+    }
+    printf("replay options:");
+    for (int i = 0; i < args.n; i++) {
+        printf(" %s", args.v[i]);
+    }
+    printf("\n");
+    pack_args_free(&args);
+    return pack_list(pack, stdout, errp);
 }
 
 /* ---- check: one replay process per recording ---- */
@@ -295,6 +318,8 @@ int main(int argc, char **argv)
     }
     if (argc == 4 && !strcmp(argv[1], "pack")) {
         tool_pack(argv[2], argv[3], &err);
+    } else if (argc == 4 && !strcmp(argv[1], "unpack")) {
+        tool_unpack(argv[2], argv[3], &err);
     } else if (argc != 3) {
         usage(stderr);
         error_setc(&err, ERR_USAGE, "expected a command and a file");
