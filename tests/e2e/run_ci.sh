@@ -9,7 +9,9 @@
 #  - a cut or damaged pack is refused with status 66 and a clear message;
 #  - rrsim-journal pack refuses an image that changed since the recording;
 #  - rrsim-journal check names exactly the journal that no longer replays;
-#  - a trap loop at an unfetchable trap vector is a hang (74), not a spin.
+#  - a trap loop at an unfetchable trap vector is a hang (74), not a spin;
+#  - a pack carries a disk image (blkprobe) and, for an rrsnapshot=
+#    recording, the snapshot store it starts from.
 # usage: run_ci.sh RRSIM RRSIM-JOURNAL GUESTDIR
 set -u
 here=$(dirname "$0")
@@ -149,6 +151,28 @@ st=$?
 [ "$st" = 74 ] || FAIL "trap loop: status $st, not 74: $(cat "$tmp/loop.err")"
 grep -q "guest hang: trap loop at step .* the M-mode trap vector 0x200 cannot be fetched" \
     "$tmp/loop.err" || FAIL "trap loop: $(cat "$tmp/loop.err")"
+
+# 10. A disk and a snapshot store travel in the pack; the originals go.
+mkdir "$tmp/d" "$tmp/d/out"
+head -c 1048576 /dev/urandom >"$tmp/d/disk.img"
+(cd "$tmp/d" && "$RRSIM" -bios none -kernel "$GUESTS/blkprobe.elf" -serial file:disk.out \
+    -drive file=disk.img,format=raw,if=none,id=d0 -device virtio-blk-device,drive=d0 \
+    -icount shift=0,rr=record,rrfile=disk.rr </dev/null 2>/dev/null)
+(cd "$tmp/d" && "$RRSIM" -bios none -kernel "$GUESTS/cifail.elf" -serial file:snap.out \
+    -icount shift=0,rr=record,rrfile=snap.rr,rrsnapshot=start </dev/null 2>/dev/null)
+for n in disk snap; do
+    "$JOURNAL" pack "$tmp/d/$n.rr" "$tmp/d/out/$n.rrpack" >"$tmp/pack-$n.out" 2>&1 ||
+        FAIL "pack $n: $(cat "$tmp/pack-$n.out")"
+done
+grep -q "^disk0 " "$tmp/pack-disk.out" || FAIL "no disk in the pack: $(cat "$tmp/pack-disk.out")"
+grep -q "^snapshots " "$tmp/pack-snap.out" || FAIL "no store in the pack: $(cat "$tmp/pack-snap.out")"
+rm -f "$tmp/d/disk.img" "$tmp/d"/*.rr "$tmp/d"/*.rr.*
+for n in disk snap; do
+    "$RRSIM" -replay-pack "$tmp/d/out/$n.rrpack" -serial file:"$tmp/d/$n.rep" </dev/null \
+        2>"$tmp/rep-$n.err"
+    grep -q "matched the recording" "$tmp/rep-$n.err" || FAIL "$n pack: $(cat "$tmp/rep-$n.err")"
+    cmp -s "$tmp/d/$n.out" "$tmp/d/$n.rep" || FAIL "$n pack: console differs"
+done
 
 if [ $fail != 0 ]; then
     for f in "$tmp"/*.out "$tmp"/*.err; do echo "---- $f"; cat "$f"; done
