@@ -237,6 +237,20 @@ static void host_timeout(void *opaque)
     machine_host_shutdown(m, SHUTDOWN_TIMEOUT, 0);
 }
 
+/* The run failed: close a recording's journal (a recording of a hang
+ * replays it), or, for a guest hang in a replay, check that the recording
+ * ended at the same step in the same state: then the replay matched, hang
+ * and all. Returns whether it did. */
+static bool finish_after_error(MachineReplay *mr, const Error *err)
+{
+    bool hang = err && error_get_class(err) == ERR_GUEST &&
+                machine_replay_mode(mr) == REPLAY_MODE_PLAY;
+    Error *fe = NULL;
+    bool ok = machine_replay_finish(mr, hang ? &fe : NULL);
+    error_free(fe);
+    return ok && hang;
+}
+
 /* Progress by default only where it cannot garble the guest's console: on
  * a terminal stderr, when the console is not that terminal too. */
 static bool progress_wanted(const Cmdline *c)
@@ -260,6 +274,7 @@ int main(int argc, char **argv)
     PackRun pr = { 0 };
     Timer host_timer;
     bool host_timer_armed = false, recorded = false;
+    uint64_t matched_at = UINT64_MAX;   /* a replay that ended in the recorded hang */
 
     /* A console reader that goes away must not kill the simulator mid-write. */
     signal(SIGPIPE, SIG_IGN);
@@ -356,7 +371,9 @@ int main(int argc, char **argv)
         /* gdb, QMP, -S or snapshots: the session owns the run state. */
         dbg = debug_new(m, mr, &c.debug, &err);
         if (!dbg || !debug_run(dbg, &err)) {
-            machine_replay_finish(mr, NULL);
+            if (finish_after_error(mr, err)) {
+                matched_at = machine_icount(m);
+            }
             goto fail;
         }
     } else {
@@ -364,7 +381,9 @@ int main(int argc, char **argv)
         for (;;) {
             if (!machine_run(m, &why, &err)) {
                 /* Close the journal anyway: a recording of a hang replays it. */
-                machine_replay_finish(mr, NULL);
+                if (finish_after_error(mr, err)) {
+                    matched_at = machine_icount(m);
+                }
                 goto fail;
             }
             if (why == MACHINE_STOP_SHUTDOWN) {
@@ -412,6 +431,10 @@ fail:
     machine_free(m);
     m = NULL;
     error_report_err(err);
+    if (matched_at != UINT64_MAX) {
+        fprintf(stderr, "rrsim: replay completed at step %llu and matched the recording\n",
+                (unsigned long long)matched_at);
+    }
 out:
     if (pid_written) {
         unlink(c.pidfile);

@@ -151,6 +151,15 @@ st=$?
 [ "$st" = 74 ] || FAIL "trap loop: status $st, not 74: $(cat "$tmp/loop.err")"
 grep -q "guest hang: trap loop at step .* the M-mode trap vector 0x200 cannot be fetched" \
     "$tmp/loop.err" || FAIL "trap loop: $(cat "$tmp/loop.err")"
+# Recorded, it leaves a pack whose replay ends in the same hang, and matches.
+"$RRSIM" -bios none -kernel "$GUESTS/traploop.elf" -serial null -ci-record "$tmp/ci5" -name loop \
+    </dev/null 2>/dev/null
+"$RRSIM" -replay-pack "$tmp/ci5/loop.rrpack" -serial null </dev/null 2>"$tmp/loop.rep"
+st=$?
+[ "$st" = 74 ] || FAIL "trap loop pack replay: status $st, not 74"
+grep -q "trap loop at step" "$tmp/loop.rep" && grep -q "matched the recording" "$tmp/loop.rep" ||
+    FAIL "trap loop pack replay: $(cat "$tmp/loop.rep")"
+"$JOURNAL" check "$tmp/ci5" >"$tmp/check5.out" 2>&1 || FAIL "check of a hang: $(cat "$tmp/check5.out")"
 
 # 10. A disk and a snapshot store travel in the pack; the originals go.
 mkdir "$tmp/d" "$tmp/d/out"
