@@ -22,6 +22,23 @@ gdb_script_init "$1" "$GUESTS/cifail.elf"
 
 count() { find "$1" -mindepth 1 | wc -l; }
 
+# 0. Option errors: 65 naming the option (66 for a missing pack).
+usage() {   # STATUS TEXT ARGS...: rrsim ARGS fails with STATUS and says TEXT
+    want=$1 text=$2
+    shift 2
+    "$RRSIM" -bios none -kernel "$GUESTS/cipass.elf" -serial null "$@" </dev/null \
+        >/dev/null 2>"$tmp/usage.err"
+    st=$?
+    [ "$st" = "$want" ] || FAIL "$*: status $st, not $want"
+    grep -qF -- "$text" "$tmp/usage.err" || FAIL "$*: $(cat "$tmp/usage.err")"
+}
+usage 65 "-timeout steps=0: steps=0: expected a positive whole number" -timeout steps=0
+usage 65 "-timeout when=3: unknown key 'when'" -timeout when=3
+usage 65 "-device pvpanic-mmio,foo=1: property 'foo' is not supported" -device pvpanic-mmio,foo=1
+usage 65 "-ci-record records by itself" -ci-record "$tmp/x" -icount rr=record,rrfile="$tmp/y"
+usage 65 "-fail-on needs a text" -fail-on ""
+usage 66 "-replay-pack: cannot read pack $tmp/none" -replay-pack "$tmp/none"
+
 # 1. A failing guest: exactly one pack, named by -name, the guest's status.
 mkdir "$tmp/src"
 cp "$GUESTS/cifail.elf" "$tmp/src/guest.elf"
