@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 
 #include "cpu/isa.h"
 #include "sim/base/sock.h"
@@ -30,7 +31,10 @@ void cmdline_usage(FILE *out)
           "Machine:\n"
           "  -M, -machine virt[,dumpdtb=FILE]  the QEMU-compatible virt board (the only one);\n"
           "                            dumpdtb writes the device tree and exits; aclint=off and\n"
-          "                            aia=none (QEMU's defaults) are accepted; -M help\n"
+          "                            aia=none (QEMU's defaults) are accepted, and so are\n"
+          "                            acpi=off, iommu-sys=off, usb=off, graphics=on|off,\n"
+          "                            mem-merge, dump-guest-core and memory-backend\n"
+          "                            (nothing here they change); -M help\n"
           "  -accel tcg                accepted: rrsim's interpreter is its only accelerator\n"
           "  -name NAME                a label (nothing the guest sees)\n"
           "  -nodefaults               no default serial port (the UART talks to nothing\n"
@@ -48,6 +52,13 @@ void cmdline_usage(FILE *out)
           "  -append STRING            kernel command line (/chosen/bootargs)\n"
           "  -dtb FILE                 use this device tree instead of the generated one\n"
           "  -no-reboot                exit instead of resetting when the guest resets\n"
+          "  -no-shutdown              a guest poweroff stops the machine instead of exiting;\n"
+          "                            the monitors and gdb can still look; quit exits\n"
+          "  -daemonize                run in the background once ready (no stdio console)\n"
+          "  -rtc base=utc|localtime|DATE[,clock=vm]  the RTC runs on the virtual clock\n"
+          "                            from DATE (2006-06-17T16:01:21, UTC) or the host's\n"
+          "                            time read once (journaled); without -rtc every RTC\n"
+          "                            read is the host's clock (journaled)\n"
           "Disks:\n"
           "  -drive file=F[,format=raw][,if=none|virtio][,id=ID][,readonly=on|off][,snapshot=on|off]\n"
           "                            a raw disk image; if=virtio attaches a virtio-blk disk\n"
@@ -67,7 +78,8 @@ void cmdline_usage(FILE *out)
           "Console:\n"
           "  -serial DEV               stdio, mon:stdio, null, file:PATH, pipe:PATH,\n"
           "                            tcp:[HOST]:PORT,server[,nowait], unix:PATH,server[,nowait]\n"
-          "  -nographic                serial on the terminal (Ctrl-A x quits, Ctrl-A h help)\n"
+          "  -nographic                serial on the terminal (Ctrl-A x quits, Ctrl-A c monitor,\n"
+          "                            Ctrl-A h help)\n"
           "  -display none             accepted; rrsim has no display\n"
           "Time and recording:\n"
           "  -icount shift=N|auto[,sleep=on|off][,align=on|off][,rr=record|replay,rrfile=PATH]\n"
@@ -78,7 +90,11 @@ void cmdline_usage(FILE *out)
           "Debugging:\n"
           "  -gdb DEV                  wait for gdb on tcp::PORT, tcp:HOST:PORT or unix:PATH\n"
           "  -s                        shorthand for -gdb tcp::1234\n"
-          "  -S                        do not start the guest until gdb or QMP says continue\n"
+          "  -S                        do not start the guest until gdb, QMP or the monitor\n"
+          "                            says continue\n"
+          "  -monitor DEV              the human monitor (HMP, prompt '(qemu) '): stdio, none,\n"
+          "                            unix:PATH,server,nowait or tcp:HOST:PORT,server,nowait;\n"
+          "                            -serial mon:stdio has one behind Ctrl-A c\n"
           "  -qmp DEV                  QMP monitor on unix:PATH,server,nowait or\n"
           "                            tcp:HOST:PORT,server,nowait\n"
           "  -loadvm NAME              start from snapshot NAME\n"
@@ -208,6 +224,30 @@ static bool parse_machine(Cmdline *c, const char *arg, Error **errp)
                 error_setc(errp, ERR_USAGE,
                            "-machine %s=%s: not modelled; this board has QEMU's default "
                            "(%s=%s: a CLINT and a PLIC)", tok, val, tok, dflt);
+                return false;
+            }
+        } else if (!strcmp(tok, "acpi") || !strcmp(tok, "iommu-sys") || !strcmp(tok, "usb") ||
+                   !strcmp(tok, "iommu") || !strcmp(tok, "graphics") ||
+                   !strcmp(tok, "mem-merge") || !strcmp(tok, "dump-guest-core") ||
+                   !strcmp(tok, "suppress-vmdesc") || !strcmp(tok, "memory-backend")) {
+            /* QEMU's virt properties that change nothing on this board: no
+             * ACPI tables, no IOMMU, no USB, no display, host memory
+             * hints. Turning on what the board lacks is refused. */
+            bool on = !strcmp(val, "on") || !strcmp(val, "true") || !strcmp(val, "yes");
+            bool off = !strcmp(val, "off") || !strcmp(val, "false") || !strcmp(val, "no") ||
+                       !strcmp(val, "auto");
+            bool any = !strcmp(tok, "graphics") || !strcmp(tok, "mem-merge") ||
+                       !strcmp(tok, "dump-guest-core") || !strcmp(tok, "suppress-vmdesc");
+            if (!strcmp(tok, "memory-backend")) {
+                error_setc(errp, ERR_USAGE, "-machine memory-backend=%s: rrsim's RAM is its "
+                           "own (use -m SIZE)", val);
+                return false;
+            }
+            if (!off && !(any && on)) {
+                error_setc(errp, ERR_USAGE, "-machine %s=%s: not modelled; rrsim's virt board has "
+                           "no %s (%s=off is accepted)", tok, val,
+                           !strcmp(tok, "acpi") ? "ACPI" : !strcmp(tok, "usb") ? "USB" : "IOMMU",
+                           tok);
                 return false;
             }
         } else {
@@ -386,6 +426,19 @@ static bool parse_drive(Cmdline *c, const char *arg, Error **errp)
     }
     MachineDrive d = { .spec = arg };
     bool format_given = false;
+    for (int i = 0; i < n; i++) {
+        /* QEMU's record/replay plumbing, which rrsim does not need. */
+        if ((!strcmp(keys[i], "id") && vals[i] && !strcmp(vals[i], "rr")) ||
+            (!strcmp(keys[i], "driver") && vals[i] && !strcmp(vals[i], "blkreplay"))) {
+            error_setc(errp, ERR_USAGE, "-drive %s: %s; rrsim keeps record/replay snapshots "
+                       "in its snapshot store (-snapshot-store PATH, default RRFILE.snap; "
+                       "-icount ...,rrsnapshot=NAME names one) and replays disks by content, so "
+                       "give only the disk itself (-drive file=IMG,format=raw,if=virtio)", arg,
+                       !strcmp(keys[i], "id") ? "QEMU's rr snapshot drive is not needed"
+                                              : "blkreplay is not needed");
+            return false;
+        }
+    }
     for (int i = 0; i < n; i++) {
         const char *k = keys[i], *v = vals[i];
         if (!strcmp(k, "file")) {
@@ -658,6 +711,85 @@ static bool check_socket(const char *opt, const char *spec, unsigned flags, Erro
     return true;
 }
 
+bool cmdline_parse_rtc(const char *arg, MachineRtcOptions *o, Error **errp)
+{
+    MachineRtcOptions r = { .base = MACHINE_RTC_UTC };
+    char copy[256];
+    if (strlen(arg) >= sizeof(copy)) {
+        error_setc(errp, ERR_USAGE, "-rtc %s: too long", arg);
+        return false;
+    }
+    strcpy(copy, arg);
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq) {
+            error_setc(errp, ERR_USAGE, "-rtc %s: expected key=value", arg);
+            return false;
+        }
+        *eq = '\0';
+        const char *v = eq + 1;
+        if (!strcmp(tok, "base")) {
+            int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+            if (!strcmp(v, "utc")) {
+                r.base = MACHINE_RTC_UTC;
+            } else if (!strcmp(v, "localtime")) {
+                r.base = MACHINE_RTC_LOCALTIME;
+            } else if ((sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) == 6 ||
+                        (h = mi = sec = 0, sscanf(v, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3)) &&
+                       !v[n] && y >= 1970 && y <= 9999 && mo >= 1 && mo <= 12 && d >= 1 &&
+                       d <= 31 && h < 24 && mi < 60 && sec < 60 && h >= 0 && mi >= 0 && sec >= 0) {
+                struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
+                                 .tm_hour = h, .tm_min = mi, .tm_sec = sec };
+                time_t t = timegm(&tm);
+                /* timegm normalises 02-31 to 03-03: refuse what it changed. */
+                if (tm.tm_mday != d || tm.tm_mon != mo - 1) {
+                    error_setc(errp, ERR_USAGE, "-rtc %s: invalid date '%s'", arg, v);
+                    return false;
+                }
+                r.base = MACHINE_RTC_DATE;
+                r.date_s = (int64_t)t;
+            } else {
+                error_setc(errp, ERR_USAGE, "-rtc %s: invalid base '%s' (utc, localtime, or a "
+                           "date as 2006-06-17T16:01:21 or 2006-06-17)", arg, v);
+                return false;
+            }
+        } else if (!strcmp(tok, "clock")) {
+            if (!strcmp(v, "host") || !strcmp(v, "rt")) {
+                error_setc(errp, ERR_USAGE, "-rtc %s: clock=%s is not offered: with -rtc the RTC "
+                           "runs on the virtual clock (clock=vm), so every replay shows the "
+                           "guest the same times; without -rtc it reads the host's clock, "
+                           "journaled when recording", arg, v);
+                return false;
+            }
+            if (strcmp(v, "vm")) {
+                error_setc(errp, ERR_USAGE, "-rtc %s: invalid clock '%s' (vm)", arg, v);
+                return false;
+            }
+        } else if (!strcmp(tok, "driftfix")) {
+            if (strcmp(v, "none") && strcmp(v, "slew")) {
+                error_setc(errp, ERR_USAGE, "-rtc %s: invalid driftfix '%s'", arg, v);
+                return false;
+            }
+            /* slew is for x86's RTC interrupts; nothing to do here, as QEMU on riscv. */
+        } else {
+            error_setc(errp, ERR_USAGE, "-rtc %s: unknown property '%s' (base, clock, driftfix)",
+                       arg, tok);
+            return false;
+        }
+    }
+    if (r.base == MACHINE_RTC_LOCALTIME) {
+        /* The host's offset now; it goes into a recording's manifest. */
+        time_t now = time(NULL);
+        struct tm lt;
+        if (localtime_r(&now, &lt)) {
+            r.utc_offset_s = lt.tm_gmtoff;
+        }
+    }
+    *o = r;
+    return true;
+}
+
 bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
 {
     memset(c, 0, sizeof(*c));
@@ -686,6 +818,14 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
             c->mo.no_reboot = true;
             continue;
         }
+        if (!strcmp(opt, "-no-shutdown")) {
+            c->debug.no_shutdown = true;
+            continue;
+        }
+        if (!strcmp(opt, "-daemonize")) {
+            c->daemonize = true;
+            continue;
+        }
         if (!strcmp(opt, "-s")) {
             c->debug.gdb = "tcp::1234";
             continue;
@@ -711,7 +851,7 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
             "-M", "-machine", "-m", "-bios", "-kernel", "-initrd", "-append", "-dtb", "-serial",
             "-display", "-icount", "-smp", "-cpu", "-gdb", "-qmp", "-d", "-loadvm", "-snapshot-store",
             "-drive", "-device", "-object", "-global", "-accel", "-name", "-pidfile",
-            "-ci-record", "-fail-on", "-timeout", NULL };
+            "-monitor", "-rtc", "-ci-record", "-fail-on", "-timeout", NULL };
         bool known = false;
         for (int k = 0; with_arg[k]; k++) {
             known |= !strcmp(opt, with_arg[k]);
@@ -746,6 +886,16 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
             c->name = arg;     /* a label for the user; nothing the guest sees */
         } else if (!strcmp(opt, "-pidfile")) {
             c->pidfile = arg;
+        } else if (!strcmp(opt, "-monitor")) {
+            if (strcmp(arg, "stdio") && strcmp(arg, "none") &&
+                !check_socket("-monitor", arg, 0, errp)) {
+                return false;
+            }
+            c->debug.monitor = arg;
+        } else if (!strcmp(opt, "-rtc")) {
+            if (!cmdline_parse_rtc(arg, &c->mo.rtc, errp)) {
+                return false;
+            }
         } else if (!strcmp(opt, "-kernel")) {
             c->mo.kernel = arg;
         } else if (!strcmp(opt, "-initrd")) {
@@ -879,10 +1029,14 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
     }
     /* rrsim has no display: the serial port is on the terminal unless
      * -serial says otherwise; -nographic (like QEMU) multiplexes Ctrl-A keys. */
+    bool mon_stdio = c->debug.monitor && !strcmp(c->debug.monitor, "stdio");
     if (!serial_given) {
         /* -nodefaults: no default serial port, as in QEMU (even with
-         * -nographic); the UART is there, talking to nothing. */
-        c->mo.serial = nodefaults ? "null" : nographic ? "mon:stdio" : "stdio";
+         * -nographic); the UART is there, talking to nothing. The same
+         * when the terminal is the monitor's or there is none (-daemonize):
+         * as QEMU's serial on a display nobody sees. */
+        c->mo.serial = nodefaults || (!nographic && (mon_stdio || c->daemonize)) ? "null"
+                     : nographic ? "mon:stdio" : "stdio";
     }
     if (c->ci_record && c->mo.icount.rr != ICOUNT_RR_NONE) {
         error_setc(errp, ERR_USAGE, "-ci-record records by itself: drop rr= from -icount");
@@ -900,6 +1054,20 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
             abort();
         }
     }
+    bool serial_stdio = !strcmp(c->mo.serial, "stdio") || !strcmp(c->mo.serial, "mon:stdio");
+    if (mon_stdio && serial_stdio) {
+        error_setc(errp, ERR_USAGE, "-monitor stdio: the terminal is the serial port's "
+                   "(-serial %s); use -serial mon:stdio for both (Ctrl-A c switches) or put "
+                   "the serial port elsewhere (-serial file:PATH, null, ...)", c->mo.serial);
+        return false;
+    }
+    if (c->daemonize && (serial_stdio || mon_stdio)) {
+        error_setc(errp, ERR_USAGE, "-daemonize: a daemon has no terminal; put the %s "
+                   "elsewhere (-serial file:PATH or unix:PATH,server,nowait)",
+                   mon_stdio ? "monitor" : "serial port");
+        return false;
+    }
+    c->debug.mux_monitor = !strcmp(c->mo.serial, "mon:stdio");
     uint64_t cp = c->mo.icount.rrcheckpoint;
     if (cp != 0 && cp < CMDLINE_MIN_CHECKPOINT) {
         error_setc(errp, ERR_USAGE, "-icount rrcheckpoint=%llu: must be 0 (no digests) or from "
@@ -915,6 +1083,7 @@ bool cmdline_wants_debug(const Cmdline *c)
     const DebugOptions *d = &c->debug;
     /* Record and replay take periodic snapshots, which the session owns. */
     return d->gdb || d->qmp || d->start_stopped || d->loadvm || d->snapshot_store ||
+           (d->monitor && strcmp(d->monitor, "none")) || d->mux_monitor || d->no_shutdown ||
            c->mo.icount.rrsnapshot || c->mo.icount.rr != ICOUNT_RR_NONE;
 }
 

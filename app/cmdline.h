@@ -20,6 +20,7 @@ typedef struct Cmdline {
     bool machine_help;          /* -M help */
     const char *name;           /* -name (not guest visible) */
     const char *pidfile;        /* -pidfile: written at start, removed at exit */
+    bool daemonize;             /* -daemonize: run in the background once ready */
     enum { CMDLINE_CPU_HELP_NONE, CMDLINE_CPU_HELP_MODELS, CMDLINE_CPU_HELP_PROPS } cpu_help;
     bool summary;               /* -d summary: one line on stderr at exit */
     bool progress;              /* -d progress: replay progress even off a terminal */
@@ -29,6 +30,10 @@ typedef struct Cmdline {
     char *owned[64];            /* strings cmdline_parse allocated (freed by cmdline_free) */
     int nowned;
 } Cmdline;
+
+/* -rtc base=utc|localtime|DATE[,clock=vm][,driftfix=none|slew] into o.
+ * DATE is QEMU's 2006-06-17T16:01:21 or 2006-06-17, in UTC. */
+bool cmdline_parse_rtc(const char *arg, MachineRtcOptions *o, Error **errp);
 
 /* Errors are ERR_USAGE with the offending option named. */
 /* Whether any option needs the debug session's sockets, stop or snapshots. */

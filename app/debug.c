@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hw/machine_snap.h"
 #include "sim/gdbstub/gdbstub.h"
+#include "sim/monitor/hmp.h"
 #include "sim/monitor/qmp.h"
 
 #define DEBUG_MAX_POINTS 64
@@ -50,6 +52,9 @@ struct DebugSession {
     DebugOptions o;
     GdbStub *gdb;
     Qmp *qmp;
+    Hmp *hmp;                  /* -monitor */
+    HmpSession *mux_hmp;       /* the monitor behind Ctrl-A c (mon:stdio) */
+    CharBackend *mux;
     MachineSnap *snap;
     bool recording, replaying;
 
@@ -58,6 +63,7 @@ struct DebugSession {
     DebugAction action;        /* requested, not yet carried out */
     bool interrupt_req;        /* Ctrl-C, QMP stop, debugger attach */
     bool quit_req;             /* QMP quit, gdb kill */
+    bool powered_off;          /* -no-shutdown: paused where the guest powered off */
     bool at_end;               /* the replay reached its end (journal end or guest
                                 * poweroff/reset) and is paused there */
     bool ended;                /* the session is over: debug_run() returns */
@@ -415,7 +421,16 @@ static bool reverse_continue(DebugSession *d, GdbStopReason *out, Error **errp)
 
 static bool debug_attached(const DebugSession *d)
 {
-    return (d->gdb && gdbstub_connected(d->gdb)) || (d->qmp && qmp_connected(d->qmp));
+    /* A terminal monitor (stdio, mon:stdio) does not hold a replay's end:
+     * the run ends there as without one. */
+    return (d->gdb && gdbstub_connected(d->gdb)) || (d->qmp && qmp_connected(d->qmp)) ||
+           (d->hmp && d->o.monitor && strcmp(d->o.monitor, "stdio") && hmp_connected(d->hmp));
+}
+
+/* Someone can answer a debug stop: a debugger or a monitor. */
+static bool debug_has_frontend(const DebugSession *d)
+{
+    return d->gdb || d->qmp || d->hmp || d->mux_hmp;
 }
 
 /* The exit status rrsim will have if the run ends now as it stands. */
@@ -909,6 +924,11 @@ static bool qmp_stop(void *t, Error **errp)
 static bool qmp_cont(void *t, Error **errp)
 {
     DebugSession *d = t;
+    if (d->powered_off) {
+        /* QEMU's words for a guest stopped by -no-shutdown. */
+        error_setg(errp, "Resetting the Virtual Machine is required");
+        return false;
+    }
     if (d->at_end) {
         error_setg(errp, "the replay has reached its end; seek backwards first");
         return false;
@@ -931,6 +951,13 @@ static bool qmp_system_reset(void *t, Error **errp)
         loop_request_reset(d->m->loop);
     } else {
         machine_reset(d->m);
+    }
+    if (d->powered_off) {
+        /* Back from -no-shutdown's stop: paused, ready to continue. */
+        d->powered_off = false;
+        d->m->shutdown_cause = SHUTDOWN_NONE;
+        d->m->exit_code = 0;
+        d->status = "paused";
     }
     debug_event(d, "RESET", debug_shutdown_data(false, "host-qmp-system-reset"));
     return true;
@@ -1044,6 +1071,162 @@ static const QmpOps debug_qmp_ops = {
     .human_monitor_command = qmp_hmp,
 };
 
+
+/* ---- HmpOps (the human monitor) ---- */
+
+static void hmp_info_registers(void *t, FILE *out)
+{
+    /* QEMU's riscv_cpu_dump_state() layout (this hart has no H extension). */
+    static const char *const abi[32] = {
+        "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2",
+        "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9",
+        "s10", "s11", "t3", "t4", "t5", "t6" };
+    static const char *const fabi[32] = {
+        "ft0", "ft1", "ft2", "ft3", "ft4", "ft5", "ft6", "ft7", "fs0", "fs1", "fa0", "fa1",
+        "fa2", "fa3", "fa4", "fa5", "fa6", "fa7", "fs2", "fs3", "fs4", "fs5", "fs6", "fs7",
+        "fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11" };
+    static const struct { const char *name; int csr; } csrs[] = {
+        { "mhartid", 0xf14 }, { "mstatus", 0x300 }, { "mip", 0x344 }, { "mie", 0x304 },
+        { "mideleg", 0x303 }, { "medeleg", 0x302 }, { "mtvec", 0x305 }, { "stvec", 0x105 },
+        { "mepc", 0x341 }, { "sepc", 0x141 }, { "mcause", 0x342 }, { "scause", 0x142 },
+        { "mtval", 0x343 }, { "stval", 0x143 }, { "mscratch", 0x340 }, { "sscratch", 0x140 },
+        { "satp", 0x180 } };
+    DebugSession *d = t;
+    Hart *h = d->m->hart;
+    fprintf(out, "CPU#0\n %-8s %016" PRIx64 "\n", "pc", hart_get_pc(h));
+    for (size_t i = 0; i < sizeof(csrs) / sizeof(csrs[0]); i++) {
+        uint64_t v;
+        if (hart_read_reg(h, 65 + csrs[i].csr, &v)) {
+            fprintf(out, " %-8s %016" PRIx64 "\n", csrs[i].name, v);
+        }
+    }
+    for (int i = 0; i < 32; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "x%d/%s", i, abi[i]);
+        fprintf(out, " %-8s %016" PRIx64 "%s", name, hart_get_xreg(h, i), i % 4 == 3 ? "\n" : "");
+    }
+    uint64_t f;
+    if (hart_read_reg(h, 33, &f)) {
+        for (int i = 0; i < 32; i++) {
+            char name[16];
+            hart_read_reg(h, 33 + i, &f);
+            snprintf(name, sizeof(name), "f%d/%s", i, fabi[i]);
+            fprintf(out, " %-8s %016" PRIx64 "%s", name, f, i % 4 == 3 ? "\n" : "");
+        }
+    }
+}
+
+static void hmp_info_mtree(void *t, FILE *out)
+{
+    DebugSession *d = t;
+    const AddressSpace *as = &d->m->as;
+    fputs("address-space: memory\n"
+          "  0000000000000000-ffffffffffffffff (prio 0, i/o): system\n", out);
+    for (int i = 0; i < as->nregions; i++) {
+        const MemRegion *r = &as->regions[i];
+        fprintf(out, "    %016" PRIx64 "-%016" PRIx64 " (prio 0, %s): %s\n", r->base,
+                r->base + r->size - 1,
+                r->kind == MEM_RAM ? "ram" : r->kind == MEM_ROM ? "rom" : "i/o", r->name);
+    }
+    fputc('\n', out);
+}
+
+static void hmp_info_qtree(void *t, FILE *out)
+{
+    DebugSession *d = t;
+    const AddressSpace *as = &d->m->as;
+    fputs("bus: main-system-bus\n  type System\n", out);
+    for (int i = 0; i < as->nregions; i++) {
+        const MemRegion *r = &as->regions[i];
+        if (r->kind == MEM_MMIO) {
+            fprintf(out, "  dev: %s, id \"\"\n    mmio %016" PRIx64 "/%016" PRIx64 "\n", r->name,
+                    r->base, r->size);
+        }
+    }
+}
+
+static bool hmp_read_mem(void *t, uint64_t addr, bool phys, void *buf, size_t len)
+{
+    DebugSession *d = t;
+    return phys ? mem_copy_from(&d->m->as, addr, buf, len)
+                : hart_debug_read(d->m->hart, addr, buf, len);
+}
+
+static bool hmp_read_reg(void *t, const char *name, uint64_t *value)
+{
+    static const char *const abi[32] = {
+        "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2",
+        "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9",
+        "s10", "s11", "t3", "t4", "t5", "t6" };
+    DebugSession *d = t;
+    if (!strcmp(name, "pc")) {
+        *value = hart_get_pc(d->m->hart);
+        return true;
+    }
+    for (int i = 0; i < 32; i++) {
+        char xn[8];
+        snprintf(xn, sizeof(xn), "x%d", i);
+        if (!strcmp(name, abi[i]) || !strcmp(name, xn) || (i == 8 && !strcmp(name, "fp"))) {
+            *value = hart_get_xreg(d->m->hart, i);
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool hmp_busy(void *t)
+{
+    DebugSession *d = t;
+    return d->action != ACT_NONE || d->quit_req || (d->running && d->interrupt_req);
+}
+
+static const HmpOps debug_hmp_ops = {
+    .busy = hmp_busy,
+    .qmp = &debug_qmp_ops,
+    .info_registers = hmp_info_registers,
+    .info_mtree = hmp_info_mtree,
+    .info_qtree = hmp_info_qtree,
+    .read_mem = hmp_read_mem,
+    .read_reg = hmp_read_reg,
+};
+
+/* The monitor behind Ctrl-A c: its own session on the mux's terminal. */
+static void mux_monitor_write(void *opaque, const char *buf, size_t len)
+{
+    DebugSession *d = opaque;
+    chardev_mux_monitor_write(d->mux, (const uint8_t *)buf, len);
+}
+
+static void mux_monitor_focus(void *opaque, bool focused)
+{
+    DebugSession *d = opaque;
+    if (!focused) {
+        return;
+    }
+    if (!d->mux_hmp) {
+        /* The first switch opens the session (banner and prompt); a raw
+         * terminal does not echo, so the session does. From here on the
+         * replay may be seeked: check it as under any other monitor (not
+         * before, so a plain -nographic replay runs at full speed). */
+        if (d->replaying) {
+            machine_replay_enable_selfcheck(d->mr, DEBUG_SELFCHECK_PERIOD);
+        }
+        d->mux_hmp = hmp_session_new(&debug_hmp_ops, d, mux_monitor_write, d,
+                                     isatty(STDIN_FILENO));
+    } else {
+        mux_monitor_write(d, "\n", 1);
+        hmp_session_prompt(d->mux_hmp);
+    }
+}
+
+static void mux_monitor_input(void *opaque, const uint8_t *buf, size_t len)
+{
+    DebugSession *d = opaque;
+    if (d->mux_hmp) {
+        hmp_session_input(d->mux_hmp, (const char *)buf, len);
+    }
+}
+
 /* ---- running ---- */
 
 static const char *shutdown_reason(ShutdownCause c)
@@ -1080,6 +1263,16 @@ static bool debug_shutdown(DebugSession *d)
         !machine_replay_failed(d->mr)) {
         d->at_end = true;
         debug_stopped(d, stop_reason(GDB_STOP_REPLAY_END));
+        return false;
+    }
+    /* -no-shutdown: the guest's poweroff only stops it (QEMU's run state
+     * "shutdown"); quit ends the run with the guest's status. */
+    if (c == SHUTDOWN_GUEST_POWEROFF && d->o.no_shutdown && !d->quit_req &&
+        !machine_replay_failed(d->mr)) {
+        debug_stopped(d, stop_reason(GDB_STOP_INTERRUPT));
+        d->powered_off = true;
+        d->status = "shutdown";
+        debug_event(d, "SHUTDOWN", debug_shutdown_data(true, "guest-shutdown"));
         return false;
     }
     /* A failed replay exits with its error's status (main() reports it). */
@@ -1122,8 +1315,9 @@ static void debug_stop_reached(DebugSession *d)
 static bool debug_quit(DebugSession *d, Error **errp)
 {
     Machine *m = d->m;
-    if (d->at_end) {
-        /* Already where the recording ended: end as it did. */
+    if (d->at_end || d->powered_off) {
+        /* Already where the recording ended (or the guest powered off):
+         * end as it did. */
         debug_end(d, debug_exit_status(d));
         return true;
     }
@@ -1158,6 +1352,14 @@ bool debug_run(DebugSession *d, Error **errp)
         if (d->ended) {
             return true;
         }
+        /* Monitor lines that waited for that to happen. */
+        hmp_pump(d->hmp);
+        if (d->mux_hmp) {
+            hmp_session_pump(d->mux_hmp);
+        }
+        if (d->quit_req) {
+            continue;
+        }
         if (d->running) {
             /* After going back, the console does not show again what it
              * showed before: output stays muted up to the furthest step
@@ -1191,7 +1393,7 @@ bool debug_run(DebugSession *d, Error **errp)
                 if (debug_shutdown(d)) {
                     return true;
                 }
-            } else if (!d->quit_req && (d->gdb || d->qmp || d->step_target != DEBUG_NO_STOP)) {
+            } else if (!d->quit_req && (debug_has_frontend(d) || d->step_target != DEBUG_NO_STOP)) {
                 debug_stop_reached(d);
             }
             continue;
@@ -1228,7 +1430,8 @@ DebugSession *debug_new(Machine *m, MachineReplay *mr, const DebugOptions *o, Er
     d->running = false;
     d->status = "prelaunch";
 
-    bool want_snap = o->gdb || o->qmp || o->loadvm || o->snapshot_store ||
+    bool want_snap = o->gdb || o->qmp || o->monitor || o->mux_monitor || o->loadvm ||
+                     o->snapshot_store ||
                      m->opts.icount.rrsnapshot || d->recording || d->replaying;
     if (want_snap) {
         MachineSnapOptions so;
@@ -1249,7 +1452,7 @@ DebugSession *debug_new(Machine *m, MachineReplay *mr, const DebugOptions *o, Er
     }
     /* Debugging a replay must not change it; this is the net that catches
      * any operation that did (a seek, a snapshot, a reverse step). */
-    if (d->replaying && (o->gdb || o->qmp)) {
+    if (d->replaying && (o->gdb || o->qmp || o->monitor)) {
         machine_replay_enable_selfcheck(mr, DEBUG_SELFCHECK_PERIOD);
     }
     if (o->loadvm && !snap_load(d, o->loadvm, errp)) {
@@ -1266,6 +1469,17 @@ DebugSession *debug_new(Machine *m, MachineReplay *mr, const DebugOptions *o, Er
             error_prepend(errp, "-qmp %s: ", o->qmp);
             goto fail;
         }
+    }
+    if (o->monitor && strcmp(o->monitor, "none")) {
+        d->hmp = hmp_new(m->loop, o->monitor, &debug_hmp_ops, d, errp);
+        if (!d->hmp) {
+            error_prepend(errp, "-monitor %s: ", o->monitor);
+            goto fail;
+        }
+    }
+    if (o->mux_monitor && m->nserial > 0 && chardev_is_mux(m->serial[0])) {
+        d->mux = m->serial[0];
+        chardev_set_mux_monitor(d->mux, mux_monitor_input, mux_monitor_focus, d);
     }
     if (o->gdb) {
         d->gdb = gdbstub_new(m->loop, o->gdb, &debug_gdb_ops, d, errp);
@@ -1288,6 +1502,11 @@ void debug_free(DebugSession *d)
     }
     gdbstub_free(d->gdb);
     qmp_free(d->qmp);
+    hmp_free(d->hmp);
+    if (d->mux) {
+        chardev_set_mux_monitor(d->mux, NULL, NULL, NULL);
+    }
+    hmp_session_free(d->mux_hmp);
     machine_snap_free(d->snap);
     free(d);
 }

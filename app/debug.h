@@ -2,6 +2,7 @@
  * debug: the run state of rrsim under a debugger or a monitor.
  *
  * A DebugSession owns the gdbstub (-gdb/-s), the QMP monitor (-qmp), the
+ * human monitor (-monitor, and the one behind Ctrl-A c on mon:stdio), the
  * machine's snapshot and seek support, and the run state: running or paused.
  * It implements the stub's GdbTargetOps and the monitor's QmpOps on top of
  * the machine, including reverse execution over a replay (reverse-stepi =
@@ -21,6 +22,9 @@
  *  - Nothing the debugger does may change what a recording or a replay
  *    contains: register and memory writes, and system_reset, are refused
  *    while recording or replaying.
+ *  - With -no-shutdown a guest poweroff pauses the machine (run state
+ *    "shutdown"): the monitors and gdb can still look at it; `cont` needs a
+ *    system_reset first (as QEMU), `quit` exits with the guest's status.
  *  - Without -gdb, -qmp and -S the session just runs the machine to its
  *    end; while recording or replaying it still takes the periodic
  *    snapshots that later seeks and reverse debugging start from.
@@ -40,6 +44,9 @@ typedef struct DebugOptions {
     bool start_stopped;         /* -S */
     const char *loadvm;         /* -loadvm NAME */
     const char *snapshot_store; /* -snapshot-store PATH */
+    const char *monitor;        /* -monitor spec (HMP), NULL = none */
+    bool mux_monitor;           /* -serial mon:stdio: a monitor behind Ctrl-A c */
+    bool no_shutdown;           /* -no-shutdown: a guest poweroff pauses */
 } DebugOptions;
 
 typedef struct DebugSession DebugSession;

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "app/cmdline.h"
@@ -251,6 +253,65 @@ static bool finish_after_error(MachineReplay *mr, const Error *err)
     return ok && hang;
 }
 
+/*
+ * -daemonize, as QEMU: the process forks at once; the parent waits until the
+ * child says it is ready (machine built, sockets listening) and exits 0, or
+ * exits with the child's status if the child fails before that. Returns the
+ * child's end of the pipe (-1 in the parent's failure).
+ */
+static int daemonize_fork(Error **errp)
+{
+    int p[2];
+    if (pipe(p) < 0) {
+        error_setc(errp, ERR_IO, "-daemonize: %s", strerror(errno));
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        error_setc(errp, ERR_IO, "-daemonize: %s", strerror(errno));
+        return -1;
+    }
+    if (pid > 0) {
+        close(p[1]);
+        char b;
+        ssize_t n;
+        do {
+            n = read(p[0], &b, 1);
+        } while (n < 0 && errno == EINTR);
+        if (n == 1) {
+            _exit(0);
+        }
+        int st = 0;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+        }
+        _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 70);
+    }
+    close(p[0]);
+    setsid();
+    return p[1];
+}
+
+/* The daemon is ready: let the parent go, and leave the terminal. */
+static void daemonize_ready(int fd)
+{
+    if (fd < 0) {
+        return;
+    }
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+        dup2(null, STDIN_FILENO);
+        dup2(null, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);
+        if (null > STDERR_FILENO) {
+            close(null);
+        }
+    }
+    if (write(fd, "1", 1) < 0) {
+        /* the parent is gone: nothing to tell */
+    }
+    close(fd);
+}
+
 /* Progress by default only where it cannot garble the guest's console: on
  * a terminal stderr, when the console is not that terminal too. */
 static bool progress_wanted(const Cmdline *c)
@@ -270,6 +331,7 @@ int main(int argc, char **argv)
     MachineReplay *mr = NULL;
     Progress *progress = NULL;
     bool pid_written = false;
+    int ready_fd = -1;
     DebugSession *dbg = NULL;
     PackRun pr = { 0 };
     Timer host_timer;
@@ -306,6 +368,13 @@ int main(int argc, char **argv)
         printf("Supported machines are:\n"
                "virt                 RISC-V VirtIO board (as QEMU's virt, the default)\n");
         goto out;
+    }
+    if (c.daemonize && !c.help && !c.version && !c.machine_help &&
+        c.cpu_help == CMDLINE_CPU_HELP_NONE && !c.dumpdtb) {
+        ready_fd = daemonize_fork(&err);
+        if (ready_fd < 0) {
+            goto fail;
+        }
     }
     if (c.pidfile) {
         if (!write_pidfile(c.pidfile, &err)) {
@@ -370,6 +439,10 @@ int main(int argc, char **argv)
     if (cmdline_wants_debug(&c)) {
         /* gdb, QMP, -S or snapshots: the session owns the run state. */
         dbg = debug_new(m, mr, &c.debug, &err);
+        if (dbg) {
+            daemonize_ready(ready_fd);
+            ready_fd = -1;
+        }
         if (!dbg || !debug_run(dbg, &err)) {
             if (finish_after_error(mr, err)) {
                 matched_at = machine_icount(m);
@@ -378,6 +451,8 @@ int main(int argc, char **argv)
         }
     } else {
         MachineStop why;
+        daemonize_ready(ready_fd);
+        ready_fd = -1;
         for (;;) {
             if (!machine_run(m, &why, &err)) {
                 /* Close the journal anyway: a recording of a hang replays it. */

@@ -85,7 +85,10 @@ fi
 if newer_than "$out/initrd.cpio" "$guest/init.c" "$guest/initramfs.list" "$self"; then
   echo "build-linux: initrd.cpio is up to date"
 else
-  ${cross}gcc -static -O2 -Wall -Wextra -Werror -o "$out/init" "$guest/init.c" -lm
+  # -g: the unstripped init is what gdb reads (docs/guide.md); the
+  # initramfs gets the stripped copy.
+  ${cross}gcc -static -O2 -g -ffile-prefix-map="$here"/= -Wall -Wextra -Werror \
+      -o "$out/init" "$guest/init.c" -lm
   ${cross}strip -o "$out/init.stripped" "$out/init"
   gcc -O2 -o "$out/gen_init_cpio" "$src/usr/gen_init_cpio.c"
   sed "s|@INIT@|$out/init.stripped|" "$guest/initramfs.list" > "$out/initramfs.list"

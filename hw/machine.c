@@ -87,7 +87,28 @@ static void machine_dma_written(void *opaque, uint64_t addr, uint64_t len)
 
 static int64_t machine_rtc_clock(void *opaque)
 {
-    return machine_host_clock_ns(opaque);
+    Machine *m = opaque;
+    const MachineRtcOptions *o = &m->opts.rtc;
+    MachineClockState *cs = &m->clock_state;
+    if (o->base == MACHINE_RTC_HOST) {
+        return machine_host_clock_ns(m);
+    }
+    int64_t vns = machine_virtual_ns(m);
+    if (o->base == MACHINE_RTC_DATE) {
+        return o->date_s * 1000000000ll + vns;
+    }
+    if (!cs->rtc_offset_set) {
+        /* The host's time, once, through the gate: a recording journals it
+         * and its replay reads it back. The offset is machine state, so a
+         * snapshot taken before this read reads it again when restored. */
+        int64_t base = machine_host_clock_ns(m);
+        if (o->base == MACHINE_RTC_LOCALTIME) {
+            base += o->utc_offset_s * 1000000000ll;
+        }
+        cs->rtc_offset = (uint64_t)base - (uint64_t)vns;
+        cs->rtc_offset_set = 1;
+    }
+    return (int64_t)(cs->rtc_offset + (uint64_t)vns);
 }
 
 /* ---- machine-level VMState: clock bias and timer sequence ---- */
@@ -106,6 +127,14 @@ static bool machine_clock_post_load(void *opaque, int version_id, Error **errp)
         error_setc(errp, ERR_SNAPSHOT, "machine: negative virtual clock bias");
         return false;
     }
+    if (version_id < 2) {
+        cs->rtc_offset = 0;
+        cs->rtc_offset_set = 0;
+    }
+    if (cs->rtc_offset_set > 1) {
+        error_setc(errp, ERR_SNAPSHOT, "machine: rtc offset flag out of range");
+        return false;
+    }
     icount_set_bias(cs->m->icount, cs->icount_bias);
     loop_set_timer_seq(cs->m->loop, cs->timer_seq);
     return true;
@@ -114,12 +143,14 @@ static bool machine_clock_post_load(void *opaque, int version_id, Error **errp)
 static const VMStateField machine_clock_fields[] = {
     VMSTATE_INT64(icount_bias, MachineClockState),
     VMSTATE_UINT64(timer_seq, MachineClockState),
+    VMSTATE_UINT64_V(rtc_offset, MachineClockState, 2),
+    VMSTATE_UINT64_V(rtc_offset_set, MachineClockState, 2),
     VMSTATE_END_OF_LIST()
 };
 
 static const VMStateDescription machine_clock_vmsd = {
     .name = "machine",
-    .version_id = 1,
+    .version_id = 2,
     .minimum_version_id = 1,
     .pre_save = machine_clock_pre_save,
     .post_load = machine_clock_post_load,

@@ -108,6 +108,24 @@ typedef struct MachineRngObject {
 } MachineRngObject;
 
 /* Configuration; strings are borrowed and must outlive the machine. */
+/* -rtc: what the goldfish RTC counts from. Without -rtc (MACHINE_RTC_HOST)
+ * every read is the host's clock, through the gate. With -rtc the RTC runs
+ * on the virtual clock (QEMU's clock=vm) from a base: a fixed date, or the
+ * host's time (utc, localtime) read once, through the gate, at the guest's
+ * first RTC read. */
+typedef enum MachineRtcBase {
+    MACHINE_RTC_HOST = 0,
+    MACHINE_RTC_UTC,
+    MACHINE_RTC_LOCALTIME,
+    MACHINE_RTC_DATE,
+} MachineRtcBase;
+
+typedef struct MachineRtcOptions {
+    MachineRtcBase base;
+    int64_t date_s;             /* MACHINE_RTC_DATE: seconds since the epoch (UTC) */
+    int64_t utc_offset_s;       /* MACHINE_RTC_LOCALTIME: the host's offset at start */
+} MachineRtcOptions;
+
 typedef struct MachineOptions {
     uint64_t ram_size;          /* bytes; 0 = MACHINE_DEFAULT_RAM */
     uint64_t cpu_ext;           /* the hart's extensions (HART_EXT_*, cpu/isa.h) */
@@ -140,6 +158,7 @@ typedef struct MachineOptions {
     int nfail_on;
     uint64_t timeout_steps;     /* 0: none */
     IcountOptions icount;       /* borrowed; only read at machine_new() */
+    MachineRtcOptions rtc;      /* -rtc */
 } MachineOptions;
 
 void machine_options_init(MachineOptions *o);
@@ -195,6 +214,9 @@ typedef struct MachineGateOps {
 typedef struct MachineClockState {
     int64_t icount_bias;
     uint64_t timer_seq;
+    /* -rtc with a host base: RTC ns minus virtual ns, once read (v2). */
+    uint64_t rtc_offset;
+    uint64_t rtc_offset_set;
     Machine *m;                 /* not saved */
 } MachineClockState;
 

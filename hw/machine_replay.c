@@ -231,10 +231,33 @@ bool machine_replay_manifest(Machine *m, JournalManifest *out, Error **errp)
     if (!machine) {
         abort();
     }
-    snprintf(machine, len, "virt,m=%llu,cpu=%s,pmu-num=%u,no-reboot=%s,icount=%s%s,append=%s",
+    /* -rtc: a fixed base is part of the machine; a host base (utc,
+     * localtime) is read through the gate and journaled. localtime's
+     * offset is the recording host's, here, so a replay in another time
+     * zone is refused by name rather than showing the guest other times. */
+    char rtc[64] = "";
+    switch (o->rtc.base) {
+    case MACHINE_RTC_UTC:
+        snprintf(rtc, sizeof(rtc), ",rtc=utc");
+        break;
+    case MACHINE_RTC_LOCALTIME:
+        snprintf(rtc, sizeof(rtc), ",rtc=localtime%+lld", (long long)o->rtc.utc_offset_s);
+        break;
+    case MACHINE_RTC_DATE:
+        snprintf(rtc, sizeof(rtc), ",rtc=@%lld", (long long)o->rtc.date_s);
+        break;
+    default:
+        break;
+    }
+    len += strlen(rtc);
+    machine = realloc(machine, len);
+    if (!machine) {
+        abort();
+    }
+    snprintf(machine, len, "virt,m=%llu,cpu=%s,pmu-num=%u,no-reboot=%s,icount=%s%s%s,append=%s",
              (unsigned long long)m->ram_size, isa,
              (o->cpu_ext & HART_EXT_ZIHPM) ? o->cpu_pmu_num : 0, o->no_reboot ? "on" : "off",
-             ic, disks, o->append ? o->append : "");
+             ic, rtc, disks, o->append ? o->append : "");
     free(isa);
     free(ic);
     journal_manifest_init(out, RRSIM_VERSION, machine, icount_shift(m->icount));

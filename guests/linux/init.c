@@ -15,7 +15,11 @@
  * Booted from a disk (root=/dev/vda init=/init rrdisk=1: the kernel hands
  * rrdisk=1 to PID 1 in its environment), it also reads what the test put on
  * the disk, writes files, syncs and reads them back; with rrbench=MiB it
- * times sequential reads and writes of that much data in guest time.  The program never exits: PID 1 exiting panics the
+ * times sequential reads and writes of that much data in guest time.
+ *
+ * With rrbug=N it runs the small, deliberately wrong computation that
+ * docs/guide.md debugs backwards with gdb, prints its result and powers off.
+ * The program never exits: PID 1 exiting panics the
  * kernel, so on failure it reports and waits to be killed by the test timeout.
  */
 #define _GNU_SOURCE
@@ -334,6 +338,47 @@ static void disk_session(void)
     }
 }
 
+/* The bug of docs/guide.md: filling N samples of an array of eight writes
+ * past its end when N is 8, into the scale that follows it, and the report
+ * comes out wrong much later.  Kept out of line and in one structure so the
+ * layout (and the clobbered field) is the same whatever the compiler does. */
+static struct {
+    int samples[8];
+    int scale;
+} bug_state = { .scale = 3 };
+
+static void __attribute__((noinline)) bug_fill(int n)
+{
+    for (int i = 0; i <= n; i++) {      /* the bug: <= instead of < */
+        bug_state.samples[i] = i * i;
+    }
+}
+
+static long __attribute__((noinline)) bug_total(void)
+{
+    long total = 0;
+    for (int i = 0; i < 8; i++) {
+        total += (long)bug_state.samples[i] * bug_state.scale;
+    }
+    return total;
+}
+
+static void __attribute__((noinline)) bug_report(long total)
+{
+    printf("bug: total %ld, expected %d\n", total, 140 * 3);
+}
+
+static void bug_session(const char *arg)
+{
+    int n = (int)strtol(arg, NULL, 10);
+    if (n < 0 || n > 8) {
+        printf("bug: rrbug=%d is out of range (0..8)\n", n);
+        return;
+    }
+    bug_fill(n);
+    bug_report(bug_total());
+}
+
 int main(void)
 {
     /* Unbuffered stdout keeps the output order identical to the order of
@@ -346,6 +391,15 @@ int main(void)
         /* PID 1 exiting panics the kernel: the panic path under test. */
         printf("init: exiting to panic the kernel\n");
         return 1;
+    }
+    if (getenv("rrbug")) {
+        bug_session(getenv("rrbug"));
+        printf("init: done\n");
+        reboot(RB_POWER_OFF);
+        printf("init: power off failed: %s\n", strerror(errno));
+        for (;;) {
+            pause();
+        }
     }
     if (getenv("rrdisk")) {
         disk_session();

@@ -46,6 +46,10 @@ struct CharBackend {
     uint8_t mux_pend[CHR_READ_MAX];
     size_t mux_pend_len;
     BH *mux_bh;
+    CharMonitorInput *mon_input;   /* the mux's monitor, NULL if none */
+    CharMonitorFocus *mon_focus;
+    void *mon_opaque;
+    bool mon_focused;              /* Ctrl-A c gave the monitor the keyboard */
 
     bool input_enabled;
     bool output_muted;       /* chardev_set_output_muted() */
@@ -79,7 +83,9 @@ static void chr_update_watch(CharBackend *be)
 {
     int want = -1;
     bool room = be->mux ? be->mux_pend_len < sizeof(be->mux_pend) : chardev_can_receive(be) > 0;
-    if (be->input_enabled && !be->eof && be->in_fd >= 0 && room) {
+    /* A mux with a monitor reads keys even with guest input disabled. */
+    bool keys = be->input_enabled || be->mon_input;
+    if (keys && !be->eof && be->in_fd >= 0 && (room || be->mon_input)) {
         want = be->in_fd;
     }
     if (want == be->watched_fd) {
@@ -120,11 +126,24 @@ static const char mux_help[] =
     "\r\nC-a h    print this help\r\n"
     "C-a x    exit emulator\r\n"
     "C-a C-a  sends C-a\r\n";
+static const char mux_help_mon[] =
+    "C-a c    switch between console and monitor\r\n";
 
-/* Strip the Ctrl-A escapes out of buf in place; returns the guest bytes left. */
+static void chr_mux_to_monitor(CharBackend *be, const uint8_t *buf, size_t len)
+{
+    if (len && be->mon_input) {
+        be->mon_input(be->mon_opaque, buf, len);
+    }
+}
+
+/* Strip the Ctrl-A escapes out of buf in place; returns the guest bytes
+ * left. Keys typed while the monitor has the keyboard go to it, in order
+ * with the switches. */
 static size_t chr_mux_filter(CharBackend *be, uint8_t *buf, size_t len)
 {
     size_t out = 0;
+    uint8_t mon[CHR_READ_MAX];
+    size_t nmon = 0;
     for (size_t i = 0; i < len; i++) {
         uint8_t c = buf[i];
         if (be->mux_escape) {
@@ -135,11 +154,24 @@ static size_t chr_mux_filter(CharBackend *be, uint8_t *buf, size_t len)
                 }
             } else if (c == 'h' || c == '?') {
                 /* Host-side help on the terminal; never seen by the guest. */
-                if (write(STDERR_FILENO, mux_help, sizeof(mux_help) - 1) < 0) {
+                if (write(STDERR_FILENO, mux_help, sizeof(mux_help) - 1) < 0 ||
+                    (be->mon_input &&
+                     write(STDERR_FILENO, mux_help_mon, sizeof(mux_help_mon) - 1) < 0)) {
                     /* nowhere else to report it */
                 }
+            } else if (c == 'c' && be->mon_input) {
+                chr_mux_to_monitor(be, mon, nmon);
+                nmon = 0;
+                be->mon_focused = !be->mon_focused;
+                if (be->mon_focus) {
+                    be->mon_focus(be->mon_opaque, be->mon_focused);
+                }
             } else if (c == MUX_ESCAPE || c == 'a') {
-                buf[out++] = MUX_ESCAPE;
+                if (be->mon_focused) {
+                    mon[nmon++] = MUX_ESCAPE;
+                } else {
+                    buf[out++] = MUX_ESCAPE;
+                }
             }
             continue;
         }
@@ -147,8 +179,13 @@ static size_t chr_mux_filter(CharBackend *be, uint8_t *buf, size_t len)
             be->mux_escape = true;
             continue;
         }
-        buf[out++] = c;
+        if (be->mon_focused) {
+            mon[nmon++] = c;
+        } else {
+            buf[out++] = c;
+        }
     }
+    chr_mux_to_monitor(be, mon, nmon);
     return out;
 }
 
@@ -179,7 +216,12 @@ static void chr_read_cb(void *opaque)
     CharBackend *be = opaque;
     uint8_t buf[CHR_READ_MAX];
     size_t room = be->mux ? sizeof(be->mux_pend) - be->mux_pend_len : chardev_can_receive(be);
-    if (room == 0 || !be->input_enabled) {
+    if (be->mon_input && room < sizeof(buf)) {
+        /* Monitor keys must not wait for the guest: read anyway; guest
+         * bytes beyond the room are dropped, as a full line would. */
+        room = sizeof(buf);
+    }
+    if (room == 0 || !(be->input_enabled || be->mon_input)) {
         chr_update_watch(be);
         return;
     }
@@ -203,6 +245,12 @@ static void chr_read_cb(void *opaque)
     size_t len = (size_t)n;
     if (be->mux) {
         len = chr_mux_filter(be, buf, len);
+        if (!be->input_enabled) {
+            len = 0;   /* guest input is off (a replay): nothing to hold */
+        }
+        if (len > sizeof(be->mux_pend) - be->mux_pend_len) {
+            len = sizeof(be->mux_pend) - be->mux_pend_len;
+        }
         memcpy(be->mux_pend + be->mux_pend_len, buf, len);
         be->mux_pend_len += len;
         chr_mux_flush(be);
@@ -654,5 +702,27 @@ void chardev_set_output_pos(CharBackend *be, uint64_t pos, bool same_timeline)
     be->out_pos = pos;
     if (!same_timeline) {
         be->out_shown = pos;
+    }
+}
+
+bool chardev_is_mux(const CharBackend *be)
+{
+    return be->mux;
+}
+
+void chardev_set_mux_monitor(CharBackend *be, CharMonitorInput *input, CharMonitorFocus *focus,
+                             void *opaque)
+{
+    be->mon_input = input;
+    be->mon_focus = focus;
+    be->mon_opaque = opaque;
+    be->mon_focused = false;
+    chr_update_watch(be);
+}
+
+void chardev_mux_monitor_write(CharBackend *be, const uint8_t *buf, size_t len)
+{
+    if (be->out_fd >= 0) {
+        chr_write_all(be->out_fd, buf, len, false);
     }
 }

@@ -22,6 +22,13 @@
  *    mux keeps reading keys while the guest is not taking input (so Ctrl-A x
  *    always works), holding up to 256 guest bytes until the frontend has room;
  *    those are passed on from a bottom half, never from inside a device call.
+ *  - A mux may carry a monitor (chardev_set_mux_monitor()): Ctrl-A c moves
+ *    the keyboard between the guest's console and the monitor, as QEMU's
+ *    mon:stdio. Keys typed while the monitor has the keyboard go only to the
+ *    monitor, never to the guest. With a monitor the mux keeps reading keys
+ *    even while guest input is disabled (a replay): the monitor and the
+ *    Ctrl-A keys still work there, and guest bytes are dropped (a replay's
+ *    input comes from its journal).
  */
 #ifndef RRSIM_SIM_CHARDEV_CHARDEV_H
 #define RRSIM_SIM_CHARDEV_CHARDEV_H
@@ -66,6 +73,18 @@ void chardev_set_frontend(CharBackend *be, CharCanReceive *can_receive, CharRece
 void chardev_set_input_hook(CharBackend *be, CharInputHook *hook, void *opaque);
 void chardev_set_quit_hook(CharBackend *be, CharQuitHook *hook, void *opaque);
 void chardev_set_output_hook(CharBackend *be, CharOutputHook *hook, void *opaque);
+/* The mux's monitor: input gets the bytes typed while the monitor has the
+ * keyboard; focus is called with true when Ctrl-A c gives it the keyboard,
+ * false when it goes back to the console. Only for mon:stdio. */
+typedef void CharMonitorInput(void *opaque, const uint8_t *buf, size_t len);
+typedef void CharMonitorFocus(void *opaque, bool focused);
+bool chardev_is_mux(const CharBackend *be);
+void chardev_set_mux_monitor(CharBackend *be, CharMonitorInput *input, CharMonitorFocus *focus,
+                             void *opaque);
+/* Monitor output on the mux's terminal: not guest output (not counted, not
+ * muted). */
+void chardev_mux_monitor_write(CharBackend *be, const uint8_t *buf, size_t len);
+
 /* Enable or disable host reads (replay disables them). Enabled by default. */
 void chardev_set_input_enabled(CharBackend *be, bool enabled);
 /* Whether host input may still arrive (false for null/file, after EOF on

@@ -255,5 +255,9 @@ bool journal_dump(const char *path, FILE *out, Error **errp);
 /* Full integrity check without running: header, every checksum, every event,
  * continuity of steps and ordinals, the end marker, index and trailer. */
 bool journal_verify(const char *path, FILE *out, Error **errp);
+/* The events drawn as an SVG picture: a row per kind, steps across. The
+ * output depends on the journal alone. A truncated journal is drawn up to
+ * where it ends; damage is an error. */
+bool journal_timeline_svg(const char *path, FILE *out, Error **errp);
 
 #endif

@@ -6,6 +6,7 @@
  *   rrsim-journal verify FILE   full integrity check
  *   rrsim-journal pack RECORDING OUT   the recording and its images in one file
  *   rrsim-journal check [--list] DIR|FILE...   replay each, one process each
+ *   rrsim-journal timeline FILE [OUT.svg]   the events as a picture
  *
  * The exit status is rrsim's: 0 when fine, 64 + error class otherwise
  * (65 usage, 66 I/O, 68 truncated, 69 corrupt, 70 other format version).
@@ -28,9 +29,12 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: rrsim-journal info|dump|verify FILE\n"
+            "       rrsim-journal timeline FILE [OUT.svg]\n"
             "  info    manifest, event counts by kind, length in steps and virtual time\n"
             "  dump    every event, one per line\n"
             "  verify  check the whole file; exit status tells what is wrong\n"
+            "  timeline  the events as an SVG picture (a row per kind, steps across),\n"
+            "          to OUT.svg or standard output\n"
             "usage: rrsim-journal pack RECORDING OUT\n"
             "  pack    journal, options and every image the manifest names, in one file\n"
             "          for rrsim -replay-pack OUT (the images must still match its hashes)\n"
@@ -302,6 +306,38 @@ static int tool_check(int argc, char **argv)
     return broken ? 1 : 0;
 }
 
+/* Into a file that only appears once it is complete, so a failure leaves
+ * no half picture behind. */
+static bool journal_timeline_to(const char *path, const char *svg, Error **errp)
+{
+    char *tmp = malloc(strlen(svg) + 8);
+    if (!tmp) {
+        error_setg(errp, "out of memory");
+        return false;
+    }
+    sprintf(tmp, "%s.tmp", svg);
+    FILE *f = fopen(tmp, "w");
+    bool ok = false;
+    if (!f) {
+        error_setg_errno(errp, errno, "cannot create %s", tmp);
+    } else {
+        ok = journal_timeline_svg(path, f, errp);
+        if (fclose(f) && ok) {
+            error_setc(errp, ERR_IO, "writing %s failed", tmp);
+            ok = false;
+        }
+        if (ok && rename(tmp, svg)) {
+            error_setc(errp, ERR_IO, "cannot rename %s to %s", tmp, svg);
+            ok = false;
+        }
+        if (!ok) {
+            remove(tmp);
+        }
+    }
+    free(tmp);
+    return ok;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -320,6 +356,8 @@ int main(int argc, char **argv)
         tool_pack(argv[2], argv[3], &err);
     } else if (argc == 4 && !strcmp(argv[1], "unpack")) {
         tool_unpack(argv[2], argv[3], &err);
+    } else if (argc == 4 && !strcmp(argv[1], "timeline")) {
+        journal_timeline_to(argv[2], argv[3], &err);
     } else if (argc != 3) {
         usage(stderr);
         error_setc(&err, ERR_USAGE, "expected a command and a file");
@@ -329,6 +367,8 @@ int main(int argc, char **argv)
         journal_dump(argv[2], stdout, &err);
     } else if (!strcmp(argv[1], "verify")) {
         journal_verify(argv[2], stdout, &err);
+    } else if (!strcmp(argv[1], "timeline")) {
+        journal_timeline_svg(argv[2], stdout, &err);
     } else {
         usage(stderr);
         error_setc(&err, ERR_USAGE, "unknown command '%s'", argv[1]);

@@ -221,7 +221,8 @@ static const char *const opts_with_arg[] = {
 static const char *const opts_dropped[] = {
     "-gdb", "-qmp", "-serial", "-monitor", "-pidfile", "-loadvm", "-snapshot-store", "-d", "-D",
     "-dfilter", "-name", "-display", "-ci-record", "-replay-pack", "-chardev", "-mon", NULL };
-static const char *const flags_dropped[] = { "-s", "-S", "-nographic", "-daemonize", NULL };
+static const char *const flags_dropped[] = { "-s", "-S", "-nographic", "-daemonize", "-no-shutdown",
+                                             NULL };
 
 /* Split QEMU's key=value,... (",," is a comma in a value) into items. */
 static void kv_split(const char *s, PackArgs *items)

@@ -129,5 +129,29 @@ kill "$runner"; wait "$runner" 2>/dev/null
 [ -e "$tmp/pid" ] && { echo "FAIL: -pidfile left behind"; fail=1; }
 expect_msg 66 "-pidfile unwritable" "-pidfile" -- -pidfile /nonexistent/dir/pid \
     -M virt,dumpdtb="$tmp/p.dtb"
+# -daemonize: the command returns once the daemon is ready; the pid file
+# names the daemon (not the command), which runs on until told to stop.
+"$RRSIM" -daemonize -bios none -S -monitor "unix:$tmp/dm,server,nowait" -pidfile "$tmp/dpid" \
+    </dev/null >"$tmp/dout" 2>&1
+st=$?
+dpid=$(cat "$tmp/dpid" 2>/dev/null)
+if [ "$st" != 0 ] || [ -z "$dpid" ] || ! kill -0 "$dpid" 2>/dev/null || [ ! -S "$tmp/dm" ]; then
+    echo "FAIL: -daemonize: exit $st, pid '$dpid', socket $(ls "$tmp")"; cat "$tmp/dout"; fail=1
+else
+    kill "$dpid"
+    for _ in $(seq 100); do [ -e "$tmp/dpid" ] || break; sleep 0.1; done
+    [ -e "$tmp/dpid" ] && { echo "FAIL: -daemonize: pid file left behind"; fail=1; }
+    echo "ok: -daemonize"
+fi
+# A daemon that fails before it is ready: the command exits with its status.
+expect_msg 66 "-daemonize, bad socket" "-monitor" -- -daemonize -bios none -S \
+    -monitor "unix:/nonexistent/dir/m,server,nowait"
+expect_msg 65 "-daemonize with stdio" "-daemonize" -- -daemonize -nographic
+expect_msg 65 "-monitor stdio and the serial port" "mon:stdio" -- -monitor stdio -serial stdio
+expect_msg 65 "-rtc clock=host" "clock=vm" -- -rtc base=utc,clock=host
+expect_msg 65 "-rtc bad date" "invalid" -- -rtc base=2021-02-30
+expect_msg 65 "-machine acpi=on" "ACPI" -- -M virt,acpi=on
+expect_msg 65 "QEMU's rr snapshot drive" "-snapshot-store" -- -drive file=e.qcow2,if=none,id=rr
+expect 0 "-machine no-op properties" -- -M virt,acpi=off,iommu-sys=off,usb=off,dumpdtb="$tmp/q.dtb"
 
 exit $fail

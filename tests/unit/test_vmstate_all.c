@@ -120,6 +120,8 @@ static const Hint HINTS[] = {
      * hart_post_load normalises both. */
     { "hart", "x", HINT_ZERO0, 0, NULL, true },
     { "hart", "pc", HINT_EVEN, 0, NULL, true },
+    /* Whether -rtc's host base was read yet: post_load refuses other values. */
+    { "machine", "rtc_offset_set", HINT_FLAG, 0, NULL, false },
     /* Interrupt lines are levels. */
     { "clint", "msip", HINT_FLAG, 0, NULL, false },
     { "clint", "st_enabled", HINT_FLAG, 0, NULL, false },
