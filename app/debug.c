@@ -1237,7 +1237,7 @@ static const char *shutdown_reason(ShutdownCause c)
     case SHUTDOWN_HOST_SIGNAL:    return "host-signal";
     case SHUTDOWN_HOST_MONITOR:   return "host-qmp-quit";
     case SHUTDOWN_REPLAY_END:     return "replay-end";
-    case SHUTDOWN_GUEST_PANIC:    return "guest-panicked";
+    case SHUTDOWN_GUEST_PANIC:    return "guest-panic";
     case SHUTDOWN_TIMEOUT:        return "timeout";
     case SHUTDOWN_CONSOLE_MATCH:  return "console-match";
     default:                      return "host-error";
