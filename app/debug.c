@@ -445,7 +445,8 @@ static const char *shutdown_reason(ShutdownCause c);
 static void debug_end(DebugSession *d, int status)
 {
     ShutdownCause c = d->m->shutdown_cause;
-    bool guest = c == SHUTDOWN_GUEST_POWEROFF || c == SHUTDOWN_GUEST_RESET;
+    bool guest = c == SHUTDOWN_GUEST_POWEROFF || c == SHUTDOWN_GUEST_RESET ||
+                 c == SHUTDOWN_GUEST_PANIC;
     bool failed = machine_replay_failed(d->mr);
     debug_notify(d, (GdbStopReason){ .kind = GDB_STOP_EXITED, .exit_code = status });
     debug_event(d, "SHUTDOWN", debug_shutdown_data(guest && !failed,
