@@ -317,7 +317,8 @@ static bool replay_args_from(const PackArgs *rec, const char *journal, FileMap *
                 mapped = map(opaque, role, p, &local);
                 free(p);
             }
-        } else if (opt_is(opt, "-drive") || opt_is(opt, "-icount") || opt_is(opt, "-timeout")) {
+        } else if (opt_is(opt, "-drive") || opt_is(opt, "-icount") || opt_is(opt, "-timeout") ||
+                   opt_is(opt, "-object")) {
             PackArgs items = { 0 }, kept = { 0 };
             kv_split(val, &items);
             bool icount = opt_is(opt, "-icount");
@@ -340,6 +341,8 @@ static bool replay_args_from(const PackArgs *rec, const char *journal, FileMap *
                     /* replaced below / record-only */
                 } else if (opt_is(opt, "-timeout") && strncmp(it, "steps=", 6)) {
                     /* host time: the journal holds where it struck */
+                } else if (opt_is(opt, "-object") && !strncmp(it, "filename=", 9)) {
+                    /* an entropy source: its bytes are in the journal */
                 } else {
                     rrsnapshot |= icount && !strncmp(it, "rrsnapshot=", 11);
                     args_add(&kept, it);

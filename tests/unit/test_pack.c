@@ -87,8 +87,8 @@ static void make_recording(Tmp *t)
     char *argv[] = { "rrsim", "-bios", "none", "-kernel", k, "-s", "-S", "-serial", "file:x",
                      "-icount", "shift=0,rr=record,rrfile=j.rr,rrcheckpoint=100",
                      "-append", "a,b -gdb", "-fail-on", "oops", "-timeout", "steps=5,host=9",
-                     NULL };
-    assert_true(pack_args_write(j, 17, argv, "/no/such/firmware", NULL));
+                     "-object", "rng-random,id=r,filename=/dev/x", NULL };
+    assert_true(pack_args_write(j, 19, argv, "/no/such/firmware", NULL));
 }
 
 static int setup(void **state)
@@ -116,11 +116,13 @@ static void test_replay_args(void **state)
     snprintf(j, sizeof(j), "%s/j.rr", t->dir);
     PackArgs a = { 0 };
     assert_true(pack_replay_args(j, &a, NULL));
-    /* Debugger, console and record-only keys dropped; host time too; the
-     * value of -append kept whole even where it looks like an option. */
+    /* Debugger, console and record-only keys dropped; host time and the
+     * entropy source's file too (the journal has both); the value of
+     * -append kept whole even where it looks like an option. */
     char want[1024];
     snprintf(want, sizeof(want), "-bios none -kernel %s/k.elf -icount shift=0,rr=replay,"
-             "rrfile=%s -append a,b -gdb -fail-on oops -timeout steps=5 ", t->dir, j);
+             "rrfile=%s -append a,b -gdb -fail-on oops -timeout steps=5 -object rng-random,id=r ",
+             t->dir, j);
     char got[1024] = "";
     for (int i = 0; i < a.n; i++) {
         strcat(got, a.v[i]);
