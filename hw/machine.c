@@ -957,17 +957,17 @@ bool machine_run(Machine *m, MachineStop *why, Error **errp)
             return true;
         }
         uint64_t steps = hart_icount(m->hart);
-        if (m->opts.timeout_steps && steps >= m->opts.timeout_steps) {
-            /* The budget below lands exactly here: the same step in every
-             * run. Taken as a request, so a pending stop_at or debug stop
-             * at this step is served first by the loop above. */
-            loop_request_shutdown(m->loop, SHUTDOWN_TIMEOUT, 0);
-            continue;
-        }
         if (steps == m->stop_at) {
             m->debug_exit = MACHINE_DEBUG_STOP_AT;
             *why = MACHINE_STOP_DEBUG;
             return true;
+        }
+        if (m->opts.timeout_steps && steps >= m->opts.timeout_steps) {
+            /* The budget below lands exactly here: the same step in every
+             * run. After a stop_at here, so a debugger seeking to this
+             * step gets its stop first. */
+            loop_request_shutdown(m->loop, SHUTDOWN_TIMEOUT, 0);
+            continue;
         }
         if (m->slice_hook) {
             m->slice_hook(m->slice_hook_opaque, m);
