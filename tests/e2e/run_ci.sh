@@ -106,6 +106,23 @@ grep -q "No more reverse-execution history" "$tmp/gdb.out" || FAIL "gdb did not 
 grep -q "CHECK last-step i=999" "$tmp/gdb.out" || FAIL "reverse-continue: $(grep CHECK "$tmp/gdb.out")"
 [ "$st" = 3 ] || FAIL "gdb replay ended with $st, not 3: $(cat "$tmp/gdb.err")"
 
+# The -timeout pack under gdb: the end is step 5000, one back, the end again.
+"$JOURNAL" unpack "$tmp/ci4"/*.rrpack "$tmp/unpacked4" >/dev/null 2>&1 || FAIL "unpack ci4"
+port=$(gdb_free_port)
+timeout 90 "$RRSIM" -replay-pack "$tmp/ci4"/*.rrpack -S -gdb tcp:127.0.0.1:"$port" -serial null \
+    </dev/null 2>"$tmp/gdb4.err" &
+pid=$!
+gdb_wait_listening "$port" || FAIL "nothing listens on $port"
+gdb_batch "$port" "$here/ci_timeout.gdb" "$tmp/unpacked4/kernel" "$tmp/gdb4.out"
+wait $pid
+st=$?
+pid=
+after() { sed -n "/^MARK $1\$/{n;p;}" "$tmp/gdb4.out"; }
+[ "$(after end)" = 5000 ] || FAIL "timeout pack under gdb: end at $(after end), not 5000"
+[ "$(after back)" = 4999 ] || FAIL "timeout pack under gdb: back at $(after back)"
+[ "$(after again)" = 5000 ] || FAIL "timeout pack under gdb: again at $(after again)"
+[ "$st" = 76 ] || FAIL "timeout pack under gdb ended with $st, not 76: $(cat "$tmp/gdb4.err")"
+
 # 6. Damaged packs: 66 and a message, never a crash.
 P=$tmp/fresh/cifail.rrpack
 size=$(stat -c %s "$P")
