@@ -195,18 +195,28 @@ static void ci_finish(const Cmdline *c, bool recorded, int status)
         journal_reader_free(rd);
         snprintf(name, sizeof(name), "rrsim-%s", hex);
     }
-    char out[4200];
-    snprintf(out, sizeof(out), "%s/%s.rrpack", c->ci_record, name);
-    for (int k = 2; access(out, F_OK) == 0 && k < 1000; k++) {
-        snprintf(out, sizeof(out), "%s/%s-%d.rrpack", c->ci_record, name, k);
-    }
+    /* Packed under a private name, then linked to the first free public
+     * one: runs sharing DIR and -name never overwrite each other's pack. */
+    char part[4200], out[4200];
+    snprintf(part, sizeof(part), "%s.rrpack", rrfile);
     Error *err = NULL;
-    if (!pack_create(rrfile, out, NULL, &err)) {
+    if (!pack_create(rrfile, part, NULL, &err)) {
         error_prepend(&err, "-ci-record: the run failed but its recording could not be packed "
                       "(it stays in %s): ", rrfile);
         error_report_err(err);
         return;
     }
+    snprintf(out, sizeof(out), "%s/%s.rrpack", c->ci_record, name);
+    for (int k = 2; link(part, out) != 0; k++) {
+        if (errno != EEXIST || k == 1000) {
+            fprintf(stderr, "rrsim: -ci-record: cannot name the pack %s: %s; it is %s\n", out,
+                    strerror(errno), part);
+            remove_recording(rrfile);
+            return;
+        }
+        snprintf(out, sizeof(out), "%s/%s-%d.rrpack", c->ci_record, name, k);
+    }
+    unlink(part);
     remove_recording(rrfile);
     fprintf(stderr, "rrsim: the run failed (exit status %d); its recording is %s\n", status, out);
 }

@@ -50,6 +50,14 @@ st=$?
 [ -f "$tmp/ci/cifail.rrpack" ] || FAIL "no cifail.rrpack: $(ls -a "$tmp/ci")"
 grep -q "its recording is $tmp/ci/cifail.rrpack" "$tmp/rec.err" || FAIL "pack path not printed"
 
+# Two failed runs with one -name: the second pack does not replace the first.
+for i in 1 2; do
+    "$RRSIM" -bios none -kernel "$GUESTS/cifail.elf" -serial null -ci-record "$tmp/ci6" \
+        -name twin </dev/null 2>/dev/null
+done
+[ "$(ls -A "$tmp/ci6" | tr '\n' ' ')" = "twin-2.rrpack twin.rrpack " ] ||
+    FAIL "two runs, one -name: $(ls -A "$tmp/ci6")"
+
 # 2. A passing guest leaves nothing (no journal, args, store or pack).
 "$RRSIM" -bios none -kernel "$GUESTS/cipass.elf" -ci-record "$tmp/ci2" -serial null \
     </dev/null 2>"$tmp/pass.err"
