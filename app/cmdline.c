@@ -75,6 +75,12 @@ void cmdline_usage(FILE *out)
           "  -object rng-random,id=ID[,filename=F]  an entropy source (default /dev/urandom)\n"
           "  -object rng-builtin,id=ID  the default source\n"
           "  -global virtio-mmio.force-legacy=false  modern (version 2) virtio-mmio registers\n"
+          "  -netdev user,id=ID[,hostfwd=tcp:[HADDR]:HPORT-[GADDR]:GPORT][,net=A/N][,host=A]\n"
+          "         [,dhcpstart=A][,dns=A][,restrict=on|off][,ipv6=on|off]\n"
+          "                            user-mode networking (libslirp), as QEMU's\n"
+          "  -device virtio-net-device,netdev=ID[,mac=52:54:00:12:34:56]  a virtio-net card\n"
+          "                            on the next virtio-mmio slot\n"
+          "  -nic user[,model=virtio-net-device][,mac=M][,NETDEV OPTIONS]  both at once\n"
           "Console:\n"
           "  -serial DEV               stdio, mon:stdio, null, file:PATH, pipe:PATH,\n"
           "                            tcp:[HOST]:PORT,server[,nowait], unix:PATH,server[,nowait]\n"
@@ -101,8 +107,14 @@ void cmdline_usage(FILE *out)
           "  -snapshot-store PATH      the snapshot store (an LMDB file)\n"
           "                            In replay, gdb can go backwards (reverse-stepi,\n"
           "                            reverse-continue) and QMP can seek (replay-seek).\n"
-          "  -d summary                one line with steps, virtual time, exit cause and the\n"
-          "                            final machine state hash on stderr at exit\n"
+          "  -d ITEM[,ITEM...]         log as QEMU does: in_asm, int, exec, cpu, fpu, mmu,\n"
+          "                            cpu_reset, unimp, guest_errors (-d help lists them)\n"
+          "  -D FILE                   the log goes to FILE instead of stderr\n"
+          "  -dfilter RANGE[,RANGE...] log only addresses in 0x1000+0x100, 0x1000-0x1fff or\n"
+          "                            0x1000..0x1fff\n"
+          "  -d summary                at exit: one line with steps, virtual time, exit cause\n"
+          "                            and the final machine state hash on stderr, then one\n"
+          "                            JSON object with the run's outcome (to -D FILE if given)\n"
           "  -d progress               a replay's progress on stderr (step, percent, rate,\n"
           "                            time left); shown anyway when stderr is a terminal\n"
           "                            the guest's console is not on. -d summary,progress\n"
@@ -505,6 +517,23 @@ static bool parse_drive(Cmdline *c, const char *arg, Error **errp)
     return true;
 }
 
+/* netdev= and mac= of a network card. */
+static bool parse_nic_key(MachineDevice *d, const char *opt, const char *arg, const char *key,
+                          const char *val, Error **errp)
+{
+    if (!strcmp(key, "netdev")) {
+        d->netdev = val;
+        return true;
+    }
+    if (!net_parse_mac(val, d->mac) || (d->mac[0] & 1)) {
+        error_setc(errp, ERR_USAGE, "%s %s: bad mac '%s' (expected a unicast address like "
+                   "52:54:00:12:34:56)", opt, arg, val);
+        return false;
+    }
+    d->has_mac = true;
+    return true;
+}
+
 /* -device virtio-blk-device,drive=ID[,serial=S][,id=NAME]
  * -device virtio-rng-device[,rng=ID][,id=NAME] */
 static bool parse_device(Cmdline *c, const char *arg, Error **errp)
@@ -544,9 +573,11 @@ static bool parse_device(Cmdline *c, const char *arg, Error **errp)
         return true;
     }
     bool rng = driver && !strcmp(driver, "virtio-rng-device");
-    if (!driver || (!rng && strcmp(driver, "virtio-blk-device") != 0)) {
+    bool net = driver && !strcmp(driver, "virtio-net-device");
+    if (!driver || (!rng && !net && strcmp(driver, "virtio-blk-device") != 0)) {
         error_setc(errp, ERR_USAGE, "-device %s: unsupported device '%s' (rrsim offers "
-                   "virtio-blk-device, virtio-rng-device and pvpanic-mmio)", arg, driver ? driver : "");
+                   "virtio-blk-device, virtio-rng-device, virtio-net-device and pvpanic-mmio)",
+                   arg, driver ? driver : "");
         return false;
     }
     if (mo->ndevices == VIRT_VIRTIO_COUNT) {
@@ -554,9 +585,13 @@ static bool parse_device(Cmdline *c, const char *arg, Error **errp)
                    VIRT_VIRTIO_COUNT);
         return false;
     }
-    MachineDevice d = { .spec = arg, .rng = rng };
+    MachineDevice d = { .spec = arg, .rng = rng, .net = net };
     for (int i = first; i < n; i++) {
-        if (rng && !strcmp(keys[i], "rng")) {
+        if (net && (!strcmp(keys[i], "netdev") || !strcmp(keys[i], "mac"))) {
+            if (!parse_nic_key(&d, "-device", arg, keys[i], vals[i], errp)) {
+                return false;
+            }
+        } else if (rng && !strcmp(keys[i], "rng")) {
             d.rng_id = vals[i];
         } else if (!rng && !strcmp(keys[i], "drive")) {
             d.drive = vals[i];
@@ -570,11 +605,83 @@ static bool parse_device(Cmdline *c, const char *arg, Error **errp)
             return false;
         }
     }
-    if (!rng && !d.drive) {
+    if (!rng && !net && !d.drive) {
         error_setc(errp, ERR_USAGE, "-device %s: drive= is required", arg);
         return false;
     }
     mo->devices[mo->ndevices++] = d;
+    return true;
+}
+
+/* -netdev user,id=ID,... ; -nic user,...: the same plus a card (model,
+ * mac), placed like a -device at that point of the command line. Only user
+ * networking: the others reach the host's network or devices directly. */
+static bool parse_netdev(Cmdline *c, const char *opt, const char *arg, Error **errp)
+{
+    MachineOptions *mo = &c->mo;
+    bool nic = !strcmp(opt, "-nic");
+    char *copy = cmdline_own(c, opt, arg, errp);
+    char *keys[OPTS_MAX], *vals[OPTS_MAX];
+    int n = copy ? opts_split(copy, keys, vals, true) : -1;
+    if (!copy) {
+        return false;
+    }
+    if (n <= 0 || vals[0]) {
+        error_setc(errp, ERR_USAGE, "%s %s: expected TYPE[,key=value...]", opt, arg);
+        return false;
+    }
+    if (strcmp(keys[0], "user") != 0) {
+        error_setc(errp, ERR_USAGE, "%s %s: network backend '%s' is not supported: rrsim "
+                   "offers user networking only (%s user,...), whose traffic it can record "
+                   "and replay", opt, arg, keys[0], opt);
+        return false;
+    }
+    if (mo->nnetdevs == MACHINE_MAX_NETDEVS) {
+        error_setc(errp, ERR_USAGE, "%s %s: at most %d netdevs", opt, arg, MACHINE_MAX_NETDEVS);
+        return false;
+    }
+    MachineNetdev nd = { .spec = arg, .opt = nic ? "-nic" : "-netdev" };
+    net_user_options_init(&nd.user);
+    MachineDevice d = { .spec = arg, .net = true };
+    for (int i = 1; i < n; i++) {
+        if (!strcmp(keys[i], "id")) {
+            nd.user.id = vals[i];
+        } else if (nic && !strcmp(keys[i], "model")) {
+            if (strcmp(vals[i], "virtio-net-device") != 0) {
+                error_setc(errp, ERR_USAGE, "%s %s: model '%s' is not supported "
+                           "(virtio-net-device)", opt, arg, vals[i]);
+                return false;
+            }
+        } else if (nic && !strcmp(keys[i], "mac")) {
+            if (!parse_nic_key(&d, opt, arg, keys[i], vals[i], errp)) {
+                return false;
+            }
+        } else if (!net_user_parse_key(&nd.user, opt, arg, keys[i], vals[i], errp)) {
+            return false;
+        }
+    }
+    if (!net_user_check(&nd.user, opt, arg, errp)) {
+        return false;
+    }
+    if (nic) {
+        if (mo->ndevices == VIRT_VIRTIO_COUNT) {
+            error_setc(errp, ERR_USAGE, "%s %s: the virt board has %d virtio-mmio slots", opt,
+                       arg, VIRT_VIRTIO_COUNT);
+            return false;
+        }
+        if (!nd.user.id) {
+            /* A name of its own no -netdev can take (QEMU's are "__org.qemu.nicN"). */
+            char name[32];
+            snprintf(name, sizeof(name), "__nic%d", mo->nnetdevs);
+            nd.user.id = cmdline_own(c, opt, name, errp);
+        }
+        d.netdev = nd.user.id;
+        mo->devices[mo->ndevices++] = d;
+    } else if (!nd.user.id || !*nd.user.id) {
+        error_setc(errp, ERR_USAGE, "%s %s: id= is required", opt, arg);
+        return false;
+    }
+    mo->netdevs[mo->nnetdevs++] = nd;
     return true;
 }
 
@@ -851,7 +958,8 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
             "-M", "-machine", "-m", "-bios", "-kernel", "-initrd", "-append", "-dtb", "-serial",
             "-display", "-icount", "-smp", "-cpu", "-gdb", "-qmp", "-d", "-loadvm", "-snapshot-store",
             "-drive", "-device", "-object", "-global", "-accel", "-name", "-pidfile",
-            "-monitor", "-rtc", "-ci-record", "-fail-on", "-timeout", NULL };
+            "-monitor", "-rtc", "-D", "-dfilter", "-netdev", "-nic", "-ci-record", "-fail-on",
+            "-timeout", NULL };
         bool known = false;
         for (int k = 0; with_arg[k]; k++) {
             known |= !strcmp(opt, with_arg[k]);
@@ -976,6 +1084,10 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
             if (!parse_device(c, arg, errp)) {
                 return false;
             }
+        } else if (!strcmp(opt, "-netdev") || !strcmp(opt, "-nic")) {
+            if (!parse_netdev(c, opt, arg, errp)) {
+                return false;
+            }
         } else if (!strcmp(opt, "-object")) {
             if (!parse_object(c, arg, errp)) {
                 return false;
@@ -1010,20 +1122,23 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
                 return false;
             }
         } else if (!strcmp(opt, "-d")) {
-            /* QEMU's comma-separated list of items. */
-            for (const char *p = arg; *p;) {
-                size_t n = strcspn(p, ",");
-                if (n == 7 && !strncmp(p, "summary", 7)) {
-                    c->summary = true;
-                } else if (n == 8 && !strncmp(p, "progress", 8)) {
-                    c->progress = true;
-                } else {
-                    error_setc(errp, ERR_USAGE,
-                               "-d %s: unknown log item '%.*s' (available: summary, progress)", arg,
-                               (int)n, p);
-                    return false;
-                }
-                p += n + (p[n] == ',');
+            /* QEMU's comma-separated list of items (sim/base/log.h). */
+            bool help = false;
+            if (!log_parse_items(arg, &c->log.mask, &help, errp)) {
+                return false;
+            }
+            c->log_help |= help;
+            c->summary = (c->log.mask & LOG_SUMMARY) != 0;
+            c->progress = (c->log.mask & LOG_PROGRESS) != 0;
+        } else if (!strcmp(opt, "-D")) {
+            if (!*arg) {
+                error_setc(errp, ERR_USAGE, "-D needs a file name");
+                return false;
+            }
+            c->log_file = arg;
+        } else if (!strcmp(opt, "-dfilter")) {
+            if (!log_parse_dfilter(&c->log, arg, errp)) {
+                return false;
             }
         }
     }

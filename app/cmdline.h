@@ -12,6 +12,7 @@
 #include "app/debug.h"
 #include "hw/machine.h"
 #include "sim/base/error.h"
+#include "sim/base/log.h"
 
 typedef struct Cmdline {
     MachineOptions mo;          /* strings point into argv or into owned fields below */
@@ -22,8 +23,11 @@ typedef struct Cmdline {
     const char *pidfile;        /* -pidfile: written at start, removed at exit */
     bool daemonize;             /* -daemonize: run in the background once ready */
     enum { CMDLINE_CPU_HELP_NONE, CMDLINE_CPU_HELP_MODELS, CMDLINE_CPU_HELP_PROPS } cpu_help;
-    bool summary;               /* -d summary: one line on stderr at exit */
+    bool summary;               /* -d summary: the outcome at exit (a line and a JSON object) */
     bool progress;              /* -d progress: replay progress even off a terminal */
+    SimLog log;                 /* -d items and -dfilter ranges (opened by main) */
+    bool log_help;              /* -d help */
+    const char *log_file;       /* -D FILE (NULL: stderr) */
     DebugOptions debug;         /* -gdb, -s, -S, -qmp, -loadvm, -snapshot-store */
     const char *ci_record;      /* -ci-record DIR: keep a pack there only if the run fails */
     uint64_t timeout_host_ms;   /* -timeout host=SECONDS (0: none) */

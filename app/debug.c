@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cpu/disas.h"
 #include "hw/machine_snap.h"
 #include "sim/gdbstub/gdbstub.h"
 #include "sim/monitor/hmp.h"
@@ -1189,6 +1190,7 @@ static const HmpOps debug_hmp_ops = {
     .info_qtree = hmp_info_qtree,
     .read_mem = hmp_read_mem,
     .read_reg = hmp_read_reg,
+    .disas = riscv_disas,
 };
 
 /* The monitor behind Ctrl-A c: its own session on the mux's terminal. */

@@ -21,6 +21,7 @@
 #include "cpu/isa.h"
 #include "hw/machine.h"
 #include "hw/machine_replay.h"
+#include "sim/monitor/json.h"
 #include "sim/replay/journal.h"
 #include "sim/replay/pack.h"
 
@@ -38,6 +39,40 @@ static const char *shutdown_cause_name(ShutdownCause c)
     case SHUTDOWN_CONSOLE_MATCH:  return "console-match";
     default:                      return "none";
     }
+}
+
+/* -d summary for scripts: the run's outcome as one JSON object on one line
+ * (to the -D file when there is one). matched: whether a replay ended as its
+ * recording did (null outside replay). */
+static void print_summary_json(const Cmdline *c, Machine *m, int status, bool matched,
+                               const char *error)
+{
+    static const char *const modes[] = { "normal", "record", "replay" };
+    int rr = c->mo.icount.rr == ICOUNT_RR_RECORD ? 1 : c->mo.icount.rr == ICOUNT_RR_REPLAY ? 2 : 0;
+    JsonValue *o = json_object();
+    json_object_set(o, "mode", json_string(modes[rr]));
+    json_object_set(o, "exit_status", json_int(status));
+    if (m) {
+        char state[33];
+        hash_to_hex(machine_state_hash(m), state);
+        json_object_set(o, "reason", json_string(shutdown_cause_name(m->shutdown_cause)));
+        json_object_set(o, "guest_exit_code", json_int(m->exit_code));
+        json_object_set(o, "steps", json_int((int64_t)machine_icount(m)));
+        json_object_set(o, "virtual_ns", json_int(machine_virtual_ns(m)));
+        json_object_set(o, "resets", json_int((int64_t)m->resets));
+        json_object_set(o, "state", json_string(state));
+    } else {
+        json_object_set(o, "reason", json_string("error"));
+    }
+    json_object_set(o, "journal", rr ? json_string(c->mo.icount.rrfile) : json_null());
+    json_object_set(o, "replay_matched", rr == 2 ? json_bool(matched) : json_null());
+    json_object_set(o, "error", error ? json_string(error) : json_null());
+    char *text = json_serialize(o, NULL);
+    FILE *out = c->log.out ? c->log.out : stderr;
+    fprintf(out, "%s\n", text);
+    fflush(out);
+    free(text);
+    json_free(o);
 }
 
 /* -pidfile: QEMU writes the pid and keeps the file until exit. */
@@ -374,6 +409,10 @@ int main(int argc, char **argv)
         printf("rrsim %s\n", RRSIM_VERSION);
         goto out;
     }
+    if (c.log_help) {
+        log_help(stdout);
+        goto out;
+    }
     if (c.machine_help) {
         printf("Supported machines are:\n"
                "virt                 RISC-V VirtIO board (as QEMU's virt, the default)\n");
@@ -401,6 +440,11 @@ int main(int argc, char **argv)
         c.mo.serial = "null";
         c.mo.no_signals = true;
     }
+    /* -D FILE (or stderr) before the machine: the hart logs its reset. */
+    if (!log_open(&c.log, c.log_file, &err)) {
+        goto fail;
+    }
+    c.mo.log = &c.log;
     m = machine_new(&c.mo, &err);
     if (!m) {
         goto fail;
@@ -497,6 +541,7 @@ int main(int argc, char **argv)
                 shutdown_cause_name(m->shutdown_cause), status,
                 (unsigned long long)machine_icount(m), (long long)machine_virtual_ns(m),
                 (unsigned long long)m->resets, state);
+        print_summary_json(&c, m, status, playing, NULL);
     }
     goto out;
 
@@ -515,6 +560,11 @@ fail:
     mr = NULL;
     machine_free(m);
     m = NULL;
+    if (c.summary && err) {
+        /* The outcome of a run that failed (a divergence, a hang, a bad
+         * journal) is what scripts need most. */
+        print_summary_json(&c, NULL, status, false, error_get_message(err));
+    }
     error_report_err(err);
     if (matched_at != UINT64_MAX) {
         fprintf(stderr, "rrsim: replay completed at step %llu and matched the recording\n",
@@ -533,6 +583,7 @@ out:
     if (c.ci_record) {
         ci_finish(&c, recorded, status);
     }
+    log_close(&c.log);
     cmdline_free(&c);
     pack_run_close(&pr);
     return status;

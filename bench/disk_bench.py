@@ -10,7 +10,7 @@ mode, rrsim recording (the disk then writes to its overlay in memory), rrsim
 replaying that recording, and QEMU (its default, no icount: guest time is
 host time).  Each run gets its own copy of the image.
 
-    disk_bench.py BUILD_DIR [--mib N] [--qemu QEMU]
+    disk_bench.py BUILD_DIR [--mib N] [--qemu QEMU] [--guest-dir DIR]
 
 Not part of ctest: the figures depend on the host.
 """
@@ -55,9 +55,11 @@ def main():
     ap.add_argument("build")
     ap.add_argument("--mib", type=int, default=64)
     ap.add_argument("--qemu", default=os.environ.get("QEMU", "qemu-system-riscv64"))
+    ap.add_argument("--guest-dir", default=None,
+                    help="the Linux test guest (default BUILD_DIR/guests/linux)")
     opts = ap.parse_args()
     rrsim = os.path.join(opts.build, "rrsim")
-    guest = os.path.join(opts.build, "guests", "linux")
+    guest = opts.guest_dir or os.path.join(opts.build, "guests", "linux")
     work = tempfile.mkdtemp(prefix="rrsim-disk-bench-")
     try:
         base = linux_disk.make_image(work, guest, size_mib=opts.mib + 96)

@@ -8,6 +8,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config
   libzstd-dev liblmdb-dev libfdt-dev libcmocka-dev libxxhash-dev
+  libslirp-dev libglib2.0-dev
   gcc-riscv64-unknown-elf device-tree-compiler
   qemu-system-misc opensbi u-boot-qemu gdb-multiarch
   clang libclang-rt-14-dev

@@ -66,6 +66,8 @@ void hart_trap(Hart *h, uint64_t cause, uint64_t tval, uint64_t epc, bool irq)
     uint64_t st = s->mstatus;
     int prev = (int)s->priv;
 
+    if (unlikely(h->log) && log_on(h->log, LOG_INT))
+        cpu_log_trap(h, cause, tval, epc, irq);
     if (!irq)
         pmu_exception(h);       /* the step did not retire */
     if (prev <= PRV_S && ((deleg >> cause) & 1)) {
@@ -201,15 +203,18 @@ HartExit hart_run(Hart *h, uint64_t budget, uint64_t *executed)
         const Insn *in = tb->insns;
         h->blk_icount = s->icount;
         h->blk_first = in;
-        if (likely(tb->n <= remaining && !(h->nbp | h->nwp | h->trig_exec))) {
+        if (likely(tb->n <= remaining && !(h->nbp | h->nwp | h->trig_exec | h->log_blk))) {
             h->chain_left = 32;
             in = in->fn(h, in);
         } else {
             /* Budget ends inside the block, a debugger watches every
              * instruction, or an execute trigger may fire inside the block:
              * step one at a time. Otherwise run the block unchained, so that
-             * the next one starts at the checks above. */
+             * the next one starts at the checks above (-d exec/cpu: so that
+             * each block is logged as it is entered). */
             uint64_t n = remaining;
+            if (unlikely(h->log_blk))
+                cpu_log_block(h, tb);
             if ((h->nbp | h->nwp) ||
                 (h->trig_exec && trig_exec_within(h, tb->vpc + 1, tb->vpc + tb->size)))
                 n = 1;
@@ -309,6 +314,8 @@ Hart *hart_new(AddressSpace *as, const HartConfig *cfg, Error **errp)
     }
     h->as = as;
     h->cfg = *cfg;
+    h->log = cfg->log && cfg->log->mask ? cfg->log : NULL;
+    h->log_blk = log_on(h->log, LOG_EXEC | LOG_CPU);
     h->run_end = PMU_NEVER;
     hart_reset(h);
     return h;
@@ -327,6 +334,10 @@ void hart_reset(Hart *h)
     HartState *s = &h->s;
     uint64_t icount = s->icount, lines = s->irq_lines;
 
+    if (unlikely(log_on(h->log, LOG_CPU_RESET))) {
+        log_printf(h->log, "CPU Reset (CPU %d)\n", (int)h->cfg.hartid);
+        hart_dump_state(h, h->log->out, log_on(h->log, LOG_FPU));
+    }
     memset(s, 0, sizeof(*s));
     s->icount = icount;
     s->irq_lines = lines;

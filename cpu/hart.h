@@ -74,6 +74,7 @@
 #include <stdint.h>
 
 #include "sim/base/error.h"
+#include "sim/base/log.h"
 #include "sim/memory/memory.h"
 #include "snapshots/vmstate.h"
 
@@ -145,6 +146,9 @@ typedef struct HartConfig {
      * through hart_set_irq() while time >= stimecmp. Called with
      * time_opaque; NULL when the hart has no Sstc. */
     void (*stimecmp_changed)(void *opaque, uint64_t stimecmp, bool enabled);
+    /* The machine's log (-d in_asm, int, exec, cpu, fpu, mmu, cpu_reset,
+     * unimp, guest_errors), or NULL. Read once by hart_new(). */
+    SimLog *log;
 } HartConfig;
 
 Hart *hart_new(AddressSpace *as, const HartConfig *cfg, Error **errp);
@@ -207,6 +211,10 @@ void hart_breakpoint_skip_once(Hart *h);
  * address of the state it describes. */
 extern const VMStateDescription hart_vmsd;
 void *hart_state_ptr(Hart *h);
+
+/* The registers as QEMU's `info registers` and -d cpu show them (fpu: the
+ * floating-point registers too). Reads without side effects. */
+void hart_dump_state(Hart *h, FILE *out, bool fpu);
 
 /* Flush every translation cache (TBs and TLB); used after loads and by tests. */
 void hart_flush_caches(Hart *h);

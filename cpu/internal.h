@@ -349,6 +349,9 @@ struct Hart {
     uint64_t budget_end;     /* where the executing blocks must stop:
                               * min(run_end, pmu_deadline) */
     uint32_t chain_left;     /* blocks that may still be chained without returning */
+    /* -d exec or cpu is on: every block enters through the run loop's
+     * stepping path, which logs it (the threaded path never looks). */
+    uint32_t log_blk;
     const Insn *blk_first;
 
     /* Derived from s (pmu.c, recomputed by pmu_refresh()). Bit i stands
@@ -362,6 +365,7 @@ struct Hart {
 
     AddressSpace *as;
     HartConfig cfg;
+    SimLog *log;             /* cfg.log when some item is on, else NULL */
 
     /* Translation cache. */
     TB *tb_pool;
@@ -559,6 +563,12 @@ bool trig_mem_fire(Hart *h, const Insn *in, uint64_t va, uint64_t size, int kind
 /* Does a load/store trigger watch part of the virtual page vpage? Such a
  * page never gets a TLB data tag, so its accesses reach trig_mem_fire(). */
 bool trig_page_watched(const Hart *h, uint64_t vpage);
+
+/* cpulog.c: the hart's -d output (callers test log_on() first). */
+void cpu_log_translated(Hart *h, const TB *tb);    /* in_asm */
+void cpu_log_block(Hart *h, const TB *tb);         /* exec, cpu */
+void cpu_log_trap(Hart *h, uint64_t cause, uint64_t tval, uint64_t epc, bool irq); /* int */
+void cpu_log_translate(Hart *h, uint64_t va, Access acc, int priv, bool ok, uint64_t pa); /* mmu */
 
 /* tb.c */
 bool tb_init(Hart *h);

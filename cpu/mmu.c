@@ -29,6 +29,7 @@
  * updates need no flush: they only set bits, and an entry that would need a
  * walk to set D was never given a write tag.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -289,13 +290,38 @@ static uint64_t page_fault_cause(Access acc)
     return acc == ACC_EXEC ? EXC_INSN_PAGE : acc == ACC_READ ? EXC_LOAD_PAGE : EXC_STORE_PAGE;
 }
 
+/* guest_errors: the bus refused an access (QEMU's words for it). */
+static void mmu_log_bus_error(Hart *h, uint64_t pa, unsigned size, bool write, MemResult mr)
+{
+    if (likely(!h->log) || !log_on(h->log, LOG_GUEST_ERROR))
+        return;
+    const MemRegion *r = mem_find(h->as, pa, 1);
+    log_printf(h->log, "Invalid %s at addr 0x%" PRIX64 ", size %u, region '%s', reason: %s\n",
+               write ? "write" : "read", pa, size, r ? r->name : "(null)",
+               mr == MEM_ERR_UNMAPPED ? "unassigned" : "invalid size");
+}
+
 static uint64_t access_fault_cause(Access acc)
 {
     return acc == ACC_EXEC ? EXC_INSN_ACCESS : acc == ACC_READ ? EXC_LOAD_ACCESS : EXC_STORE_ACCESS;
 }
 
+static bool translate(Hart *h, uint64_t va, Access acc, int priv, uint64_t *pa,
+                      uint64_t *cause, bool debug);
+
 bool mmu_translate(Hart *h, uint64_t va, Access acc, int priv, uint64_t *pa,
                    uint64_t *cause, bool debug)
+{
+    bool ok = translate(h, va, acc, priv, pa, cause, debug);
+    /* Only the hart's own translations: the debugger's and the log's
+     * reads are not the guest's. */
+    if (unlikely(h->log) && !debug && log_on(h->log, LOG_MMU))
+        cpu_log_translate(h, va, acc, priv, ok, ok ? *pa : 0);
+    return ok;
+}
+
+static bool translate(Hart *h, uint64_t va, Access acc, int priv, uint64_t *pa,
+                      uint64_t *cause, bool debug)
 {
     unsigned mode = (unsigned)(h->s.satp >> 60);
     int levels;
@@ -485,8 +511,11 @@ int mmu_load_slow(Hart *h, const Insn *in, uint64_t va, unsigned size, uint64_t 
             tlb_fill(h, h->dpriv, va, pa, ri, ACC_READ);
     } else {
         hart_sync_icount(h, in);
-        if (mem_read(h->as, pa, size, val) != MEM_OK)
+        MemResult mr = mem_read(h->as, pa, size, val);
+        if (mr != MEM_OK) {
+            mmu_log_bus_error(h, pa, size, false, mr);
             return hart_raise(h, in, EXC_LOAD_ACCESS, va);
+        }
     }
     return h->stop ? 2 : 0;
 }
@@ -600,8 +629,11 @@ full:
             tlb_fill(h, h->dpriv, va, pa, ri, ACC_WRITE);
     } else {
         hart_sync_icount(h, in);
-        if (mem_write(h->as, pa, size, val) != MEM_OK)
+        MemResult mr = mem_write(h->as, pa, size, val);
+        if (mr != MEM_OK) {
+            mmu_log_bus_error(h, pa, size, true, mr);
             return hart_raise(h, in, EXC_STORE_ACCESS, va);
+        }
     }
     return h->stop ? 2 : 0;
 }

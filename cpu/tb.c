@@ -327,6 +327,8 @@ static TB *tb_translate(Hart *h, uint64_t vpc, const uint8_t *host, uint64_t ppa
     if (ppage2 != ~0ull)
         code_page_link(h, ppage2, tb);
     h->tb_translations++;
+    if (unlikely(h->log) && log_on(h->log, LOG_IN_ASM))
+        cpu_log_translated(h, tb);
     return tb;
 }
 

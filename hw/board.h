@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "sim/base/log.h"
 #include "sim/loop/loop.h"
 #include "sim/memory/memory.h"
 #include "snapshots/vmstate.h"
@@ -22,6 +23,9 @@ typedef struct Board {
      * translated code and page-table walks that read it. May be NULL. */
     void (*dma_written)(void *opaque, uint64_t addr, uint64_t len);
     void *dma_opaque;
+    /* The machine's log: devices report guest misuse (LOG_GUEST_ERROR) and
+     * what they do not model (LOG_UNIMP) through log_mask(). May be NULL. */
+    SimLog *log;
 } Board;
 
 /* QEMU 7.2 hw/riscv/virt.c memory map (the parts rrsim models). */

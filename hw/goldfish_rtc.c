@@ -17,6 +17,7 @@ typedef struct GoldfishRtcState {
 struct GoldfishRtc {
     GoldfishRtcState s;       /* first: the VMState description covers it */
     Loop *loop;
+    SimLog *log;
     IrqLine irq;
     int64_t (*host_ns)(void *opaque);
     void *host_opaque;
@@ -81,6 +82,8 @@ static uint64_t rtc_read(void *opaque, uint64_t offset, unsigned size)
     case GOLDFISH_RTC_ALARM_STATUS:
         return s->alarm_running;
     default:
+        log_mask(r->log, LOG_GUEST_ERROR, "goldfish_rtc_read: offset 0x%x is UNIMP.\n",
+                 (uint32_t)offset);
         return 0;
     }
 }
@@ -123,6 +126,8 @@ static void rtc_write(void *opaque, uint64_t offset, uint64_t value, unsigned si
         rtc_update_irq(r);
         break;
     default:
+        log_mask(r->log, LOG_GUEST_ERROR, "goldfish_rtc_write: offset 0x%x is UNIMP.\n",
+                 (uint32_t)offset);
         break;
     }
 }
@@ -190,6 +195,7 @@ GoldfishRtc *goldfish_rtc_create(const Board *b, const char *name, uint64_t base
         return NULL;
     }
     r->loop = b->loop;
+    r->log = b->log;
     r->irq = irq;
     r->host_ns = host_ns;
     r->host_opaque = host_opaque;

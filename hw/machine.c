@@ -13,6 +13,7 @@
 #include "cpu/isa.h"
 #include "hw/bootrom.h"
 #include "hw/fdt.h"
+#include "hw/machine_net.h"
 
 #define MIB (1ull << 20)
 #define KERNEL_ALIGN (2 * MIB)   /* RV64 kernel placement, as QEMU riscv_calc_kernel_start_addr */
@@ -399,6 +400,7 @@ static bool machine_place_disks(Machine *m, Error **errp)
     for (int s = 0; s < VIRT_VIRTIO_COUNT; s++) {
         m->slot_drive[s] = -1;
         m->slot_rng[s] = -1;
+        m->slot_nic[s] = -1;
     }
     for (int i = 0; i < o->ndrives; i++) {
         for (int j = 0; j < i; j++) {
@@ -411,7 +413,7 @@ static bool machine_place_disks(Machine *m, Error **errp)
     }
     for (int k = 0; k < o->ndevices; k++) {
         const MachineDevice *d = &o->devices[k];
-        if (d->rng) {
+        if (d->rng || d->net) {
             order[n++] = -(k + 2);
             continue;
         }
@@ -446,6 +448,8 @@ static bool machine_place_disks(Machine *m, Error **errp)
     for (int k = 0; k < n; k++) {
         if (order[k] >= 0) {
             m->slot_drive[VIRT_VIRTIO_COUNT - 1 - k] = order[k];
+        } else if (o->devices[-order[k] - 2].net) {
+            m->slot_nic[VIRT_VIRTIO_COUNT - 1 - k] = -order[k] - 2;
         } else {
             m->slot_rng[VIRT_VIRTIO_COUNT - 1 - k] = -order[k] - 2;
         }
@@ -533,7 +537,7 @@ static bool machine_build_virtio(Machine *m, Error **errp)
             return false;
         }
     }
-    if (!machine_place_disks(m, errp)) {
+    if (!machine_net_check(m, errp) || !machine_place_disks(m, errp)) {
         return false;
     }
     for (int i = 0; i < o->ndrives; i++) {
@@ -552,6 +556,14 @@ static bool machine_build_virtio(Machine *m, Error **errp)
         int i = m->slot_drive[s];
         if (m->slot_rng[s] >= 0 && !machine_build_rng(m, s, errp)) {
             return false;
+        }
+        if (m->slot_nic[s] >= 0) {
+            MachineNic *nic = machine_net_create(m, m->slot_nic[s], s, m->nnics, virtio_names[s],
+                                                 errp);
+            if (!nic) {
+                return false;
+            }
+            m->nic[m->nnics++] = nic;
         }
         if (i < 0) {
             continue;
@@ -601,7 +613,8 @@ static bool machine_build(Machine *m, Error **errp)
     mem_init(&m->as);
     vmstate_registry_init(&m->vms);
     m->board = (Board){ .loop = m->loop, .as = &m->as, .vms = &m->vms,
-                        .dma_written = machine_dma_written, .dma_opaque = m };
+                        .dma_written = machine_dma_written, .dma_opaque = m,
+                        .log = o->log };
 
     m->ram = calloc(1, m->ram_size);
     m->mrom = calloc(1, VIRT_MROM_SIZE);
@@ -626,7 +639,7 @@ static bool machine_build(Machine *m, Error **errp)
     HartConfig hc = { .hartid = 0, .ext = o->cpu_ext, .pmu_num = o->cpu_pmu_num,
                       .reset_pc = VIRT_MROM_BASE,
                       .read_time = machine_read_time, .time_opaque = m,
-                      .stimecmp_changed = machine_stimecmp_changed };
+                      .stimecmp_changed = machine_stimecmp_changed, .log = o->log };
     m->hart = hart_new(&m->as, &hc, errp);
     if (!m->hart) {
         return false;
@@ -701,6 +714,7 @@ Machine *machine_new(const MachineOptions *o, Error **errp)
     for (int i = 0; i < VIRT_VIRTIO_COUNT; i++) {
         m->slot_drive[i] = -1;
         m->slot_rng[i] = -1;
+        m->slot_nic[i] = -1;
         m->rng_src[i].fd = -1;
     }
     if (m->ram_size & (MEM_PAGE_SIZE - 1) || m->ram_size > (uint64_t)0x80000000ull * 32) {
@@ -733,6 +747,10 @@ void machine_free(Machine *m)
         pflash_free(m->flash[i]);
     }
     pcie_host_free(m->pcie);
+    /* The cards first: slirp's timers and poll source live on the loop. */
+    for (int i = 0; i < m->nnics; i++) {
+        machine_net_free(m->nic[i]);
+    }
     for (int i = 0; i < VIRT_VIRTIO_COUNT; i++) {
         virtio_mmio_free(m->virtio[i]);
         virtio_blk_free(m->vblk[i]);
@@ -808,6 +826,9 @@ static bool machine_input_possible(Machine *m)
             return true;
         }
     }
+    if (machine_net_active(m)) {
+        return true;
+    }
     /* Signals can end a wait but never wake the guest: they do not count. */
     return false;
 }
@@ -844,7 +865,13 @@ static bool machine_idle(Machine *m, Error **errp)
     }
     if (!m->opts.icount.sleep) {
         if (deadline >= 0) {
-            icount_warp(m->icount, distance);
+            int64_t warp = distance;
+            if (m->gate && m->gate->idle_warp) {
+                warp = m->gate->idle_warp(m->gate_opaque, m, distance);
+            }
+            if (warp > 0) {
+                icount_warp(m->icount, warp);
+            }
             return true;
         }
         /* No timer: only host input can wake the guest; block for it. */

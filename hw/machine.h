@@ -46,6 +46,7 @@
 #include "sim/block/blockdev.h"
 #include "sim/chardev/chardev.h"
 #include "sim/icount/icount.h"
+#include "sim/net/net.h"
 #include "sim/loop/loop.h"
 #include "snapshots/vmstate.h"
 
@@ -86,11 +87,16 @@ typedef struct MachineDrive {
     bool if_virtio;             /* if=virtio: a virtio-blk device of its own */
 } MachineDrive;
 
-/* -device virtio-blk-device,drive=ID[,serial=S] or
- * -device virtio-rng-device[,rng=ID]. */
+/* -device virtio-blk-device,drive=ID[,serial=S],
+ * -device virtio-rng-device[,rng=ID] or
+ * -device virtio-net-device,netdev=ID[,mac=M]. */
 typedef struct MachineDevice {
     const char *spec;           /* the option as given, for messages */
     bool rng;                   /* virtio-rng-device (else virtio-blk-device) */
+    bool net;                   /* virtio-net-device */
+    const char *netdev;
+    bool has_mac;
+    uint8_t mac[6];
     const char *drive;
     const char *serial;         /* NULL: none */
     const char *rng_id;         /* NULL: the default source (/dev/urandom) */
@@ -106,6 +112,15 @@ typedef struct MachineRngObject {
     const char *id;
     const char *filename;
 } MachineRngObject;
+
+#define MACHINE_MAX_NETDEVS   4
+
+/* -netdev user,id=ID,... (or the netdev half of -nic user,...). */
+typedef struct MachineNetdev {
+    const char *spec;           /* the option as given, for messages */
+    const char *opt;            /* "-netdev" or "-nic" */
+    NetUserOptions user;
+} MachineNetdev;
 
 /* Configuration; strings are borrowed and must outlive the machine. */
 /* -rtc: what the goldfish RTC counts from. Without -rtc (MACHINE_RTC_HOST)
@@ -148,6 +163,8 @@ typedef struct MachineOptions {
     int ndevices;
     MachineRngObject rng_objects[MACHINE_MAX_RNG_OBJECTS];
     int nrng_objects;
+    MachineNetdev netdevs[MACHINE_MAX_NETDEVS];
+    int nnetdevs;
     bool snapshot;              /* -snapshot: every drive writes to an overlay */
     bool virtio_modern;         /* -global virtio-mmio.force-legacy=false */
     bool pvpanic;               /* -device pvpanic-mmio */
@@ -159,6 +176,7 @@ typedef struct MachineOptions {
     uint64_t timeout_steps;     /* 0: none */
     IcountOptions icount;       /* borrowed; only read at machine_new() */
     MachineRtcOptions rtc;      /* -rtc */
+    SimLog *log;                /* -d/-D/-dfilter; borrowed, may be NULL */
 } MachineOptions;
 
 void machine_options_init(MachineOptions *o);
@@ -197,6 +215,12 @@ typedef struct MachineGateOps {
                            size_t len);
     /* sleep=on idle: measured_ns of host time passed; returns the warp to apply. */
     int64_t (*sleep_warp)(void *r, Machine *m, int64_t measured_ns);
+    /* sleep=off idle: virtual time jumps by distance_ns to the next deadline.
+     * Not an input, but its order against host input at the same step is:
+     * the recorder journals it when input follows it at that step, and the
+     * replayer takes it from the journal when it is there. Returns the warp
+     * to apply. */
+    int64_t (*idle_warp)(void *r, Machine *m, int64_t distance_ns);
     /* Before each slice: deliver events due at the current step count and
      * return the budget cap (steps to the next event, or cap unchanged). */
     uint64_t (*before_slice)(void *r, Machine *m, uint64_t cap);
@@ -205,6 +229,9 @@ typedef struct MachineGateOps {
     /* Host input is waiting to be delivered at the next before_slice (record:
      * queued; replay: journaled for now): the hart must not idle meanwhile. */
     bool (*input_pending)(void *r, Machine *m);
+    /* A frame reaches network card nic now (record: journal it). When
+     * set, queued frames are delivered only by before_slice. */
+    void (*net_rx)(void *r, Machine *m, int nic, const uint8_t *frame, size_t len);
     /* Replaying: never wait in host time, never read host inputs. */
     bool replaying;
 } MachineGateOps;
@@ -257,6 +284,9 @@ struct Machine {
     int slot_drive[VIRT_VIRTIO_COUNT];     /* index into drive[] by slot, -1: none */
     int slot_rng[VIRT_VIRTIO_COUNT];       /* index into opts.devices[] by slot, -1: none */
     VirtioRng *vrng[VIRT_VIRTIO_COUNT];    /* by slot; NULL where none */
+    int slot_nic[VIRT_VIRTIO_COUNT];       /* index into opts.devices[] by slot, -1: none */
+    struct MachineNic *nic[VIRT_VIRTIO_COUNT];  /* by creation order (the journal's nic) */
+    int nnics;
     MachineRng rng_src[VIRT_VIRTIO_COUNT];
     PcieHost *pcie;
     Pflash *flash[2];

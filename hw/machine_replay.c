@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cpu/isa.h"
+#include "hw/machine_net.h"
 
 /* Queued host input beyond this stops the backend reading until the guest
  * has taken some (the frontend FIFO is far smaller). */
@@ -42,6 +43,11 @@ struct MachineReplay {
     int shutdown_code;
     uint64_t cp_interval, next_cp;
     uint64_t next_ram_cp;   /* first checkpoint step whose digest covers RAM */
+    /* sleep=off idle warps at step idle_steps, not journaled unless host
+     * input is delivered at that same step after them */
+    uint64_t idle_steps;
+    int64_t *idle_warps;
+    size_t n_idle_warps, cap_idle_warps;
     /* play */
     bool user_stop;
     bool corrupt_pending;
@@ -220,6 +226,19 @@ bool machine_replay_manifest(Machine *m, JournalManifest *out, Error **errp)
     if (o->pvpanic && dl < sizeof(disks)) {
         dl += (size_t)snprintf(disks + dl, sizeof(disks) - dl, ",pvpanic=mmio");
     }
+    /* The network cards and their addresses; every frame they received
+     * is in the journal (the netdev's host side is not guest-visible). */
+    /* Cards were created from the highest slot down, in journal order. */
+    for (int s = VIRT_VIRTIO_COUNT - 1, i = 0; s >= 0 && dl < sizeof(disks); s--) {
+        if (m->slot_nic[s] < 0 || i >= m->nnics) {
+            continue;
+        }
+        uint8_t mac[6];
+        machine_net_mac(m->nic[i++], mac);
+        dl += (size_t)snprintf(disks + dl, sizeof(disks) - dl,
+                               ",nic@%d=virtio-net:mac=%02x:%02x:%02x:%02x:%02x:%02x", s,
+                               mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+    }
     /* Where the entropy devices are; their bytes are in the journal. */
     for (int s = VIRT_VIRTIO_COUNT - 1; s >= 0 && dl < sizeof(disks); s--) {
         if (m->slot_rng[s] >= 0) {
@@ -342,6 +361,15 @@ static void record_char_input(void *opaque, Machine *m, int chr, const uint8_t *
     }
 }
 
+static void record_net_rx(void *opaque, Machine *m, int nic, const uint8_t *frame, size_t len)
+{
+    MachineReplay *mr = opaque;
+    Error *err = NULL;
+    if (!replay_record_net_rx(mr->r, steps_now(mr), nic, frame, len, &err)) {
+        fail(mr, err);
+    }
+}
+
 static void record_host_shutdown(void *opaque, Machine *m, ShutdownCause cause, int code)
 {
     MachineReplay *mr = opaque;
@@ -363,10 +391,56 @@ static int64_t record_sleep_warp(void *opaque, Machine *m, int64_t measured_ns)
     return measured_ns;
 }
 
+/*
+ * sleep=off: the warp to the next deadline is a function of the state, so
+ * it is normally left out of the journal. But host input that reaches the
+ * queue after an idle warp is delivered at the same step count as the warp,
+ * and a replay that meets that input at this step would deliver it before
+ * idling (it cannot tell "before" from "after" by step counts). So the warps
+ * of the current step are remembered, and journaled just before any host
+ * event delivered at that step; the replay then takes them in order.
+ */
+static int64_t record_idle_warp(void *opaque, Machine *m, int64_t distance_ns)
+{
+    MachineReplay *mr = opaque;
+    uint64_t steps = steps_now(mr);
+    if (steps != mr->idle_steps) {
+        mr->idle_steps = steps;
+        mr->n_idle_warps = 0;
+    }
+    if (mr->n_idle_warps == mr->cap_idle_warps) {
+        size_t cap = mr->cap_idle_warps ? 2 * mr->cap_idle_warps : 8;
+        int64_t *w = realloc(mr->idle_warps, cap * sizeof(*w));
+        if (!w) {
+            abort();
+        }
+        mr->idle_warps = w;
+        mr->cap_idle_warps = cap;
+    }
+    mr->idle_warps[mr->n_idle_warps++] = distance_ns;
+    return distance_ns;
+}
+
+/* Before host input is journaled at `steps`: the idle warps that came first. */
+static bool record_flush_idle_warps(MachineReplay *mr, uint64_t steps)
+{
+    Error *err = NULL;
+    if (steps == mr->idle_steps) {
+        for (size_t i = 0; i < mr->n_idle_warps; i++) {
+            if (!replay_record_warp(mr->r, steps, mr->idle_warps[i], &err)) {
+                fail(mr, err);
+                return false;
+            }
+        }
+    }
+    mr->n_idle_warps = 0;
+    return true;
+}
+
 static bool record_input_pending(void *opaque, Machine *m)
 {
     MachineReplay *mr = opaque;
-    if (mr->shutdown_queued) {
+    if (mr->shutdown_queued || machine_net_pending(m)) {
         return true;
     }
     for (int i = 0; i < m->nserial && i < MACHINE_MAX_SERIAL; i++) {
@@ -404,6 +478,9 @@ static uint64_t record_before_slice(void *opaque, Machine *m, uint64_t cap)
         if (!n) {
             continue;
         }
+        if (!record_flush_idle_warps(mr, steps)) {
+            return 0;
+        }
         replay_char_input(mr->r, i, q->buf, n, steps);
         machine_char_deliver(m, i, q->buf, n);
         memmove(q->buf, q->buf + n, q->len - n);
@@ -414,8 +491,14 @@ static uint64_t record_before_slice(void *opaque, Machine *m, uint64_t cap)
             chardev_set_input_enabled(m->serial[i], true);
         }
     }
+    /* Frames slirp queued, as many as the cards take now: each is
+     * journaled at this step by record_net_rx(). */
+    acted |= machine_net_flush(m);
     if (mr->shutdown_queued) {
         mr->shutdown_queued = false;
+        if (!record_flush_idle_warps(mr, steps)) {
+            return 0;
+        }
         if (!replay_record_shutdown(mr->r, steps, mr->shutdown_cause, &err)) {
             fail(mr, err);
             return 0;
@@ -458,7 +541,7 @@ static uint64_t record_before_slice(void *opaque, Machine *m, uint64_t cap)
 static bool is_host_input(JournalEventKind k)
 {
     return k == JOURNAL_EV_CHAR_INPUT || k == JOURNAL_EV_SHUTDOWN || k == JOURNAL_EV_RESET ||
-           k == JOURNAL_EV_MONITOR;
+           k == JOURNAL_EV_MONITOR || k == JOURNAL_EV_NET_RX;
 }
 
 static void play_host_shutdown(void *opaque, Machine *m, ShutdownCause cause, int code)
@@ -492,6 +575,36 @@ static int64_t play_sleep_warp(void *opaque, Machine *m, int64_t measured_ns)
         fail(mr, err);
     }
     return 0;
+}
+
+/* sleep=off: a warp journaled at this step (see record_idle_warp) is this
+ * idle's; it must be the distance the replay computes, or the run has
+ * diverged. Without one, the warp is the computed distance, as recorded. */
+static int64_t play_idle_warp(void *opaque, Machine *m, int64_t distance_ns)
+{
+    MachineReplay *mr = opaque;
+    uint64_t steps = steps_now(mr);
+    JournalEvent ev;
+    Error *err = NULL;
+    if (mr->err || !check_replay(mr)) {
+        return 0;
+    }
+    if (!replay_peek_event(mr->r, &ev) || ev.steps != steps || ev.kind != JOURNAL_EV_WARP) {
+        return distance_ns;
+    }
+    if (!replay_take_event(mr->r, steps, &ev, &err)) {
+        fail(mr, err);
+        return 0;
+    }
+    if (ev.value != distance_ns) {
+        error_setc(&err, ERR_DIVERGENCE, "replay diverged at step %llu (pc 0x%llx): the guest "
+                   "idles until %lld ns later, the recording until %lld ns later",
+                   (unsigned long long)steps, (unsigned long long)hart_get_pc(m->hart),
+                   (long long)distance_ns, (long long)ev.value);
+        fail(mr, err);
+        return 0;
+    }
+    return distance_ns;
 }
 
 static bool play_input_pending(void *opaque, Machine *m)
@@ -595,6 +708,9 @@ static uint64_t play_before_slice(void *opaque, Machine *m, uint64_t cap)
         case JOURNAL_EV_CHAR_INPUT:
             machine_char_deliver(m, ev.arg, ev.data, ev.len);
             break;
+        case JOURNAL_EV_NET_RX:
+            machine_net_deliver(m, ev.arg, ev.data, ev.len);
+            break;
         case JOURNAL_EV_WARP:
             icount_warp(m->icount, ev.value);
             break;
@@ -695,8 +811,10 @@ MachineReplay *machine_replay_new(Machine *m, Error **errp)
         mr->cp_interval = io->rrcheckpoint;
         mr->next_cp = io->rrcheckpoint;
         mr->ops.char_input = record_char_input;
+        mr->ops.net_rx = record_net_rx;
         mr->ops.host_shutdown = record_host_shutdown;
         mr->ops.sleep_warp = record_sleep_warp;
+        mr->ops.idle_warp = record_idle_warp;
         mr->ops.before_slice = record_before_slice;
         mr->ops.input_pending = record_input_pending;
         mr->ops.input_possible = record_input_possible;
@@ -705,6 +823,7 @@ MachineReplay *machine_replay_new(Machine *m, Error **errp)
         mr->corrupt_at = io->rrcorrupt;
         mr->ops.host_shutdown = play_host_shutdown;
         mr->ops.sleep_warp = play_sleep_warp;
+        mr->ops.idle_warp = play_idle_warp;
         mr->ops.before_slice = play_before_slice;
         mr->ops.input_pending = play_input_pending;
         mr->ops.input_possible = play_input_possible;
@@ -744,6 +863,7 @@ void machine_replay_free(MachineReplay *mr)
     for (int i = 0; i < MACHINE_MAX_SERIAL; i++) {
         free(mr->q[i].buf);
     }
+    free(mr->idle_warps);
     error_free(mr->err);
     free(mr->sc);
     free(mr);

@@ -23,6 +23,7 @@ typedef struct PflashState {
 
 struct Pflash {
     PflashState s;   /* first: the VMState description covers it */
+    SimLog *log;
     uint8_t cfi[CFI_TABLE_SIZE];
 };
 
@@ -131,6 +132,8 @@ static void pflash_write(void *opaque, uint64_t offset, uint64_t value, unsigned
         case 0x10: case 0x40: case 0x60: case 0x98:
             break;
         default:
+            log_mask(f->log, LOG_UNIMP, "pflash_write: unimplemented flash cmd 0x%02x at "
+                     "offset 0x%llx\n", cmd, (unsigned long long)offset);
             pflash_read_array(f);   /* unknown command */
             return;
         }
@@ -231,6 +234,7 @@ Pflash *pflash_create(const Board *b, const char *name, uint64_t base, Error **e
         return NULL;
     }
     pflash_build_cfi(f->cfi);
+    f->log = b->log;
     if (!mem_map_mmio(b->as, name, base, VIRT_FLASH_SIZE, &pflash_ops, f, errp)) {
         free(f);
         return NULL;

@@ -5,6 +5,7 @@
 
 struct SifiveTest {
     Loop *loop;
+    SimLog *log;
 };
 
 static uint64_t sifive_test_read(void *opaque, uint64_t offset, unsigned size)
@@ -16,6 +17,8 @@ static void sifive_test_write(void *opaque, uint64_t offset, uint64_t value, uns
 {
     SifiveTest *t = opaque;
     if (offset != 0) {
+        log_mask(t->log, LOG_GUEST_ERROR, "sifive_test_write: write: addr=0x%x val=0x%016llx\n",
+                 (int)offset, (unsigned long long)value);
         return;
     }
     uint32_t status = value & 0xffff;
@@ -31,7 +34,10 @@ static void sifive_test_write(void *opaque, uint64_t offset, uint64_t value, uns
         loop_request_reset(t->loop);
         break;
     default:
-        break;  /* unknown commands are ignored, as on the real finisher */
+        /* Unknown commands are ignored, as on the real finisher. */
+        log_mask(t->log, LOG_GUEST_ERROR, "sifive_test_write: write: addr=0x%x val=0x%016llx\n",
+                 (int)offset, (unsigned long long)value);
+        break;
     }
 }
 
@@ -50,6 +56,7 @@ SifiveTest *sifive_test_create(const Board *b, const char *name, uint64_t base, 
         return NULL;
     }
     t->loop = b->loop;
+    t->log = b->log;
     if (!mem_map_mmio(b->as, name, base, VIRT_TEST_SIZE, &sifive_test_ops, t, errp)) {
         free(t);
         return NULL;

@@ -19,7 +19,12 @@
  *
  * With rrbug=N it runs the small, deliberately wrong computation that
  * docs/guide.md debugs backwards with gdb, prints its result and powers off.
- * The program never exits: PID 1 exiting panics the
+ *
+ * With rrnet=PORT on the kernel command line it brings eth0 up as slirp's
+ * DHCP would (10.0.2.15/24, gateway 10.0.2.2) and serves TCP on PORT, one
+ * connection at a time: each line is printed and answered in upper case;
+ * "sink N" reads N bytes and answers with their count and the guest time
+ * taken; "quit" answers "bye" and powers off.  The program never exits: PID 1 exiting panics the
  * kernel, so on failure it reports and waits to be killed by the test timeout.
  */
 #define _GNU_SOURCE
@@ -30,7 +35,13 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <stdlib.h>
@@ -379,6 +390,193 @@ static void bug_session(const char *arg)
     bug_report(bug_total());
 }
 
+/* ---- rrnet: a TCP server on eth0 ---- */
+
+static int net_ioctl(int fd, unsigned long req, void *arg, const char *what)
+{
+    if (ioctl(fd, req, arg) != 0) {
+        printf("net: %s: %s\n", what, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static void net_set_addr(struct sockaddr *sa, const char *ip)
+{
+    struct sockaddr_in *in = (struct sockaddr_in *)sa;
+    memset(in, 0, sizeof(*in));
+    in->sin_family = AF_INET;
+    inet_pton(AF_INET, ip, &in->sin_addr);
+}
+
+/* eth0 as slirp's DHCP would configure it. */
+static int net_up(void)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct ifreq ifr;
+    struct rtentry rt;
+
+    if (fd < 0) {
+        printf("net: socket: %s\n", strerror(errno));
+        return -1;
+    }
+    memset(&ifr, 0, sizeof(ifr));
+    strcpy(ifr.ifr_name, "eth0");
+    if (net_ioctl(fd, SIOCGIFHWADDR, &ifr, "eth0 address") == 0) {
+        const unsigned char *m = (const unsigned char *)ifr.ifr_hwaddr.sa_data;
+        printf("net: eth0 mac %02x:%02x:%02x:%02x:%02x:%02x\n", m[0], m[1], m[2], m[3], m[4],
+               m[5]);
+    }
+    net_set_addr(&ifr.ifr_addr, "10.0.2.15");
+    if (net_ioctl(fd, SIOCSIFADDR, &ifr, "set address") != 0) {
+        return -1;
+    }
+    net_set_addr(&ifr.ifr_netmask, "255.255.255.0");
+    if (net_ioctl(fd, SIOCSIFNETMASK, &ifr, "set netmask") != 0 ||
+        net_ioctl(fd, SIOCGIFFLAGS, &ifr, "get flags") != 0) {
+        return -1;
+    }
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    if (net_ioctl(fd, SIOCSIFFLAGS, &ifr, "bring up") != 0) {
+        return -1;
+    }
+    memset(&rt, 0, sizeof(rt));
+    net_set_addr(&rt.rt_dst, "0.0.0.0");
+    net_set_addr(&rt.rt_genmask, "0.0.0.0");
+    net_set_addr(&rt.rt_gateway, "10.0.2.2");
+    rt.rt_flags = RTF_UP | RTF_GATEWAY;
+    if (net_ioctl(fd, SIOCADDRT, &rt, "default route") != 0) {
+        return -1;
+    }
+    close(fd);
+    printf("net: eth0 up 10.0.2.15/24 via 10.0.2.2\n");
+    return 0;
+}
+
+static int64_t net_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int net_write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w <= 0) {
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* One connection; returns 1 after "quit". */
+static int net_serve(int c)
+{
+    static char buf[65536];
+    char line[LINE_MAX_LEN];
+    size_t len = 0;
+
+    for (;;) {
+        char *nl = memchr(line, '\n', len);
+        if (!nl) {
+            if (len == sizeof(line)) {
+                len = 0;
+            }
+            ssize_t r = read(c, line + len, sizeof(line) - len);
+            if (r <= 0) {
+                printf("net: connection closed\n");
+                return 0;
+            }
+            len += (size_t)r;
+            continue;
+        }
+        *nl = '\0';
+        size_t used = (size_t)(nl - line) + 1;
+        char reply[LINE_MAX_LEN + 64];
+        unsigned long want;
+        if (sscanf(line, "sink %lu", &want) == 1) {
+            /* Bytes already read past the line count too. */
+            unsigned long got = len - used < want ? len - used : want;
+            int64_t t0 = net_now_us();
+            while (got < want) {
+                size_t k = want - got < sizeof(buf) ? want - got : sizeof(buf);
+                ssize_t r = read(c, buf, k);
+                if (r <= 0) {
+                    printf("net: sink cut short at %lu bytes\n", got);
+                    return 0;
+                }
+                got += (unsigned long)r;
+            }
+            int64_t us = net_now_us() - t0;
+            printf("net: sank %lu bytes\n", got);
+            snprintf(reply, sizeof(reply), "sank %lu bytes in %lld us\n", got, (long long)us);
+            len = 0;
+            used = 0;
+        } else if (!strcmp(line, "quit")) {
+            printf("net: quit\n");
+            net_write_all(c, "bye\n", 4);
+            return 1;
+        } else {
+            printf("net: got '%s'\n", line);
+            size_t i;
+            for (i = 0; line[i]; i++) {
+                reply[i] = (char)toupper((unsigned char)line[i]);
+            }
+            reply[i++] = '\n';
+            reply[i] = '\0';
+        }
+        if (net_write_all(c, reply, strlen(reply)) != 0) {
+            printf("net: write: %s\n", strerror(errno));
+            return 0;
+        }
+        memmove(line, line + used, len - used);
+        len -= used;
+    }
+}
+
+static void net_session(int port)
+{
+    struct sockaddr_in a;
+    int one = 1;
+    int s;
+
+    if (net_up() != 0) {
+        return;
+    }
+    s = socket(AF_INET, SOCK_STREAM, 0);
+    if (s < 0) {
+        printf("net: socket: %s\n", strerror(errno));
+        return;
+    }
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    if (bind(s, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(s, 4) != 0) {
+        printf("net: listen on %d: %s\n", port, strerror(errno));
+        return;
+    }
+    printf("net: listening on tcp port %d\n", port);
+    for (;;) {
+        int c = accept(s, NULL, NULL);
+        if (c < 0) {
+            printf("net: accept: %s\n", strerror(errno));
+            return;
+        }
+        printf("net: connection\n");
+        int quit = net_serve(c);
+        close(c);
+        if (quit) {
+            break;
+        }
+    }
+    close(s);
+}
+
 int main(void)
 {
     /* Unbuffered stdout keeps the output order identical to the order of
@@ -394,6 +592,15 @@ int main(void)
     }
     if (getenv("rrbug")) {
         bug_session(getenv("rrbug"));
+        printf("init: done\n");
+        reboot(RB_POWER_OFF);
+        printf("init: power off failed: %s\n", strerror(errno));
+        for (;;) {
+            pause();
+        }
+    }
+    if (getenv("rrnet")) {
+        net_session(atoi(getenv("rrnet")));
         printf("init: done\n");
         reboot(RB_POWER_OFF);
         printf("init: power off failed: %s\n", strerror(errno));

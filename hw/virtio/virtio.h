@@ -91,6 +91,11 @@ void virtio_push(VirtioDev *v, unsigned q, const VirtqElem *e, uint32_t len);
  * unanswered (QEMU's virtqueue_unpop()): the next pops take them again. */
 void virtio_unpop(VirtioDev *v, unsigned q, unsigned n);
 bool virtio_queue_empty(VirtioDev *v, unsigned q);
+/* The driver is running (DRIVER_OK), the device works and queue q has a
+ * chain available. Only reads guest memory, and a guest mistake reads as
+ * "no" without putting the device into its error state: asking never
+ * changes anything the guest can see. */
+bool virtio_queue_has_avail(VirtioDev *v, unsigned q);
 void virtio_set_notification(VirtioDev *v, unsigned q, bool enable);
 /*
  * The guest broke the protocol: the device stops (no request is taken

@@ -54,6 +54,7 @@ struct VirtioMmio {
     IrqLine irq;
     bool legacy;
     VirtioDma dma;
+    SimLog *log;
     const VirtioDeviceOps *ops;    /* NULL: empty slot */
     void *dev;
     uint64_t host_features;
@@ -93,6 +94,7 @@ void virtio_error(VirtioDev *t, const char *fmt, ...)
         va_end(ap);
         warn_report("%s (%s): %s; the device stops until the guest resets it", t->name,
                     t->ops->name, msg);
+        log_mask(t->log, LOG_GUEST_ERROR, "%s (%s): %s\n", t->name, t->ops->name, msg);
     }
     if ((t->s.guest_features >> VIRTIO_F_VERSION_1) & 1) {
         t->s.status |= VIRTIO_STATUS_NEEDS_RESET;
@@ -165,6 +167,16 @@ bool virtio_queue_empty(VirtioDev *t, unsigned q)
         return true;
     }
     return empty;
+}
+
+bool virtio_queue_has_avail(VirtioDev *t, unsigned q)
+{
+    bool empty = true;
+    const char *err = NULL;
+    if (t->s.broken || !vm_exists(t, q) || !(t->s.status & VIRTIO_STATUS_DRIVER_OK)) {
+        return false;
+    }
+    return virtq_empty(&t->s.vq[q], &t->dma, &empty, &err) && !empty;
 }
 
 void virtio_set_notification(VirtioDev *t, unsigned q, bool enable)
@@ -326,6 +338,7 @@ static uint64_t vm_read(void *opaque, uint64_t off, unsigned size)
         return vm_config_read(t, off - VIRTIO_MMIO_CONFIG, size);
     }
     if (size != 4) {
+        log_mask(t->log, LOG_GUEST_ERROR, "virtio_mmio_read: wrong size access to register!\n");
         return 0;
     }
     uint32_t q = s->queue_sel;
@@ -366,7 +379,10 @@ static uint64_t vm_read(void *opaque, uint64_t off, unsigned size)
     case VIRTIO_MMIO_SHM_LEN_HIGH:
         return 0xffffffffu;   /* no shared memory region (4.2.2) */
     default:
-        return 0;             /* write-only, or no register */
+        /* write-only, or no register */
+        log_mask(t->log, LOG_GUEST_ERROR, "virtio_mmio_read: bad register offset 0x%llx\n",
+                 (unsigned long long)off);
+        return 0;
     }
 }
 
@@ -382,6 +398,7 @@ static void vm_write(void *opaque, uint64_t off, uint64_t value, unsigned size)
         return;
     }
     if (size != 4) {
+        log_mask(t->log, LOG_GUEST_ERROR, "virtio_mmio_write: wrong size access to register!\n");
         return;
     }
     uint32_t v = (uint32_t)value;
@@ -500,7 +517,10 @@ static void vm_write(void *opaque, uint64_t off, uint64_t value, unsigned size)
         }
         break;
     default:
-        break;   /* read-only, or no register */
+        /* read-only, or no register */
+        log_mask(t->log, LOG_GUEST_ERROR, "virtio_mmio_write: bad register offset 0x%llx\n",
+                 (unsigned long long)off);
+        break;
     }
 }
 
@@ -598,6 +618,7 @@ VirtioMmio *virtio_mmio_create(const Board *b, const char *name, uint64_t base, 
     t->name = name;
     t->loop = b->loop;
     t->vms = b->vms;
+    t->log = b->log;
     t->irq = irq;
     t->legacy = legacy;
     t->dma = (VirtioDma){ .as = b->as, .written = b->dma_written, .opaque = b->dma_opaque };

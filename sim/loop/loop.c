@@ -33,6 +33,21 @@ struct EventNotifier {
     void *opaque;
 };
 
+struct LoopPollSource {
+    LoopPollPrepare *prepare;
+    LoopPollDispatch *dispatch;
+    void *opaque;
+    LoopPollSource *next;
+};
+
+/* The pollfd array of one iteration: the fd handlers' first, then what the
+ * poll sources add. */
+struct LoopPoll {
+    struct pollfd *pfds;
+    size_t n, cap;
+    size_t base;                  /* index of the current source's first fd */
+};
+
 struct Loop {
     Timer *timers[CLOCK_MAX];     /* sorted by (expire, seq) */
     /* Per clock: host-time timers (progress reports, sockets) must not move
@@ -52,6 +67,8 @@ struct Loop {
 
     FdEntry *fds;
     size_t nfds, fds_cap;
+    LoopPollSource *sources;
+    LoopPoll poll;
 
     ShutdownCause shutdown;
     int shutdown_code;
@@ -81,6 +98,12 @@ void loop_free(Loop *loop)
     if (!loop) {
         return;
     }
+    while (loop->sources) {
+        LoopPollSource *n = loop->sources->next;
+        free(loop->sources);
+        loop->sources = n;
+    }
+    free(loop->poll.pfds);
     BH *bh = loop->bh_all;
     while (bh) {
         BH *n = bh->all_next;
@@ -464,35 +487,126 @@ static int64_t host_timeout_ns(Loop *loop)
     return timeout;
 }
 
+/* ---- poll sources ---- */
+
+LoopPollSource *loop_add_poll_source(Loop *loop, LoopPollPrepare *prepare,
+                                     LoopPollDispatch *dispatch, void *opaque, Error **errp)
+{
+    LoopPollSource *src = calloc(1, sizeof(*src));
+    if (!src) {
+        error_setg(errp, "out of memory adding a poll source");
+        return NULL;
+    }
+    src->prepare = prepare;
+    src->dispatch = dispatch;
+    src->opaque = opaque;
+    LoopPollSource **pp = &loop->sources;
+    while (*pp) {
+        pp = &(*pp)->next;
+    }
+    *pp = src;
+    return src;
+}
+
+void loop_remove_poll_source(Loop *loop, LoopPollSource *src)
+{
+    for (LoopPollSource **pp = &loop->sources; *pp; pp = &(*pp)->next) {
+        if (*pp == src) {
+            *pp = src->next;
+            free(src);
+            return;
+        }
+    }
+}
+
+static bool poll_reserve(LoopPoll *p, size_t n)
+{
+    if (n <= p->cap) {
+        return true;
+    }
+    size_t cap = p->cap ? p->cap : 16;
+    while (cap < n) {
+        cap *= 2;
+    }
+    struct pollfd *a = realloc(p->pfds, cap * sizeof(*a));
+    if (!a) {
+        return false;
+    }
+    p->pfds = a;
+    p->cap = cap;
+    return true;
+}
+
+int loop_poll_add(LoopPoll *p, int fd, short events)
+{
+    if (!poll_reserve(p, p->n + 1)) {
+        return -1;
+    }
+    p->pfds[p->n] = (struct pollfd){ .fd = fd, .events = events };
+    return (int)(p->n++ - p->base);
+}
+
+short loop_poll_revents(const LoopPoll *p, int idx)
+{
+    if (idx < 0 || p->base + (size_t)idx >= p->n) {
+        return 0;
+    }
+    return p->pfds[p->base + (size_t)idx].revents;
+}
+
 static bool loop_poll_and_dispatch(Loop *loop, int64_t timeout_ns, Error **errp)
 {
+    LoopPoll *p = &loop->poll;
     size_t n = loop->nfds;
-    struct pollfd stackfds[16];
-    struct pollfd *pfds = n <= 16 ? stackfds : calloc(n, sizeof(*pfds));
-    if (!pfds) {
+    if (!poll_reserve(p, n)) {
         error_setg(errp, "out of memory polling %zu descriptors", n);
         return false;
     }
+    struct pollfd *pfds = p->pfds;
     for (size_t i = 0; i < n; i++) {
         pfds[i].fd = loop->fds[i].fd;
         pfds[i].events = (loop->fds[i].on_read ? POLLIN : 0) |
                          (loop->fds[i].on_write ? POLLOUT : 0);
         pfds[i].revents = 0;
     }
+    p->n = n;
+    /* Each source's fds follow; remember where each one starts. */
+    size_t nsrc = 0;
+    for (LoopPollSource *s = loop->sources; s; s = s->next) {
+        nsrc++;
+    }
+    size_t starts_stack[8];
+    size_t *starts = nsrc <= 8 ? starts_stack : calloc(nsrc, sizeof(*starts));
+    if (!starts) {
+        error_setg(errp, "out of memory polling");
+        return false;
+    }
+    size_t k = 0;
+    for (LoopPollSource *s = loop->sources; s; s = s->next, k++) {
+        p->base = starts[k] = p->n;
+        s->prepare(s->opaque, p, &timeout_ns);
+    }
+    pfds = p->pfds;
+    size_t total = p->n;
     struct timespec ts, *tsp = NULL;
     if (timeout_ns >= 0) {
         ts.tv_sec = timeout_ns / NS_PER_SEC;
         ts.tv_nsec = timeout_ns % NS_PER_SEC;
         tsp = &ts;
     }
-    int r = ppoll(pfds, n, tsp, NULL);
+    int r = ppoll(pfds, total, tsp, NULL);
     bool dispatched = false;
     if (r < 0 && errno != EINTR) {
         error_setg_errno(errp, errno, "ppoll");
-        if (pfds != stackfds) {
-            free(pfds);
+        if (starts != starts_stack) {
+            free(starts);
         }
         return false;
+    }
+    if (r < 0) {
+        for (size_t i = 0; i < total; i++) {
+            pfds[i].revents = 0;
+        }
     }
     if (r > 0) {
         /* Dispatch in registration order. A handler may add or remove
@@ -517,8 +631,18 @@ static bool loop_poll_and_dispatch(Loop *loop, int64_t timeout_ns, Error **errp)
             }
         }
     }
-    if (pfds != stackfds) {
-        free(pfds);
+    /* Sources see their own fds; one removed by a handler is skipped. */
+    k = 0;
+    for (LoopPollSource *s = loop->sources; s && k < nsrc; s = s->next, k++) {
+        p->base = starts[k];
+        for (size_t i = starts[k]; i < (k + 1 < nsrc ? starts[k + 1] : total); i++) {
+            dispatched |= pfds[i].revents != 0;
+        }
+        s->dispatch(s->opaque, p);
+    }
+    p->base = 0;
+    if (starts != starts_stack) {
+        free(starts);
     }
     return dispatched;
 }

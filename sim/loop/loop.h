@@ -138,6 +138,29 @@ void event_notifier_set(EventNotifier *e);
 bool event_notifier_test_and_clear(EventNotifier *e);
 void event_notifier_free(EventNotifier *e);
 
+/* ---- poll sources: fds that change every iteration ---- */
+
+/*
+ * For a library that decides each time which descriptors it wants polled
+ * (libslirp): before every poll the loop calls prepare(), which adds them
+ * with loop_poll_add() and may shorten the poll timeout; after the poll it
+ * calls dispatch(), which reads what happened with loop_poll_revents()
+ * (0 for every fd when the poll failed or was skipped). Sources run after
+ * the fd handlers, in the order they were added.
+ */
+typedef struct LoopPoll LoopPoll;
+typedef struct LoopPollSource LoopPollSource;
+typedef void LoopPollPrepare(void *opaque, LoopPoll *p, int64_t *timeout_ns);
+typedef void LoopPollDispatch(void *opaque, LoopPoll *p);
+
+LoopPollSource *loop_add_poll_source(Loop *loop, LoopPollPrepare *prepare,
+                                     LoopPollDispatch *dispatch, void *opaque, Error **errp);
+void loop_remove_poll_source(Loop *loop, LoopPollSource *src);
+/* Poll fd for events (POLLIN, POLLOUT, ...); returns its index for
+ * loop_poll_revents(), or -1 when out of memory (the fd is then not polled). */
+int loop_poll_add(LoopPoll *p, int fd, short events);
+short loop_poll_revents(const LoopPoll *p, int idx);
+
 /* ---- one iteration ---- */
 
 /* One main-loop iteration: poll fds (blocking until the next REALTIME/HOST

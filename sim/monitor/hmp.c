@@ -67,11 +67,6 @@ bool hmp_parse_format(const char *s, HmpFormat *last, HmpFormat *out, Error **er
                 return false;
             }
         }
-        if (format == 'i') {
-            error_setc(errp, ERR_USAGE, "format 'i' is not supported: rrsim has no "
-                       "disassembler (gdb's x/i does it)");
-            return false;
-        }
         if (format) {
             f.format = format;
         }
@@ -104,9 +99,43 @@ static void print_char(FILE *out, uint64_t v)
     fputc('\'', out);
 }
 
+/* x/i: one instruction per line, as QEMU's monitor_disas prints them (the
+ * same text as -d in_asm). */
+static void disas_dump(FILE *out, const HmpOps *ops, void *target, int count, uint64_t addr,
+                       bool phys)
+{
+    for (int i = 0; i < count; i++) {
+        uint8_t b[4];
+        if (!ops->read_mem || !ops->read_mem(target, addr, phys, b, 2)) {
+            fprintf(out, "0x%016" PRIx64 ":  Cannot access memory\n", addr);
+            return;
+        }
+        uint32_t raw = (uint32_t)b[0] | (uint32_t)b[1] << 8;
+        if ((raw & 3) == 3) {
+            if (!ops->read_mem(target, addr + 2, phys, b + 2, 2)) {
+                fprintf(out, "0x%016" PRIx64 ":  Cannot access memory\n", addr);
+                return;
+            }
+            raw |= (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+        }
+        char line[128];
+        int len = ops->disas(line, sizeof(line), addr, raw);
+        fprintf(out, "0x%016" PRIx64 ":  %s\n", addr, line);
+        addr += (uint64_t)len;
+    }
+}
+
 void hmp_memory_dump(FILE *out, const HmpOps *ops, void *target, const HmpFormat *f,
                      uint64_t addr, bool phys)
 {
+    if (f->format == 'i') {
+        if (ops->disas) {
+            disas_dump(out, ops, target, f->count, addr, phys);
+        } else {
+            fputs("format 'i' is not available here\n", out);
+        }
+        return;
+    }
     int wsize = f->size;
     int64_t len = (int64_t)wsize * f->count;
     int line_size = wsize == 1 ? 8 : 16;
@@ -337,17 +366,21 @@ static bool needs_arg(const char *cmd, const char *arg, Error **errp)
 
 void hmp_session_command(HmpSession *s, const char *line, FILE *out)
 {
-    char buf[HMP_LINE_MAX];
-    snprintf(buf, sizeof(buf), "%s", line);
+    char buf[HMP_LINE_MAX + 1];
+    snprintf(buf, sizeof(buf) - 1, "%s", line);
     char *p = buf;
     while (isspace((unsigned char)*p)) {
         p++;
     }
     char *cmd = p;
-    while (*p && !isspace((unsigned char)*p)) {
+    while (*p && !isspace((unsigned char)*p) && *p != '/') {
         p++;
     }
-    if (*p) {
+    if (*p == '/') {
+        /* "x/3i $pc" as QEMU reads it: the format starts the arguments. */
+        memmove(p + 1, p, strlen(p) + 1);
+        *p++ = '\0';
+    } else if (*p) {
         *p++ = '\0';
     }
     while (isspace((unsigned char)*p)) {

@@ -50,6 +50,9 @@ typedef struct HmpOps {
     /* Read len bytes at addr, physical (xp) or through the hart's current
      * translation (x); RAM and ROM only. false: not readable. */
     bool (*read_mem)(void *target, uint64_t addr, bool phys, void *buf, size_t len);
+    /* x/i: disassemble the instruction whose bits are raw at pc into buf;
+     * returns its length (2 or 4). NULL: x/i is refused. */
+    int (*disas)(char *buf, size_t size, uint64_t pc, uint32_t raw);
     /* A register by name for address expressions ($pc, $sp, $a0, $x5). */
     bool (*read_reg)(void *target, const char *name, uint64_t *value);
     /* true while a request (cont, stop, quit) is not yet carried out:
@@ -62,7 +65,7 @@ typedef struct HmpOps {
 
 typedef struct HmpFormat {
     int count;      /* items, default 1 */
-    char format;    /* x d u o c (i is refused: no disassembler) */
+    char format;    /* x d u o c i */
     int size;       /* bytes per item: 1 b, 2 h, 4 w, 8 g */
 } HmpFormat;
 

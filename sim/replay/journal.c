@@ -366,6 +366,7 @@ static bool event_encode_payload(JBuf *b, const JournalEvent *ev, Error **errp)
 {
     switch (ev->kind) {
     case JOURNAL_EV_CHAR_INPUT:
+    case JOURNAL_EV_NET_RX:
         if (ev->arg < 0) {
             break;
         }
@@ -419,7 +420,8 @@ static bool event_decode_payload(JournalEvent *ev, const uint8_t *p, size_t len)
     ev->len = 0;
     memset(&ev->digest, 0, sizeof(ev->digest));
     switch (ev->kind) {
-    case JOURNAL_EV_CHAR_INPUT: {
+    case JOURNAL_EV_CHAR_INPUT:
+    case JOURNAL_EV_NET_RX: {
         uint64_t chr = dec_varint(&d);
         if (d.bad || chr > INT32_MAX) {
             return false;

@@ -106,6 +106,7 @@ typedef enum JournalEventKind {
     JOURNAL_EV_RANDOM,          /* sync: random bytes the guest received */
     JOURNAL_EV_CHECKPOINT,      /* async: state digest, checked in replay */
     JOURNAL_EV_END,             /* async, last: clean end of the recording */
+    JOURNAL_EV_NET_RX,          /* async: a frame delivered to NIC `arg` */
     JOURNAL_EV_KIND_COUNT
 } JournalEventKind;
 
@@ -132,11 +133,11 @@ typedef struct JournalEvent {
     uint64_t steps;           /* absolute step count */
     uint64_t ordinal;         /* position in the journal, from 0 */
     JournalEventKind kind;
-    /* CHAR_INPUT: chr; CLOCK_READ: clock; SHUTDOWN: cause */
+    /* CHAR_INPUT: chr; CLOCK_READ: clock; SHUTDOWN: cause; NET_RX: nic */
     int32_t arg;
     /* CLOCK_READ: value; WARP: ns */
     int64_t value;
-    /* CHAR_INPUT, MONITOR, RANDOM: the bytes. When read, the pointer is into
+    /* CHAR_INPUT, MONITOR, RANDOM, NET_RX: the bytes. When read, the pointer is into
      * the reader's buffer and valid until the next call on that reader. */
     const uint8_t *data;
     size_t len;
@@ -248,6 +249,23 @@ bool journal_cursor_seek_steps(JournalCursor *c, uint64_t steps, Error **errp);
 /* Manifest, event counts by kind, length in steps and virtual time, how it ends.
  * A truncated journal is described, not an error. */
 bool journal_info(const char *path, FILE *out, Error **errp);
+/* The facts journal_info() prints, for other renderings (rrsim-journal
+ * info --json). Free with journal_info_free(). */
+typedef struct JournalInfo {
+    JournalManifest manifest;
+    size_t frames;
+    bool index_used;
+    uint64_t events;
+    uint64_t counts[JOURNAL_EV_KIND_COUNT];   /* by JournalEventKind */
+    uint64_t steps;                           /* the last event's step */
+    int64_t virtual_ns;
+    bool virtual_exact;                       /* from the end marker, else a lower bound */
+    JournalEnd end;
+    char *end_message;                        /* why not clean, or NULL */
+} JournalInfo;
+bool journal_info_collect(const char *path, JournalInfo *info, Error **errp);
+void journal_info_free(JournalInfo *info);
+
 /* Every event, one per line. Fails at the first damaged frame, after printing
  * what came before it; a truncated journal fails with ERR_JOURNAL_TRUNCATED
  * after printing all readable events. */

@@ -17,6 +17,7 @@ static const char *const kind_names[JOURNAL_EV_KIND_COUNT] = {
     [JOURNAL_EV_RESET] = "reset",
     [JOURNAL_EV_MONITOR] = "monitor",
     [JOURNAL_EV_RANDOM] = "random",
+    [JOURNAL_EV_NET_RX] = "net-rx",
     [JOURNAL_EV_CHECKPOINT] = "checkpoint",
     [JOURNAL_EV_END] = "end",
 };
@@ -157,6 +158,9 @@ char *journal_event_describe(const JournalEvent *ev)
         str_addf(&s, " ");
         str_add_quoted(&s, ev->data, ev->len, 200);
         break;
+    case JOURNAL_EV_NET_RX:
+        str_addf(&s, " nic=%d %zu bytes", ev->arg, ev->len);
+        break;
     case JOURNAL_EV_RANDOM:
         str_addf(&s, " %zu bytes ", ev->len);
         for (size_t i = 0; i < ev->len && i < 32; i++) {
@@ -237,14 +241,14 @@ static void print_manifest(FILE *out, const char *path, const JournalManifest *m
     }
 }
 
-bool journal_info(const char *path, FILE *out, Error **errp)
+bool journal_info_collect(const char *path, JournalInfo *info, Error **errp)
 {
+    memset(info, 0, sizeof(*info));
     JournalReader *r = journal_reader_open(path, false, errp);
     if (!r) {
         return false;
     }
     const JournalManifest *m = journal_reader_manifest(r);
-    uint64_t counts[JOURNAL_EV_KIND_COUNT] = { 0 };
     JournalCursor *c = journal_cursor_new(r);
     JournalEvent ev;
     Error *err = NULL;
@@ -254,10 +258,9 @@ bool journal_info(const char *path, FILE *out, Error **errp)
     bool have_end = false;
     JournalVclock vc;
     journal_vclock_init(&vc, m->icount_shift);
-    uint64_t n = 0;
     while (journal_cursor_next(c, &ev, &err)) {
-        counts[ev.kind]++;
-        n++;
+        info->counts[ev.kind]++;
+        info->events++;
         if (!journal_vclock_event(&vc, &ev, path, &err)) {
             break;
         }
@@ -269,31 +272,55 @@ bool journal_info(const char *path, FILE *out, Error **errp)
         journal_reader_free(r);
         return false;
     }
-    print_manifest(out, path, m, "");
-    fprintf(out, "frames:       %zu (index: %s)\n", journal_reader_frame_count(r),
-            journal_reader_used_index(r) ? "used" : "not used, frames scanned");
-    fprintf(out, "events:       %" PRIu64 "\n", n);
-    for (int k = 1; k < JOURNAL_EV_KIND_COUNT; k++) {
-        if (counts[k]) {
-            fprintf(out, "  %-12s %" PRIu64 "\n", journal_event_kind_name(k), counts[k]);
-        }
-    }
-    uint64_t steps = journal_reader_last_steps(r);
-    int64_t vns = vc.now_ns;
-    const char *qual = have_end ? "" : "at least ";
-    fprintf(out, "length:       %" PRIu64 " steps, %s%" PRId64 " ns virtual (%.6f s)\n", steps,
-            qual, vns, (double)vns / 1e9);
+    journal_manifest_copy(&info->manifest, m);
+    info->frames = journal_reader_frame_count(r);
+    info->index_used = journal_reader_used_index(r);
+    info->steps = journal_reader_last_steps(r);
+    info->virtual_ns = vc.now_ns;
+    info->virtual_exact = have_end;
+    info->end = journal_reader_end(r);
     Error *end_err = journal_reader_end_error(r);
-    if (journal_reader_end(r) == JOURNAL_END_CLEAN) {
-        fprintf(out, "end:          clean (end marker at step %" PRIu64 ")\n", steps);
-    } else if (journal_reader_end(r) == JOURNAL_END_NO_INDEX) {
-        fprintf(out, "end:          complete, index unusable: %s\n",
-                end_err ? error_get_message(end_err) : "missing");
-    } else {
-        fprintf(out, "end:          TRUNCATED: %s\n", error_get_message(end_err));
+    if (info->end != JOURNAL_END_CLEAN) {
+        info->end_message = strdup(end_err ? error_get_message(end_err) : "missing");
     }
     error_free(end_err);
     journal_reader_free(r);
+    return true;
+}
+
+void journal_info_free(JournalInfo *info)
+{
+    journal_manifest_free(&info->manifest);
+    free(info->end_message);
+    info->end_message = NULL;
+}
+
+bool journal_info(const char *path, FILE *out, Error **errp)
+{
+    JournalInfo in;
+    if (!journal_info_collect(path, &in, errp)) {
+        return false;
+    }
+    print_manifest(out, path, &in.manifest, "");
+    fprintf(out, "frames:       %zu (index: %s)\n", in.frames,
+            in.index_used ? "used" : "not used, frames scanned");
+    fprintf(out, "events:       %" PRIu64 "\n", in.events);
+    for (int k = 1; k < JOURNAL_EV_KIND_COUNT; k++) {
+        if (in.counts[k]) {
+            fprintf(out, "  %-12s %" PRIu64 "\n", journal_event_kind_name(k), in.counts[k]);
+        }
+    }
+    const char *qual = in.virtual_exact ? "" : "at least ";
+    fprintf(out, "length:       %" PRIu64 " steps, %s%" PRId64 " ns virtual (%.6f s)\n", in.steps,
+            qual, in.virtual_ns, (double)in.virtual_ns / 1e9);
+    if (in.end == JOURNAL_END_CLEAN) {
+        fprintf(out, "end:          clean (end marker at step %" PRIu64 ")\n", in.steps);
+    } else if (in.end == JOURNAL_END_NO_INDEX) {
+        fprintf(out, "end:          complete, index unusable: %s\n", in.end_message);
+    } else {
+        fprintf(out, "end:          TRUNCATED: %s\n", in.end_message);
+    }
+    journal_info_free(&in);
     return true;
 }
 

@@ -588,6 +588,14 @@ bool replay_record_warp(Replay *r, uint64_t steps, int64_t ns, Error **errp)
     return record_async(r, &ev, errp);
 }
 
+bool replay_record_net_rx(Replay *r, uint64_t steps, int nic, const uint8_t *frame, size_t len,
+                          Error **errp)
+{
+    JournalEvent ev = { .steps = steps, .kind = JOURNAL_EV_NET_RX, .arg = nic, .data = frame,
+                        .len = len };
+    return record_async(r, &ev, errp);
+}
+
 bool replay_record_shutdown(Replay *r, uint64_t steps, ShutdownCause cause, Error **errp)
 {
     JournalEvent ev = { .steps = steps, .kind = JOURNAL_EV_SHUTDOWN, .arg = (int32_t)cause };

@@ -124,6 +124,10 @@ bool replay_char_input(Replay *r, int chr, const uint8_t *buf, size_t len, uint6
 
 /* sleep=on idle: ns of host time that became virtual time. */
 bool replay_record_warp(Replay *r, uint64_t steps, int64_t ns, Error **errp);
+/* A frame delivered to network card `nic` now (the machine delivers it
+ * right after; in PLAY it comes back through replay_take_event()). */
+bool replay_record_net_rx(Replay *r, uint64_t steps, int nic, const uint8_t *frame, size_t len,
+                          Error **errp);
 /* Host-requested shutdown (signal, monitor quit). Guest poweroff is not an
  * input and is not recorded. */
 bool replay_record_shutdown(Replay *r, uint64_t steps, ShutdownCause cause, Error **errp);

@@ -81,6 +81,14 @@ def stdio_part(rrsim, bench, tmp):
         m = Monitor(pipe_reader(p.stdout), write)
         check("monitor - type 'help'" in m.banner, "banner: %r" % m.banner)
         check(m.cmd("info status") == "VM status: paused (prelaunch)\n", "-S: not paused")
+        # The reset ROM, disassembled as QEMU 7.2's monitor prints it
+        # (also without the blank between x and its format).
+        want = ("0x0000000000001000:  00000297          auipc                   t0,0"
+                "                    # 0x1000\n"
+                "0x0000000000001004:  02828613          addi                    a2,t0,40\n"
+                "0x0000000000001008:  f1402573          csrrs                   a0,mhartid,zero\n")
+        check(m.cmd("x/3i 0x1000") == want, "x/3i: %r" % m.cmd("x/3i 0x1000"))
+        check(m.cmd("xp /3i $pc") == want, "xp /3i $pc")
         regs = m.cmd("info registers")
         check(re.search(r"^ pc       0000000000001000$", regs, re.M), "pc at reset: %r" % regs)
         check(re.search(r"^ x0/zero  0{16} x1/ra    [0-9a-f]{16}", regs, re.M), "x regs: %r" % regs)
