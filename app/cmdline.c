@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "cpu/isa.h"
@@ -117,12 +118,26 @@ void cmdline_usage(FILE *out)
           "  -d progress               a replay's progress on stderr (step, percent, rate,\n"
           "                            time left); shown anyway when stderr is a terminal\n"
           "                            the guest's console is not on. -d summary,progress\n"
+          "CI runs:\n"
+          "  -ci-record DIR            record the run; if it fails (a non-zero exit status:\n"
+          "                            the guest's, a panic, a timeout, -fail-on), leave one\n"
+          "                            pack of it in DIR (DIR/NAME.rrpack, NAME from -name),\n"
+          "                            else leave nothing\n"
+          "  -replay-pack FILE         replay a pack (from -ci-record or rrsim-journal pack),\n"
+          "                            extracted to a private temporary directory; add -s -S\n"
+          "                            to debug it with gdb\n"
+          "  -fail-on TEXT             end the run when the console prints TEXT (status 77)\n"
+          "  -timeout steps=N[,host=S] end the run after N steps (exact), or S seconds of\n"
+          "                            host time (not deterministic; journaled) (status 76)\n"
+          "  -device pvpanic-mmio      QEMU's pvpanic-mmio at 0x102000: a guest panic ends the\n"
+          "                            run (status 75)\n"
           "Other:\n"
           "  -h, --help                this text\n"
           "  --version                 print the version\n"
           "\n"
           "Exit status: the guest's sifive_test code on poweroff (0 = pass); 64 + error class on\n"
-          "errors (65 usage, 66 I/O, 67 image, ..., 74 guest hang).\n",
+          "errors (65 usage, 66 I/O, 67 image, ..., 74 guest hang or trap loop); 75 guest panic,\n"
+          "76 timeout, 77 -fail-on matched.\n",
           out);
 }
 
@@ -541,12 +556,28 @@ static bool parse_device(Cmdline *c, const char *arg, Error **errp)
     } else if (!driver) {
         first = 0;
     }
+    if (driver && !strcmp(driver, "pvpanic-mmio")) {
+        /* Not on QEMU's riscv virt (it has pvpanic-pci); see hw/pvpanic.h. */
+        for (int i = first; i < n; i++) {
+            if (strcmp(keys[i], "id")) {
+                error_setc(errp, ERR_USAGE, "-device %s: property '%s' is not supported", arg,
+                           keys[i]);
+                return false;
+            }
+        }
+        if (mo->pvpanic) {
+            error_setc(errp, ERR_USAGE, "-device %s: only one pvpanic-mmio", arg);
+            return false;
+        }
+        mo->pvpanic = true;
+        return true;
+    }
     bool rng = driver && !strcmp(driver, "virtio-rng-device");
     bool net = driver && !strcmp(driver, "virtio-net-device");
     if (!driver || (!rng && !net && strcmp(driver, "virtio-blk-device") != 0)) {
         error_setc(errp, ERR_USAGE, "-device %s: unsupported device '%s' (rrsim offers "
-                   "virtio-blk-device, virtio-rng-device and virtio-net-device)", arg,
-                   driver ? driver : "");
+                   "virtio-blk-device, virtio-rng-device, virtio-net-device and pvpanic-mmio)",
+                   arg, driver ? driver : "");
         return false;
     }
     if (mo->ndevices == VIRT_VIRTIO_COUNT) {
@@ -709,6 +740,44 @@ static bool parse_object(Cmdline *c, const char *arg, Error **errp)
         }
     }
     mo->rng_objects[mo->nrng_objects++] = o;
+    return true;
+}
+
+/* -timeout steps=N[,host=SECONDS]: steps are exact and deterministic; host
+ * time is not (the step it strikes at is journaled like a signal). */
+static bool parse_timeout(Cmdline *c, const char *arg, Error **errp)
+{
+    char *copy = cmdline_own(c, "-timeout", arg, errp);
+    char *keys[OPTS_MAX], *vals[OPTS_MAX];
+    int n = copy ? opts_split(copy, keys, vals, false) : -1;
+    if (!copy) {
+        return false;
+    }
+    if (n <= 0) {
+        error_setc(errp, ERR_USAGE, "-timeout %s: expected steps=N and/or host=SECONDS", arg);
+        return false;
+    }
+    for (int i = 0; i < n; i++) {
+        uint64_t v;
+        if (!parse_count(vals[i], &v) || v == 0) {
+            error_setc(errp, ERR_USAGE, "-timeout %s: %s=%s: expected a positive whole number",
+                       arg, keys[i], vals[i]);
+            return false;
+        }
+        if (!strcmp(keys[i], "steps")) {
+            c->mo.timeout_steps = v;
+        } else if (!strcmp(keys[i], "host")) {
+            if (v > UINT64_MAX / 1000000000ull) {
+                error_setc(errp, ERR_USAGE, "-timeout %s: host=%s is too large", arg, vals[i]);
+                return false;
+            }
+            c->timeout_host_ms = v * 1000;
+        } else {
+            error_setc(errp, ERR_USAGE, "-timeout %s: unknown key '%s' (steps=, host=)", arg,
+                       keys[i]);
+            return false;
+        }
+    }
     return true;
 }
 
@@ -889,7 +958,8 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
             "-M", "-machine", "-m", "-bios", "-kernel", "-initrd", "-append", "-dtb", "-serial",
             "-display", "-icount", "-smp", "-cpu", "-gdb", "-qmp", "-d", "-loadvm", "-snapshot-store",
             "-drive", "-device", "-object", "-global", "-accel", "-name", "-pidfile",
-            "-monitor", "-rtc", "-D", "-dfilter", "-netdev", "-nic", NULL };
+            "-monitor", "-rtc", "-D", "-dfilter", "-netdev", "-nic", "-ci-record", "-fail-on",
+            "-timeout", NULL };
         bool known = false;
         for (int k = 0; with_arg[k]; k++) {
             known |= !strcmp(opt, with_arg[k]);
@@ -1026,6 +1096,31 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
             if (!parse_global(c, arg, errp)) {
                 return false;
             }
+        } else if (!strcmp(opt, "-ci-record")) {
+            if (!*arg) {
+                error_setc(errp, ERR_USAGE, "-ci-record needs a directory");
+                return false;
+            }
+            c->ci_record = arg;
+        } else if (!strcmp(opt, "-fail-on")) {
+            if (!*arg) {
+                error_setc(errp, ERR_USAGE, "-fail-on needs a text to look for");
+                return false;
+            }
+            if (strlen(arg) > sizeof(((Machine *)0)->console_tail) / 2) {
+                error_setc(errp, ERR_USAGE, "-fail-on '%s': at most %zu characters", arg,
+                           sizeof(((Machine *)0)->console_tail) / 2);
+                return false;
+            }
+            if (c->mo.nfail_on == MACHINE_MAX_FAIL_ON) {
+                error_setc(errp, ERR_USAGE, "-fail-on: at most %d patterns", MACHINE_MAX_FAIL_ON);
+                return false;
+            }
+            c->mo.fail_on[c->mo.nfail_on++] = arg;
+        } else if (!strcmp(opt, "-timeout")) {
+            if (!parse_timeout(c, arg, errp)) {
+                return false;
+            }
         } else if (!strcmp(opt, "-d")) {
             /* QEMU's comma-separated list of items (sim/base/log.h). */
             bool help = false;
@@ -1057,6 +1152,22 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
          * as QEMU's serial on a display nobody sees. */
         c->mo.serial = nodefaults || (!nographic && (mon_stdio || c->daemonize)) ? "null"
                      : nographic ? "mon:stdio" : "stdio";
+    }
+    if (c->ci_record && c->mo.icount.rr != ICOUNT_RR_NONE) {
+        error_setc(errp, ERR_USAGE, "-ci-record records by itself: drop rr= from -icount");
+        return false;
+    }
+    if (c->ci_record) {
+        /* A hidden journal in DIR: renamed into a pack if the run fails,
+         * removed otherwise (app/main.c). */
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/.rrsim-ci-%ld.rr", c->ci_record, (long)getpid());
+        c->mo.icount.rr = ICOUNT_RR_RECORD;
+        free(c->mo.icount.rrfile);
+        c->mo.icount.rrfile = strdup(path);
+        if (!c->mo.icount.rrfile) {
+            abort();
+        }
     }
     bool serial_stdio = !strcmp(c->mo.serial, "stdio") || !strcmp(c->mo.serial, "mon:stdio");
     if (mon_stdio && serial_stdio) {

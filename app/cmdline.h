@@ -29,6 +29,8 @@ typedef struct Cmdline {
     bool log_help;              /* -d help */
     const char *log_file;       /* -D FILE (NULL: stderr) */
     DebugOptions debug;         /* -gdb, -s, -S, -qmp, -loadvm, -snapshot-store */
+    const char *ci_record;      /* -ci-record DIR: keep a pack there only if the run fails */
+    uint64_t timeout_host_ms;   /* -timeout host=SECONDS (0: none) */
     char *owned[64];            /* strings cmdline_parse allocated (freed by cmdline_free) */
     int nowned;
 } Cmdline;

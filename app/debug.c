@@ -437,7 +437,7 @@ static bool debug_has_frontend(const DebugSession *d)
 /* The exit status rrsim will have if the run ends now as it stands. */
 static int debug_exit_status(const DebugSession *d)
 {
-    return d->m->shutdown_cause == SHUTDOWN_GUEST_POWEROFF ? d->m->exit_code : 0;
+    return machine_exit_status(d->m);
 }
 
 static const char *shutdown_reason(ShutdownCause c);
@@ -446,7 +446,8 @@ static const char *shutdown_reason(ShutdownCause c);
 static void debug_end(DebugSession *d, int status)
 {
     ShutdownCause c = d->m->shutdown_cause;
-    bool guest = c == SHUTDOWN_GUEST_POWEROFF || c == SHUTDOWN_GUEST_RESET;
+    bool guest = c == SHUTDOWN_GUEST_POWEROFF || c == SHUTDOWN_GUEST_RESET ||
+                 c == SHUTDOWN_GUEST_PANIC;
     bool failed = machine_replay_failed(d->mr);
     debug_notify(d, (GdbStopReason){ .kind = GDB_STOP_EXITED, .exit_code = status });
     debug_event(d, "SHUTDOWN", debug_shutdown_data(guest && !failed,
@@ -1239,6 +1240,9 @@ static const char *shutdown_reason(ShutdownCause c)
     case SHUTDOWN_HOST_SIGNAL:    return "host-signal";
     case SHUTDOWN_HOST_MONITOR:   return "host-qmp-quit";
     case SHUTDOWN_REPLAY_END:     return "replay-end";
+    case SHUTDOWN_GUEST_PANIC:    return "guest-panic";
+    case SHUTDOWN_TIMEOUT:        return "timeout";
+    case SHUTDOWN_CONSOLE_MATCH:  return "console-match";
     default:                      return "host-error";
     }
 }
@@ -1254,7 +1258,9 @@ static bool debug_shutdown(DebugSession *d)
      * its last recorded step: gdb gets "replaylog:end" (as from QEMU's
      * record/replay) and can go back from there; continuing once more,
      * detaching or killing ends the run with the recording's status. */
-    bool guest_end = (c == SHUTDOWN_GUEST_POWEROFF || c == SHUTDOWN_GUEST_RESET) &&
+    bool guest_end = (c == SHUTDOWN_GUEST_POWEROFF || c == SHUTDOWN_GUEST_RESET ||
+                      c == SHUTDOWN_GUEST_PANIC || c == SHUTDOWN_TIMEOUT ||
+                      c == SHUTDOWN_CONSOLE_MATCH) &&
                      d->replaying && debug_have_snap(d) && d->gdb && gdbstub_connected(d->gdb);
     if ((c == SHUTDOWN_REPLAY_END || guest_end) && !d->quit_req && debug_attached(d) &&
         !machine_replay_failed(d->mr)) {

@@ -4,11 +4,13 @@
  * are reported (error_report_err) and mapped to a status (error_exit_status).
  * stdout carries only the guest console.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +23,7 @@
 #include "hw/machine_replay.h"
 #include "sim/monitor/json.h"
 #include "sim/replay/journal.h"
+#include "sim/replay/pack.h"
 
 static const char *shutdown_cause_name(ShutdownCause c)
 {
@@ -31,6 +34,9 @@ static const char *shutdown_cause_name(ShutdownCause c)
     case SHUTDOWN_HOST_MONITOR:   return "host-monitor";
     case SHUTDOWN_REPLAY_END:     return "replay-end";
     case SHUTDOWN_ERROR:          return "error";
+    case SHUTDOWN_GUEST_PANIC:    return "guest-panic";
+    case SHUTDOWN_TIMEOUT:        return "timeout";
+    case SHUTDOWN_CONSOLE_MATCH:  return "console-match";
     default:                      return "none";
     }
 }
@@ -83,6 +89,213 @@ static bool write_pidfile(const char *path, Error **errp)
         error_setc(errp, ERR_IO, "-pidfile %s: %s", path, strerror(errno));
     }
     return ok;
+}
+
+/* ---- CI runs and packs ---- */
+
+/* The firmware the machine loads without -bios (same search as hw). */
+static const char *default_bios_path(void)
+{
+    static const char *const paths[] = MACHINE_DEFAULT_BIOS_PATHS;
+    for (int i = 0; paths[i]; i++) {
+        if (access(paths[i], R_OK) == 0) {
+            return paths[i];
+        }
+    }
+    return NULL;
+}
+
+/* -replay-pack FILE: the pack's options, then the user's others. The pack
+ * is extracted into a private directory, removed at exit. */
+typedef struct PackRun {
+    char dir[4096];
+    PackArgs args;
+    char **argv;
+    int argc;
+} PackRun;
+
+static void remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            char p[4400];
+            snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+            unlink(p);
+        }
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static bool pack_run_open(PackRun *pr, int argc, char **argv, Error **errp)
+{
+    const char *pack = NULL;
+    int at = -1;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-replay-pack") || !strcmp(argv[i], "--replay-pack")) {
+            if (i + 1 >= argc || !*argv[i + 1]) {
+                error_setc(errp, ERR_USAGE, "option '%s' needs a pack file", argv[i]);
+                return false;
+            }
+            if (pack) {
+                error_setc(errp, ERR_USAGE, "-replay-pack: one pack at a time");
+                return false;
+            }
+            pack = argv[i + 1];
+            at = i;
+        }
+    }
+    if (!pack) {
+        return true;
+    }
+    const char *tmp = getenv("TMPDIR");
+    snprintf(pr->dir, sizeof(pr->dir), "%s/rrsim-pack-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(pr->dir)) {
+        error_setg_errno(errp, errno, "-replay-pack: cannot create a temporary directory");
+        pr->dir[0] = '\0';
+        return false;
+    }
+    if (!pack_extract(pack, pr->dir, &pr->args, errp)) {
+        error_prepend(errp, "-replay-pack: ");
+        return false;
+    }
+    pr->argv = calloc((size_t)(argc + pr->args.n + 1), sizeof(char *));
+    if (!pr->argv) {
+        abort();
+    }
+    pr->argv[pr->argc++] = argv[0];
+    for (int i = 0; i < pr->args.n; i++) {
+        pr->argv[pr->argc++] = pr->args.v[i];
+    }
+    for (int i = 1; i < argc; i++) {
+        if (i != at && i != at + 1) {
+            pr->argv[pr->argc++] = argv[i];
+        }
+    }
+    return true;
+}
+
+static void pack_run_close(PackRun *pr)
+{
+    if (pr->dir[0]) {
+        remove_dir(pr->dir);
+    }
+    pack_args_free(&pr->args);
+    free(pr->argv);
+}
+
+/* The files a recording leaves beside its journal. */
+static void remove_recording(const char *rrfile)
+{
+    static const char *const suffixes[] = { "", ".args", ".snap", ".snap-lock", NULL };
+    for (int i = 0; suffixes[i]; i++) {
+        char p[4200];
+        snprintf(p, sizeof(p), "%s%s", rrfile, suffixes[i]);
+        unlink(p);
+    }
+}
+
+/* -ci-record: a failed run (status != 0) leaves exactly one pack in the
+ * directory, a passing one nothing. */
+static void ci_finish(const Cmdline *c, bool recorded, int status)
+{
+    const char *rrfile = c->mo.icount.rrfile;
+    if (!recorded || status == 0) {
+        remove_recording(rrfile);
+        return;
+    }
+    char name[64];
+    if (c->name) {
+        snprintf(name, sizeof(name), "%.60s", c->name);
+        for (char *p = name; *p; p++) {
+            if (*p == '/') {
+                *p = '_';
+            }
+        }
+    } else {
+        /* The recording's own id: unique, and the key of its snapshots. */
+        char hex[33] = "run";
+        JournalReader *rd = journal_reader_open(rrfile, false, NULL);
+        const JournalInput *in = rd ? journal_manifest_find(journal_reader_manifest(rd),
+                                                            JOURNAL_INPUT_RECORDING) : NULL;
+        if (in) {
+            hash_to_hex(in->hash, hex);
+            hex[16] = '\0';
+        }
+        journal_reader_free(rd);
+        snprintf(name, sizeof(name), "rrsim-%s", hex);
+    }
+    /* Packed under a private name, then linked to the first free public
+     * one: runs sharing DIR and -name never overwrite each other's pack. */
+    char part[4200], out[4200];
+    snprintf(part, sizeof(part), "%s.rrpack", rrfile);
+    Error *err = NULL;
+    if (!pack_create(rrfile, part, NULL, &err)) {
+        error_prepend(&err, "-ci-record: the run failed but its recording could not be packed "
+                      "(it stays in %s): ", rrfile);
+        error_report_err(err);
+        return;
+    }
+    snprintf(out, sizeof(out), "%s/%s.rrpack", c->ci_record, name);
+    for (int k = 2; link(part, out) != 0; k++) {
+        if (errno != EEXIST || k == 1000) {
+            fprintf(stderr, "rrsim: -ci-record: cannot name the pack %s: %s; it is %s\n", out,
+                    strerror(errno), part);
+            remove_recording(rrfile);
+            return;
+        }
+        snprintf(out, sizeof(out), "%s/%s-%d.rrpack", c->ci_record, name, k);
+    }
+    unlink(part);
+    remove_recording(rrfile);
+    fprintf(stderr, "rrsim: the run failed (exit status %d); its recording is %s\n", status, out);
+}
+
+/* How the run ended, when the guest did not end it with its own code. */
+static void report_outcome(const Machine *m)
+{
+    unsigned long long steps = (unsigned long long)machine_icount((Machine *)m);
+    switch (m->shutdown_cause) {
+    case SHUTDOWN_GUEST_PANIC:
+        fprintf(stderr, "rrsim: the guest panicked (pvpanic) at step %llu\n", steps);
+        break;
+    case SHUTDOWN_TIMEOUT:
+        fprintf(stderr, "rrsim: timeout at step %llu\n", steps);
+        break;
+    case SHUTDOWN_CONSOLE_MATCH:
+        fprintf(stderr, "rrsim: the console printed \"%s\" (-fail-on) at step %llu\n",
+                m->fail_on_matched >= 0 ? m->opts.fail_on[m->fail_on_matched] : "?", steps);
+        break;
+    default:
+        break;
+    }
+}
+
+static void host_timeout(void *opaque)
+{
+    Machine *m = opaque;
+    fprintf(stderr, "rrsim: -timeout host=: the host-time budget ran out (where this strikes "
+            "depends on the host; a recording keeps the step)\n");
+    machine_host_shutdown(m, SHUTDOWN_TIMEOUT, 0);
+}
+
+/* The run failed: close a recording's journal (a recording of a hang
+ * replays it), or, for a guest hang in a replay, check that the recording
+ * ended at the same step in the same state: then the replay matched, hang
+ * and all. Returns whether it did. */
+static bool finish_after_error(MachineReplay *mr, const Error *err)
+{
+    bool hang = err && error_get_class(err) == ERR_GUEST &&
+                machine_replay_mode(mr) == REPLAY_MODE_PLAY;
+    Error *fe = NULL;
+    bool ok = machine_replay_finish(mr, hang ? &fe : NULL);
+    error_free(fe);
+    return ok && hang;
 }
 
 /*
@@ -165,11 +378,27 @@ int main(int argc, char **argv)
     bool pid_written = false;
     int ready_fd = -1;
     DebugSession *dbg = NULL;
+    PackRun pr = { 0 };
+    Timer host_timer;
+    bool host_timer_armed = false, recorded = false;
+    uint64_t matched_at = UINT64_MAX;   /* a replay that ended in the recorded hang */
 
     /* A console reader that goes away must not kill the simulator mid-write. */
     signal(SIGPIPE, SIG_IGN);
 
+    memset(&c, 0, sizeof(c));
+    if (!pack_run_open(&pr, argc, argv, &err)) {
+        goto fail;
+    }
+    if (pr.argv) {
+        argc = pr.argc;
+        argv = pr.argv;
+    }
     if (!cmdline_parse(&c, argc, argv, &err)) {
+        goto fail;
+    }
+    if (c.ci_record && mkdir(c.ci_record, 0777) != 0 && errno != EEXIST) {
+        error_setg_errno(&err, errno, "-ci-record %s", c.ci_record);
         goto fail;
     }
     if (c.help) {
@@ -233,6 +462,23 @@ int main(int argc, char **argv)
     if (!mr) {
         goto fail;
     }
+    if (machine_replay_mode(mr) == REPLAY_MODE_RECORD) {
+        recorded = true;
+        /* The options beside the journal: what rrsim-journal pack and check
+         * need to rebuild this machine elsewhere. */
+        Error *aerr = NULL;
+        if (!pack_args_write(c.mo.icount.rrfile, argc, argv, c.mo.bios ? NULL : default_bios_path(),
+                             &aerr)) {
+            warn_report("%s (the recording cannot be packed)", error_get_message(aerr));
+            error_free(aerr);
+        }
+    }
+    if (c.timeout_host_ms && machine_replay_mode(mr) != REPLAY_MODE_PLAY) {
+        timer_init(&host_timer, m->loop, CLOCK_REALTIME, host_timeout, m);
+        timer_mod(&host_timer, loop_clock_ns(m->loop, CLOCK_REALTIME) +
+                               (int64_t)c.timeout_host_ms * 1000000);
+        host_timer_armed = true;
+    }
 
     bool playing = machine_replay_mode(mr) == REPLAY_MODE_PLAY;
     if (playing && (c.progress || progress_wanted(&c))) {
@@ -252,7 +498,9 @@ int main(int argc, char **argv)
             ready_fd = -1;
         }
         if (!dbg || !debug_run(dbg, &err)) {
-            machine_replay_finish(mr, NULL);
+            if (finish_after_error(mr, err)) {
+                matched_at = machine_icount(m);
+            }
             goto fail;
         }
     } else {
@@ -262,7 +510,9 @@ int main(int argc, char **argv)
         for (;;) {
             if (!machine_run(m, &why, &err)) {
                 /* Close the journal anyway: a recording of a hang replays it. */
-                machine_replay_finish(mr, NULL);
+                if (finish_after_error(mr, err)) {
+                    matched_at = machine_icount(m);
+                }
                 goto fail;
             }
             if (why == MACHINE_STOP_SHUTDOWN) {
@@ -278,11 +528,12 @@ int main(int argc, char **argv)
     if (!machine_replay_finish(mr, &err)) {
         goto fail;
     }
+    report_outcome(m);
     if (playing) {
         fprintf(stderr, "rrsim: replay completed at step %llu and matched the recording\n",
                 (unsigned long long)machine_icount(m));
     }
-    status = m->shutdown_cause == SHUTDOWN_GUEST_POWEROFF ? m->exit_code : 0;
+    status = machine_exit_status(m);
     if (c.summary) {
         char state[33];
         hash_to_hex(machine_state_hash(m), state);
@@ -298,6 +549,10 @@ fail:
     status = error_exit_status(err);
     progress_free(progress);
     progress = NULL;
+    if (host_timer_armed) {
+        timer_del(&host_timer);
+        host_timer_armed = false;
+    }
     /* Restore the terminal before the message so it prints cleanly. */
     debug_free(dbg);
     dbg = NULL;
@@ -311,14 +566,25 @@ fail:
         print_summary_json(&c, NULL, status, false, error_get_message(err));
     }
     error_report_err(err);
+    if (matched_at != UINT64_MAX) {
+        fprintf(stderr, "rrsim: replay completed at step %llu and matched the recording\n",
+                (unsigned long long)matched_at);
+    }
 out:
     if (pid_written) {
         unlink(c.pidfile);
     }
+    if (host_timer_armed) {
+        timer_del(&host_timer);
+    }
     debug_free(dbg);
     machine_replay_free(mr);
     machine_free(m);
+    if (c.ci_record) {
+        ci_finish(&c, recorded, status);
+    }
     log_close(&c.log);
     cmdline_free(&c);
+    pack_run_close(&pr);
     return status;
 }

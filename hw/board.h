@@ -35,6 +35,10 @@ typedef struct Board {
 #define VIRT_TEST_SIZE      0x1000ull
 #define VIRT_RTC_BASE       0x101000ull
 #define VIRT_RTC_SIZE       0x1000ull
+/* Not on QEMU's riscv virt: -device pvpanic-mmio (hw/pvpanic.h) goes in
+ * the free page after the RTC. */
+#define VIRT_PVPANIC_BASE   0x102000ull
+#define VIRT_PVPANIC_SIZE   0x1000ull
 #define VIRT_CLINT_BASE     0x2000000ull
 #define VIRT_CLINT_SIZE     0x10000ull
 #define VIRT_PLIC_BASE      0xc000000ull

@@ -457,6 +457,36 @@ bool virt_fdt_set_chosen(void **blob, const char *bootargs, uint64_t initrd_star
     return true;
 }
 
+bool virt_fdt_add_pvpanic(void **blob, Error **errp)
+{
+    size_t need = fdt_totalsize(*blob) + 256;
+    void *nb = calloc(1, need);
+    if (!nb) {
+        error_setg(errp, "out of memory editing the device tree");
+        return false;
+    }
+    FdtBuilder b = { .fdt = nb };
+    fb_check(&b, fdt_open_into(*blob, nb, (int)need));
+    int soc = b.err ? -1 : fdt_path_offset(nb, "/soc");
+    if (!b.err && soc < 0) {
+        b.err = soc;
+    }
+    char name[32];
+    snprintf(name, sizeof(name), "pvpanic@%llx", (unsigned long long)VIRT_PVPANIC_BASE);
+    int node = b.err ? -1 : fb_node(&b, soc, name);
+    fb_str(&b, node, "compatible", "qemu,pvpanic-mmio");
+    /* One byte register; QEMU's arm virt describes its pvpanic-mmio as 2. */
+    fb_reg(&b, node, VIRT_PVPANIC_BASE, 2);
+    if (b.err) {
+        free(nb);
+        error_setc(errp, ERR_IMAGE, "adding pvpanic to the device tree: %s", fdt_strerror(b.err));
+        return false;
+    }
+    free(*blob);
+    *blob = nb;
+    return true;
+}
+
 void virt_fdt_pack(void *blob)
 {
     fdt_pack(blob);

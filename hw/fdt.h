@@ -27,6 +27,8 @@ void *virt_fdt_load(const char *path, Error **errp);
 /* Set /chosen bootargs (if non-NULL) and linux,initrd-start/end (if end > start). */
 bool virt_fdt_set_chosen(void **blob, const char *bootargs, uint64_t initrd_start,
                          uint64_t initrd_end, Error **errp);
+/* Add the -device pvpanic-mmio node (hw/pvpanic.h) under /soc. */
+bool virt_fdt_add_pvpanic(void **blob, Error **errp);
 /* Shrink to the used size. */
 void virt_fdt_pack(void *blob);
 size_t virt_fdt_size(const void *blob);

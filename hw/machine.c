@@ -171,6 +171,32 @@ static void machine_serial_input(void *opaque, CharBackend *be, const uint8_t *b
     }
 }
 
+/* -fail-on: the guest's console output, each byte once along its timeline
+ * (so a replay going back and forth does not match twice). The request
+ * takes effect at the next instruction boundary, as a guest poweroff does:
+ * the step the run ends at depends on the guest alone. */
+static void machine_console_output(void *opaque, const uint8_t *buf, size_t len)
+{
+    Machine *m = opaque;
+    char *t = m->console_tail;
+    for (size_t i = 0; i < len && m->fail_on_matched < 0; i++) {
+        if (m->console_tail_len == sizeof(m->console_tail)) {
+            memmove(t, t + sizeof(m->console_tail) / 2, sizeof(m->console_tail) / 2);
+            m->console_tail_len = sizeof(m->console_tail) / 2;
+        }
+        t[m->console_tail_len++] = (char)buf[i];
+        for (int k = 0; k < m->opts.nfail_on; k++) {
+            size_t pl = strlen(m->opts.fail_on[k]);
+            if (pl <= m->console_tail_len &&
+                !memcmp(t + m->console_tail_len - pl, m->opts.fail_on[k], pl)) {
+                m->fail_on_matched = k;
+                loop_request_shutdown(m->loop, SHUTDOWN_CONSOLE_MATCH, 0);
+                break;
+            }
+        }
+    }
+}
+
 static void machine_serial_quit(void *opaque)
 {
     machine_host_shutdown(opaque, SHUTDOWN_HOST_SIGNAL, 0);
@@ -276,6 +302,9 @@ static bool machine_load_images(Machine *m, Error **errp)
 
     m->fdt = o->dtb ? virt_fdt_load(o->dtb, errp) : virt_fdt_build(m->ram_size, o->cpu_ext, o->cpu_pmu_num, errp);
     if (!m->fdt) {
+        return false;
+    }
+    if (o->pvpanic && !o->dtb && !virt_fdt_add_pvpanic(&m->fdt, errp)) {
         return false;
     }
     if (o->append || initrd_end > initrd_start) {
@@ -638,6 +667,9 @@ static bool machine_build(Machine *m, Error **errp)
     m->nserial = 1;
     chardev_set_input_hook(m->serial[0], machine_serial_input, m);
     chardev_set_quit_hook(m->serial[0], machine_serial_quit, m);
+    if (o->nfail_on > 0) {
+        chardev_set_output_hook(m->serial[0], machine_console_output, m);
+    }
 
     m->uart0 = uart16550_create(&m->board, "uart0", VIRT_UART0_BASE,
                                 plic_irq_line(m->plic, VIRT_UART0_IRQ), m->serial[0], errp);
@@ -645,6 +677,12 @@ static bool machine_build(Machine *m, Error **errp)
                                             plic_irq_line(m->plic, VIRT_RTC_IRQ),
                                             machine_rtc_clock, m, errp) : NULL;
     m->test = m->rtc ? sifive_test_create(&m->board, "test", VIRT_TEST_BASE, errp) : NULL;
+    if (m->test && o->pvpanic) {
+        m->pvpanic = pvpanic_create(&m->board, "pvpanic", VIRT_PVPANIC_BASE, errp);
+        if (!m->pvpanic) {
+            return false;
+        }
+    }
     if (!m->test || !machine_build_virtio(m, errp) || !machine_build_empty_devices(m, errp)) {
         return false;
     }
@@ -672,6 +710,7 @@ Machine *machine_new(const MachineOptions *o, Error **errp)
     m->ram_size = o->ram_size ? o->ram_size : MACHINE_DEFAULT_RAM;
     m->signal_fd = -1;
     m->stop_at = UINT64_MAX;
+    m->fail_on_matched = -1;
     for (int i = 0; i < VIRT_VIRTIO_COUNT; i++) {
         m->slot_drive[i] = -1;
         m->slot_rng[i] = -1;
@@ -724,6 +763,7 @@ void machine_free(Machine *m)
         blockdev_close(m->drive[i]);
     }
     sifive_test_free(m->test);
+    pvpanic_free(m->pvpanic);
     goldfish_rtc_free(m->rtc);
     uart16550_free(m->uart0);
     for (int i = 0; i < m->nserial; i++) {
@@ -758,6 +798,7 @@ void machine_reset(Machine *m)
     clint_reset(m->clint);
     uart16550_reset(m->uart0);
     goldfish_rtc_reset(m->rtc);
+    pvpanic_reset(m->pvpanic);
     pcie_host_reset(m->pcie);
     pflash_reset(m->flash[0]);
     pflash_reset(m->flash[1]);
@@ -854,6 +895,69 @@ static bool machine_idle(Machine *m, Error **errp)
     return true;
 }
 
+/* Fetch faults: the causes a trap vector that cannot be fetched raises. */
+static bool is_fetch_fault(uint64_t cause)
+{
+    return cause == 0 || cause == 1 || cause == 12;   /* misaligned, access, page fault */
+}
+
+/*
+ * A hart whose trap vector cannot be fetched traps to it again forever:
+ * each trap is a step, so the run would spin until killed. Checked at the
+ * end of a slice, never per instruction: the hart is in the loop's shape
+ * (pc at the vector of its mode, xepc == pc, xcause a fetch fault) and has
+ * retired nothing (minstret unchanged) for MACHINE_TRAP_LOOP_STEPS steps.
+ * Slices end at the same steps in every run of the same inputs, so the hang
+ * is found at the same step too. Returns true with errp set (ERR_GUEST).
+ */
+static bool machine_trap_loop(Machine *m, Error **errp)
+{
+    Hart *h = m->hart;
+    uint64_t steps = hart_icount(h), instret = 0;
+    hart_read_reg(h, 65 + 0xb02, &instret);
+    if (instret != m->progress_instret || steps < m->progress_steps) {
+        m->progress_instret = instret;
+        m->progress_steps = steps;
+        return false;
+    }
+    if (steps - m->progress_steps < MACHINE_TRAP_LOOP_STEPS) {
+        return false;
+    }
+    int priv = hart_priv(h);
+    uint64_t pc = hart_get_pc(h), cause = 0, epc = 0, tvec = 0;
+    int base = priv == 3 ? 0x300 : 0x100;
+    if (priv == 0 || !hart_read_reg(h, 65 + base + 0x42, &cause) ||
+        !hart_read_reg(h, 65 + base + 0x41, &epc) || !hart_read_reg(h, 65 + base + 0x05, &tvec) ||
+        !is_fetch_fault(cause) || epc != pc || (tvec & ~3ull) != pc) {
+        /* Not the loop's shape: start counting again from here. */
+        m->progress_steps = steps;
+        return false;
+    }
+    error_setc(errp, ERR_GUEST,
+               "guest hang: trap loop at step %llu: the %s-mode trap vector 0x%llx cannot be "
+               "fetched (%s), so every trap traps there again; no instruction retired in "
+               "the last %llu steps", (unsigned long long)steps, priv == 3 ? "M" : "S",
+               (unsigned long long)pc,
+               cause == 12 ? "instruction page fault" : cause == 1 ? "instruction access fault"
+                                                       : "instruction address misaligned",
+               (unsigned long long)(steps - m->progress_steps));
+    return true;
+}
+
+int machine_exit_status(const Machine *m)
+{
+    switch (m->shutdown_cause) {
+    case SHUTDOWN_GUEST_POWEROFF: return m->exit_code;
+    case SHUTDOWN_GUEST_PANIC:    return MACHINE_EXIT_PANIC;
+    case SHUTDOWN_TIMEOUT:        return MACHINE_EXIT_TIMEOUT;
+    case SHUTDOWN_CONSOLE_MATCH:  return MACHINE_EXIT_CONSOLE;
+    default:                      return 0;
+    }
+}
+
+_Static_assert(ERR_EXIT_BASE + ERR_CLASS_COUNT <= MACHINE_EXIT_PANIC,
+               "error exit statuses run into the run outcome statuses");
+
 bool machine_run(Machine *m, MachineStop *why, Error **errp)
 {
     for (;;) {
@@ -885,6 +989,13 @@ bool machine_run(Machine *m, MachineStop *why, Error **errp)
             *why = MACHINE_STOP_DEBUG;
             return true;
         }
+        if (m->opts.timeout_steps && steps >= m->opts.timeout_steps) {
+            /* The budget below lands exactly here: the same step in every
+             * run. After a stop_at here, so a debugger seeking to this
+             * step gets its stop first. */
+            loop_request_shutdown(m->loop, SHUTDOWN_TIMEOUT, 0);
+            continue;
+        }
         if (m->slice_hook) {
             m->slice_hook(m->slice_hook_opaque, m);
         }
@@ -895,6 +1006,9 @@ bool machine_run(Machine *m, MachineStop *why, Error **errp)
         }
         if (m->stop_at > steps && m->stop_at - steps < cap) {
             cap = m->stop_at - steps;
+        }
+        if (m->opts.timeout_steps && m->opts.timeout_steps - steps < cap) {
+            cap = m->opts.timeout_steps - steps;
         }
         int64_t deadline = loop_deadline_ns(m->loop, CLOCK_VIRTUAL);
         uint64_t budget = icount_budget(m->icount, deadline, cap);
@@ -913,6 +1027,9 @@ bool machine_run(Machine *m, MachineStop *why, Error **errp)
          * only delays; it never changes what the guest sees. */
         int64_t align = icount_align_delay(m->icount);
         if (align > 0 && !machine_wait(m, align, errp)) {
+            return false;
+        }
+        if (exit == HART_EXIT_BUDGET && machine_trap_loop(m, errp)) {
             return false;
         }
         if (exit == HART_EXIT_BREAKPOINT || exit == HART_EXIT_WATCHPOINT) {

@@ -36,6 +36,7 @@
 #include "hw/pcie_host.h"
 #include "hw/pflash.h"
 #include "hw/plic.h"
+#include "hw/pvpanic.h"
 #include "hw/sifive_test.h"
 #include "hw/uart16550.h"
 #include "hw/virtio/virtio_blk.h"
@@ -62,6 +63,19 @@
       "/usr/share/qemu/opensbi-riscv64-generic-fw_dynamic.bin", NULL }
 
 #define MACHINE_MAX_DRIVES    16
+#define MACHINE_MAX_FAIL_ON   8
+
+/* Exit statuses of runs the guest did not end with its own code; they follow
+ * the error statuses (ERR_EXIT_BASE + class, up to 74) and must not meet
+ * them (checked in machine.c). A trap-loop hang is an error, ERR_GUEST (74),
+ * as a WFI hang is. */
+#define MACHINE_EXIT_PANIC    75    /* the guest panicked (pvpanic) */
+#define MACHINE_EXIT_TIMEOUT  76    /* -timeout ran out */
+#define MACHINE_EXIT_CONSOLE  77    /* the console printed a -fail-on pattern */
+
+/* A guest that traps at its trap vector with a fetch fault for this many
+ * steps without retiring an instruction is stuck for good: a hang. */
+#define MACHINE_TRAP_LOOP_STEPS 100000ull
 
 /* -drive: a disk image (format=raw). */
 typedef struct MachineDrive {
@@ -153,6 +167,13 @@ typedef struct MachineOptions {
     int nnetdevs;
     bool snapshot;              /* -snapshot: every drive writes to an overlay */
     bool virtio_modern;         /* -global virtio-mmio.force-legacy=false */
+    bool pvpanic;               /* -device pvpanic-mmio */
+    /* How a run fails besides the guest's own exit status (-fail-on,
+     * -timeout steps): all deterministic, so a replay given the same
+     * options ends at the same step for the same reason. */
+    const char *fail_on[MACHINE_MAX_FAIL_ON];   /* console patterns */
+    int nfail_on;
+    uint64_t timeout_steps;     /* 0: none */
     IcountOptions icount;       /* borrowed; only read at machine_new() */
     MachineRtcOptions rtc;      /* -rtc */
     SimLog *log;                /* -d/-D/-dfilter; borrowed, may be NULL */
@@ -256,6 +277,7 @@ struct Machine {
     Uart16550 *uart0;
     GoldfishRtc *rtc;
     SifiveTest *test;
+    Pvpanic *pvpanic;                      /* NULL unless -device pvpanic-mmio */
     VirtioMmio *virtio[VIRT_VIRTIO_COUNT];
     VirtioBlk *vblk[VIRT_VIRTIO_COUNT];    /* by slot; NULL where empty */
     BlockDev *drive[MACHINE_MAX_DRIVES];   /* as opts.drives */
@@ -291,6 +313,18 @@ struct Machine {
     bool output_muted;
     MachineSliceHook *slice_hook;
     void *slice_hook_opaque;
+
+    /* -fail-on: the console's last bytes, to find a pattern that spans
+     * writes; which pattern matched (-1: none). */
+    char console_tail[256];
+    size_t console_tail_len;
+    int fail_on_matched;
+
+    /* Trap-loop detection, at slice ends: the step count and minstret when
+     * the hart was last seen making progress. Not saved: after a restore the
+     * count starts again, so a hang is reported no earlier than in a run
+     * from reset, and a replay stops at its journal's end first. */
+    uint64_t progress_steps, progress_instret;
 
     /* Result of the last machine_run(). */
     MachineDebugExit debug_exit;
@@ -353,6 +387,11 @@ void machine_set_output_muted(Machine *m, bool muted);
  * machine_snap uses it for periodic snapshots. The hook may save the
  * machine's state but must not change it. */
 void machine_set_slice_hook(Machine *m, MachineSliceHook *fn, void *opaque);
+
+/* The exit status the run has as it ended (m->shutdown_cause): the guest's
+ * code on poweroff, MACHINE_EXIT_* for a panic, a timeout or a -fail-on
+ * match, 0 otherwise. */
+int machine_exit_status(const Machine *m);
 
 int64_t machine_virtual_ns(Machine *m);
 uint64_t machine_icount(Machine *m);

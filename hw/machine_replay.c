@@ -223,6 +223,9 @@ bool machine_replay_manifest(Machine *m, JournalManifest *out, Error **errp)
         dl += (size_t)snprintf(disks + dl, sizeof(disks) - dl, ",disk@%d=virtio-blk:ro=%s:serial=%.20s",
                                s, o->drives[i].readonly ? "on" : "off", serial ? serial : "");
     }
+    if (o->pvpanic && dl < sizeof(disks)) {
+        dl += (size_t)snprintf(disks + dl, sizeof(disks) - dl, ",pvpanic=mmio");
+    }
     /* The network cards and their addresses; every frame they received
      * is in the journal (the netdev's host side is not guest-visible). */
     /* Cards were created from the highest slot down, in journal order. */

@@ -623,6 +623,11 @@ int main(void)
     printf("rrsim linux guest: init started (pid %d)\n", (int)getpid());
 
     init_mount_dev();
+    if (getenv("rrpanic")) {
+        /* PID 1 exiting panics the kernel: the panic path under test. */
+        printf("init: exiting to panic the kernel\n");
+        return 1;
+    }
     if (getenv("rrbug")) {
         bug_session(getenv("rrbug"));
         printf("init: done\n");

@@ -64,6 +64,8 @@ struct CharBackend {
     CharReceive *fe_receive;
     void *fe_opaque;
     CharInputHook *input_hook;
+    CharOutputHook *output_hook;
+    void *output_opaque;
     void *input_opaque;
     CharQuitHook *quit_hook;
     void *quit_opaque;
@@ -541,6 +543,12 @@ void chardev_set_frontend(CharBackend *be, CharCanReceive *can_receive, CharRece
     chr_update_watch(be);
 }
 
+void chardev_set_output_hook(CharBackend *be, CharOutputHook *hook, void *opaque)
+{
+    be->output_hook = hook;
+    be->output_opaque = opaque;
+}
+
 void chardev_set_input_hook(CharBackend *be, CharInputHook *hook, void *opaque)
 {
     be->input_hook = hook;
@@ -609,6 +617,9 @@ size_t chardev_write(CharBackend *be, const uint8_t *buf, size_t len)
     }
     be->out_shown = be->out_pos;
     size_t skipped = (size_t)(be->out_pos - pos) - len;
+    if (be->output_hook) {
+        be->output_hook(be->output_opaque, buf, len);
+    }
     return skipped + chr_write_out(be, buf, len);
 }
 

@@ -47,6 +47,9 @@ typedef size_t CharCanReceive(void *opaque);
 typedef void CharReceive(void *opaque, const uint8_t *buf, size_t len);
 /* Machine side: bytes read from the host, to be passed on (or journaled). */
 typedef void CharInputHook(void *opaque, CharBackend *be, const uint8_t *buf, size_t len);
+/* Machine side: guest output reaching the user, each byte once along the
+ * guest's timeline (see chardev_output_pos()): what -fail-on watches. */
+typedef void CharOutputHook(void *opaque, const uint8_t *buf, size_t len);
 /* Machine side: the user asked to quit from the keyboard (Ctrl-A x). */
 typedef void CharQuitHook(void *opaque);
 
@@ -69,6 +72,7 @@ void chardev_set_frontend(CharBackend *be, CharCanReceive *can_receive, CharRece
                           void *opaque);
 void chardev_set_input_hook(CharBackend *be, CharInputHook *hook, void *opaque);
 void chardev_set_quit_hook(CharBackend *be, CharQuitHook *hook, void *opaque);
+void chardev_set_output_hook(CharBackend *be, CharOutputHook *hook, void *opaque);
 /* The mux's monitor: input gets the bytes typed while the monitor has the
  * keyboard; focus is called with true when Ctrl-A c gives it the keyboard,
  * false when it goes back to the console. Only for mon:stdio. */

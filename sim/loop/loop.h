@@ -182,6 +182,9 @@ typedef enum ShutdownCause {
     SHUTDOWN_HOST_MONITOR,    /* monitor quit */
     SHUTDOWN_REPLAY_END,      /* the journal being replayed ended */
     SHUTDOWN_ERROR,           /* a fatal simulator error (divergence, ...) */
+    SHUTDOWN_GUEST_PANIC,     /* the guest reported a panic (pvpanic-mmio) */
+    SHUTDOWN_TIMEOUT,         /* a -timeout budget ran out (steps, or host time) */
+    SHUTDOWN_CONSOLE_MATCH,   /* the console printed a -fail-on pattern */
 } ShutdownCause;
 
 void loop_request_shutdown(Loop *loop, ShutdownCause cause, int exit_code);

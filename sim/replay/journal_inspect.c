@@ -51,6 +51,9 @@ const char *journal_shutdown_name(ShutdownCause c)
         [SHUTDOWN_HOST_MONITOR] = "host-monitor",
         [SHUTDOWN_REPLAY_END] = "replay-end",
         [SHUTDOWN_ERROR] = "error",
+        [SHUTDOWN_GUEST_PANIC] = "guest-panic",
+        [SHUTDOWN_TIMEOUT] = "timeout",
+        [SHUTDOWN_CONSOLE_MATCH] = "console-match",
     };
     return (unsigned)c < sizeof(names) / sizeof(names[0]) ? names[c] : "unknown";
 }
