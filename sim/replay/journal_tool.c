@@ -288,7 +288,9 @@ static void collect(const char *arg, PackArgs *out)
         if (!p) {
             abort();
         }
-        snprintf(p, len, "%s/%s", arg, e->d_name);
+        /* "dir/" names its entries dir/x, not dir//x. */
+        bool slash = arg[0] && arg[strlen(arg) - 1] == '/';
+        snprintf(p, len, "%s%s%s", arg, slash ? "" : "/", e->d_name);
         if (has_suffix(p, ".rrpack") || is_journal(p)) {
             char **nv = realloc(out->v, sizeof(char *) * (size_t)(out->n + 1));
             if (!nv) {
