@@ -43,7 +43,7 @@ def record(argv, journal, log):
                           log_path=log, total_timeout=150)
     try:
         con.expect(r"^rrsim linux guest: init started", 120)
-        rtc = con.expect(r"^rtc: ([0-9 :-]+)", 20).group(1)
+        rtc = con.expect(r"^rtc: (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", 20).group(1)
         con.expect(r"^init: type a line", 30)
         con.type("hi\r", 0.05)
         con.expect(r"^init: done", 30)
@@ -68,7 +68,7 @@ def replay(argv, journal, log):
 
 def rtc_line(log):
     with open(log, "rb") as f:
-        m = re.search(rb"^rtc: ([0-9 :-]+)", f.read(), re.M)
+        m = re.search(rb"^rtc: (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", f.read(), re.M)
     return m.group(1).decode() if m else None
 
 
