@@ -1169,7 +1169,13 @@ JournalReader *journal_reader_open(const char *path, bool verify, Error **errp)
     }
     size_t mlen_check = have < 8 ? have : 8;
     if (memcmp(h, JOURNAL_MAGIC, mlen_check)) {
-        error_setc(errp, ERR_JOURNAL_CORRUPT, "%s is not an rrsim journal (bad magic)", path);
+        /* A pack holds a journal: say how to get at it. */
+        if (have >= 8 && !memcmp(h, "RRSIMPAK", 8)) {
+            error_setc(errp, ERR_USAGE, "%s is an rrsim pack, not a journal: replay it with "
+                       "rrsim -replay-pack, or take it apart with rrsim-journal unpack", path);
+        } else {
+            error_setc(errp, ERR_JOURNAL_CORRUPT, "%s is not an rrsim journal (bad magic)", path);
+        }
         goto fail;
     }
     if (have >= 12 && get_le(h + 8, 4) != JOURNAL_FORMAT_VERSION) {
