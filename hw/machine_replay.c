@@ -163,12 +163,7 @@ static bool hash_file(const char *path, Hash128 *out, Error **errp)
     }
     HashState hs;
     hash_init(&hs);
-    uint8_t buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-        hash_update(&hs, buf, n);
-    }
-    bool ok = !ferror(f);
+    bool ok = hash_update_stream(&hs, f);
     fclose(f);
     *out = hash_final(&hs);
     hash_free(&hs);

@@ -231,12 +231,7 @@ static bool snap_recording_identity(MachineSnap *s, Error **errp)
         }
         HashState hs;
         hash_init(&hs);
-        uint8_t buf[65536];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
-            hash_update(&hs, buf, n);
-        }
-        bool bad = ferror(fp);
+        bool bad = !hash_update_stream(&hs, fp);
         fclose(fp);
         id = hash_final(&hs);
         hash_free(&hs);

@@ -40,6 +40,16 @@ Hash128 hash_final(HashState *s)
     return (Hash128){ .lo = h.low64, .hi = h.high64 };
 }
 
+bool hash_update_stream(HashState *s, FILE *f)
+{
+    uint8_t buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+        hash_update(s, buf, n);
+    }
+    return !ferror(f);
+}
+
 void hash_free(HashState *s)
 {
     XXH3_freeState(s->xxh);

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdbool.h>
 
 typedef struct Hash128 {
@@ -27,6 +28,8 @@ Hash128 hash128(const void *data, size_t len);
 void hash_init(HashState *s);
 void hash_update(HashState *s, const void *data, size_t len);
 void hash_update_u64(HashState *s, uint64_t v); /* little-endian, host independent */
+/* Everything left in f (files: images, journals). false on a read error. */
+bool hash_update_stream(HashState *s, FILE *f);
 Hash128 hash_final(HashState *s);
 void hash_free(HashState *s);
 

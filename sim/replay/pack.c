@@ -464,12 +464,7 @@ static bool file_hash(const char *path, bool with_length, Hash128 *out, uint64_t
     if (with_length) {
         hash_update_u64(&hs, (uint64_t)st.st_size);
     }
-    uint8_t buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-        hash_update(&hs, buf, n);
-    }
-    bool ok = !ferror(f);
+    bool ok = hash_update_stream(&hs, f);
     fclose(f);
     *out = hash_final(&hs);
     hash_free(&hs);

@@ -82,6 +82,35 @@ def recv_line(s):
     return buf.decode(errors="replace")
 
 
+def connect_and_talk(port, deadline):
+    """The host's side once the guest listens: a line, a block, quit.
+    Returns the problems found."""
+    problems = []
+    s = None
+    while time.time() < deadline and s is None:
+        try:
+            s = socket.create_connection(("127.0.0.1", port), timeout=30)
+        except OSError:
+            time.sleep(0.2)
+    if s is None:
+        return ["could not connect to 127.0.0.1:%d" % port]
+    s.settimeout(max(5, deadline - time.time()))
+    s.sendall((LINE + "\n").encode())
+    got = recv_line(s)
+    if got != LINE.upper() + "\n":
+        problems.append("the guest answered %r to %r" % (got, LINE))
+    s.sendall(b"sink %d\n" % len(SINK) + SINK)
+    got = recv_line(s)
+    if not got.startswith("sank %d bytes in " % len(SINK)):
+        problems.append("the guest answered %r to the sink" % got)
+    s.sendall(b"quit\n")
+    got = recv_line(s)
+    if got != "bye\n":
+        problems.append("the guest answered %r to quit" % got)
+    s.close()
+    return problems
+
+
 def session(argv, log, err, port, timeout):
     """Boot, talk to the guest through the forwarded port, wait for power-off.
     Returns (problems, exit status)."""
@@ -92,26 +121,7 @@ def session(argv, log, err, port, timeout):
     try:
         if not wait_for(log, "net: listening on tcp port", proc, deadline):
             return ["the guest never listened (see %s, %s)" % (log, err)], proc.poll()
-        s = None
-        while time.time() < deadline and s is None:
-            try:
-                s = socket.create_connection(("127.0.0.1", port), timeout=30)
-            except OSError:
-                time.sleep(0.2)
-        s.settimeout(max(5, deadline - time.time()))
-        s.sendall((LINE + "\n").encode())
-        got = recv_line(s)
-        if got != LINE.upper() + "\n":
-            problems.append("the guest answered %r to %r" % (got, LINE))
-        s.sendall(b"sink %d\n" % len(SINK) + SINK)
-        got = recv_line(s)
-        if not got.startswith("sank %d bytes in " % len(SINK)):
-            problems.append("the guest answered %r to the sink" % got)
-        s.sendall(b"quit\n")
-        got = recv_line(s)
-        if got != "bye\n":
-            problems.append("the guest answered %r to quit" % got)
-        s.close()
+        problems += connect_and_talk(port, deadline)
         status = proc.wait(timeout=max(5, deadline - time.time()))
     except (OSError, subprocess.TimeoutExpired) as e:
         problems.append("session: %s (see %s)" % (e, log))

@@ -65,25 +65,7 @@ def record(argv, log, err, port, timeout):
             time.sleep(0.05)
         if not linux_net.wait_for(log, "net: listening on tcp port", proc, deadline):
             return ["the guest never listened (see %s, %s)" % (log, err)], proc.poll()
-        s = None
-        while time.time() < deadline and s is None:
-            try:
-                s = socket.create_connection(("127.0.0.1", port), timeout=30)
-            except OSError:
-                time.sleep(0.2)
-        s.settimeout(max(5, deadline - time.time()))
-        s.sendall((linux_net.LINE + "\n").encode())
-        got = linux_net.recv_line(s)
-        if got != linux_net.LINE.upper() + "\n":
-            problems.append("the guest answered %r to %r" % (got, linux_net.LINE))
-        s.sendall(b"sink %d\n" % len(linux_net.SINK) + linux_net.SINK)
-        got = linux_net.recv_line(s)
-        if not got.startswith("sank %d bytes in " % len(linux_net.SINK)):
-            problems.append("the guest answered %r to the sink" % got)
-        s.sendall(b"quit\n")
-        if linux_net.recv_line(s) != "bye\n":
-            problems.append("the guest did not say bye")
-        s.close()
+        problems += linux_net.connect_and_talk(port, deadline)
         proc.stdin.close()
         status = proc.wait(timeout=max(5, deadline - time.time()))
     except (OSError, subprocess.TimeoutExpired) as e:
