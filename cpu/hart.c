@@ -350,6 +350,11 @@ void hart_drop_reservation(Hart *h)
     h->s.res_valid = 0;
 }
 
+bool hart_has_reservation(const Hart *h)
+{
+    return h->s.res_valid != 0;
+}
+
 void hart_reset(Hart *h)
 {
     HartState *s = &h->s;

@@ -221,6 +221,8 @@ bool hart_set_peers(Hart *h, Hart *const *harts, int n);
  * the hart runs again). With that, no hart ever holds a reservation while
  * another one runs, and a store by another hart never meets a live one. */
 void hart_drop_reservation(Hart *h);
+/* Does the hart hold an LR reservation? */
+bool hart_has_reservation(const Hart *h);
 
 /* The state description (registered by the board as "hart0"), and the
  * address of the state it describes. */

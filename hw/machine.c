@@ -129,10 +129,32 @@ static Hart *machine_sched_pick(Machine *m)
                 s->cur = i;
             }
             s->left = m->quantum;
+            s->grace = 0;
             return m->harts[i];
         }
     }
     return NULL;
+}
+
+/* After the current hart ran `executed` steps of its turn. */
+static void machine_sched_account(Machine *m, Hart *h, HartExit exit, uint64_t executed)
+{
+    MachineSched *s = &m->sched;
+    bool in_grace = s->grace > 0;
+    s->left -= executed < s->left ? executed : s->left;
+    if (exit == HART_EXIT_WFI || m->preempt) {
+        s->left = 0;
+    }
+    m->preempt = false;
+    if (in_grace) {
+        s->grace += (uint32_t)executed;
+    }
+    if (s->left == 0 && exit != HART_EXIT_WFI && hart_has_reservation(h) &&
+        s->grace < MACHINE_LR_GRACE) {
+        /* One more step, until the SC (or whatever ends the reservation). */
+        s->left = 1;
+        s->grace += !in_grace;
+    }
 }
 
 static bool machine_sched_post_load(void *opaque, int version_id, Error **errp)
@@ -140,8 +162,8 @@ static bool machine_sched_post_load(void *opaque, int version_id, Error **errp)
     MachineSched *s = opaque;
     (void)version_id;
     /* The registry is per machine: the one loaded has as many harts. */
-    if (s->cur >= MACHINE_MAX_HARTS) {
-        error_setc(errp, ERR_SNAPSHOT, "smp: current hart %u out of range", s->cur);
+    if (s->cur >= MACHINE_MAX_HARTS || s->grace > MACHINE_LR_GRACE) {
+        error_setc(errp, ERR_SNAPSHOT, "smp: schedule state out of range");
         return false;
     }
     return true;
@@ -149,6 +171,7 @@ static bool machine_sched_post_load(void *opaque, int version_id, Error **errp)
 
 static const VMStateField machine_sched_fields[] = {
     VMSTATE_UINT32(cur, MachineSched),
+    VMSTATE_UINT32(grace, MachineSched),
     VMSTATE_UINT64(left, MachineSched),
     VMSTATE_END_OF_LIST()
 };
@@ -968,11 +991,7 @@ bool machine_run(Machine *m, MachineStop *why, Error **errp)
                 m->hart_running = true;
                 exit = hart_run(h, budget, &executed);
                 m->hart_running = false;
-                m->sched.left -= executed < m->sched.left ? executed : m->sched.left;
-                if (exit == HART_EXIT_WFI || m->preempt) {
-                    m->sched.left = 0;
-                }
-                m->preempt = false;
+                machine_sched_account(m, h, exit, executed);
             } else if (!h) {
                 exit = HART_EXIT_WFI;   /* every hart waits */
             }

@@ -204,10 +204,18 @@ typedef struct MachineHartLink {
  * at once, not a quantum later). The interleaving is therefore a function
  * of the quantum and the guest alone: slicing for timers, journal events or
  * debugger stops never changes it.
+ *
+ * A switch ends the reservation of the hart switched out (see
+ * hart_drop_reservation()). So that an LR/SC loop still makes progress
+ * with any quantum (the A extension's forward-progress guarantee for
+ * constrained loops), a turn that ends while the hart holds a reservation
+ * goes on, one step at a time, until the reservation is gone or
+ * MACHINE_LR_GRACE steps have passed.
  */
+#define MACHINE_LR_GRACE 64
 typedef struct MachineSched {
     uint32_t cur;               /* the hart whose turn it is */
-    uint32_t pad;
+    uint32_t grace;             /* steps run past the turn for a reservation */
     uint64_t left;              /* steps left in its turn */
 } MachineSched;
 
