@@ -140,20 +140,16 @@ static Hart *machine_sched_pick(Machine *m)
 static void machine_sched_account(Machine *m, Hart *h, HartExit exit, uint64_t executed)
 {
     MachineSched *s = &m->sched;
-    bool in_grace = s->grace > 0;
     s->left -= executed < s->left ? executed : s->left;
     if (exit == HART_EXIT_WFI || m->preempt) {
         s->left = 0;
     }
     m->preempt = false;
-    if (in_grace) {
-        s->grace += (uint32_t)executed;
-    }
     if (s->left == 0 && exit != HART_EXIT_WFI && hart_has_reservation(h) &&
         s->grace < MACHINE_LR_GRACE) {
         /* One more step, until the SC (or whatever ends the reservation). */
         s->left = 1;
-        s->grace += !in_grace;
+        s->grace++;
     }
 }
 

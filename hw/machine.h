@@ -215,7 +215,7 @@ typedef struct MachineHartLink {
 #define MACHINE_LR_GRACE 64
 typedef struct MachineSched {
     uint32_t cur;               /* the hart whose turn it is */
-    uint32_t grace;             /* steps run past the turn for a reservation */
+    uint32_t grace;             /* steps granted past the turn for a reservation */
     uint64_t left;              /* steps left in its turn */
 } MachineSched;
 
