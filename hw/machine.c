@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,8 +64,9 @@ static void machine_stimecmp_changed(void *opaque, uint64_t stimecmp, bool enabl
 static void machine_kick(void *opaque)
 {
     Machine *m = opaque;
-    if (m->nharts) {
-        hart_kick(m->harts[m->sched.cur]);
+    Hart *h = m->running ? m->running : m->hart;
+    if (h) {
+        hart_kick(h);   /* a no-op unless it is running */
     }
 }
 
@@ -75,10 +77,11 @@ static void machine_hart_irq(void *opaque, int n, bool level)
 {
     MachineHartLink *l = opaque;
     Machine *m = l->m;
-    hart_set_irq(m->harts[l->index], 1ull << n, level);
-    if (level && m->hart_running && (uint32_t)l->index != m->sched.cur) {
+    Hart *h = m->harts[l->index];
+    hart_set_irq(h, 1ull << n, level);
+    if (level && m->running && m->running != h) {
         m->preempt = true;
-        hart_kick(m->harts[m->sched.cur]);
+        hart_kick(m->running);
     }
 }
 
@@ -156,9 +159,9 @@ static void machine_sched_account(Machine *m, Hart *h, HartExit exit, uint64_t e
 static bool machine_sched_post_load(void *opaque, int version_id, Error **errp)
 {
     MachineSched *s = opaque;
+    const Machine *m = (const Machine *)((const char *)s - offsetof(Machine, sched));
     (void)version_id;
-    /* The registry is per machine: the one loaded has as many harts. */
-    if (s->cur >= MACHINE_MAX_HARTS || s->grace > MACHINE_LR_GRACE) {
+    if (s->cur >= (uint32_t)m->nharts || s->grace > MACHINE_LR_GRACE) {
         error_setc(errp, ERR_SNAPSHOT, "smp: schedule state out of range");
         return false;
     }
@@ -984,9 +987,9 @@ bool machine_run(Machine *m, MachineStop *why, Error **errp)
             }
             if (h && budget > 0) {
                 uint64_t executed = 0;
-                m->hart_running = true;
+                m->running = h;
                 exit = hart_run(h, budget, &executed);
-                m->hart_running = false;
+                m->running = NULL;
                 machine_sched_account(m, h, exit, executed);
             } else if (!h) {
                 exit = HART_EXIT_WFI;   /* every hart waits */

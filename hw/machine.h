@@ -241,7 +241,7 @@ struct Machine {
     MachineHartLink hart_link[MACHINE_MAX_HARTS];
     MachineSched sched;
     uint64_t quantum;
-    bool hart_running;          /* inside hart_run() */
+    Hart *running;              /* several harts: the one inside hart_run(), or NULL */
     bool preempt;               /* end the running hart's turn (an IPI was sent) */
     Clint *clint;
     Plic *plic;
