@@ -116,6 +116,16 @@ static bool machine_any_runnable(Machine *m)
     return false;
 }
 
+static bool machine_others_runnable(Machine *m, Hart *h)
+{
+    for (int i = 0; i < m->nharts; i++) {
+        if (m->harts[i] != h && machine_hart_runnable(m->harts[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* The hart to run now: the current one while its turn lasts and it can
  * run, else the next one in order that can. NULL when every hart waits. */
 static Hart *machine_sched_pick(Machine *m)
@@ -982,7 +992,12 @@ bool machine_run(Machine *m, MachineStop *why, Error **errp)
             }
         } else {
             Hart *h = machine_sched_pick(m);
-            if (h && budget > m->sched.left) {
+            /* Alone: no other hart can run before this slice ends (only a
+             * timer, between slices, or an interrupt this hart raises,
+             * which ends the slice, can change that), so the turn does not
+             * count down and the slice is not cut at its end. */
+            bool alone = h && !machine_others_runnable(m, h);
+            if (h && !alone && budget > m->sched.left) {
                 budget = m->sched.left;
             }
             if (h && budget > 0) {
@@ -990,7 +1005,7 @@ bool machine_run(Machine *m, MachineStop *why, Error **errp)
                 m->running = h;
                 exit = hart_run(h, budget, &executed);
                 m->running = NULL;
-                machine_sched_account(m, h, exit, executed);
+                machine_sched_account(m, h, exit, alone ? 0 : executed);
             } else if (!h) {
                 exit = HART_EXIT_WFI;   /* every hart waits */
             }

@@ -201,9 +201,11 @@ typedef struct MachineHartLink {
  * early when it waits in WFI with nothing pending (such a hart is skipped
  * until an interrupt is pending for it), and at the instruction that
  * raised an interrupt line of another hart (an IPI: the target must see it
- * at once, not a quantum later). The interleaving is therefore a function
- * of the quantum and the guest alone: slicing for timers, journal events or
- * debugger stops never changes it.
+ * at once, not a quantum later). A turn only counts down while another
+ * hart could run: a hart alone (the others waiting in WFI) keeps its turn
+ * and runs in slices as long as a single hart's. The interleaving is
+ * therefore a function of the quantum and the guest alone: slicing for
+ * timers, journal events or debugger stops never changes it.
  *
  * A switch ends the reservation of the hart switched out (see
  * hart_drop_reservation()). So that an LR/SC loop still makes progress

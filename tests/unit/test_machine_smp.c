@@ -149,6 +149,33 @@ static void test_lr_sc_grace_and_switch(void **state)
     machine_free(m);
 }
 
+static void test_alone_keeps_its_turn(void **state)
+{
+    (void)state;
+    /* Two harts: once hart 1 waits for good, hart 0 runs alone, in one
+     * turn that never counts down (and slices as long as one hart's). */
+    Machine *m = boot(2, 100);
+    static Trace t;
+    trace(m, &t, 600);
+    int hart[8], len[8];
+    int k = turns(&t, 600, hart, len, 8);
+    assert_int_equal(k, 3);
+    assert_int_equal(hart[0], 0);
+    assert_int_equal(len[0], 100);
+    assert_int_equal(hart[1], 1);
+    assert_int_equal(len[1], 11);
+    assert_int_equal(hart[2], 0);
+    assert_int_equal(len[2], 600 - 111);
+    assert_int_equal(m->sched.cur, 0);
+    assert_int_equal(m->sched.left, 100);
+    machine_set_stop_at(m, 5000000);
+    MachineStop why;
+    assert_true(machine_run(m, &why, NULL));
+    assert_int_equal(hart_icount(m->harts[1]), 11);
+    assert_int_equal(m->sched.left, 100);
+    machine_free(m);
+}
+
 static void test_one_hart_unchanged(void **state)
 {
     (void)state;
@@ -234,6 +261,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_order_quantum_wfi_ipi),
         cmocka_unit_test(test_lr_sc_grace_and_switch),
+        cmocka_unit_test(test_alone_keeps_its_turn),
         cmocka_unit_test(test_one_hart_unchanged),
         cmocka_unit_test(test_per_hart_clint_and_plic),
     };
