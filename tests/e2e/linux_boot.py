@@ -33,6 +33,10 @@ MASKS = [
     # OpenSBI banner, the kernel messages and the echo of the typed line
     # (typed while the guest waits at its prompt) must match.
     (r"rtc: .*", "rtc: <host time>", "host time: the goldfish RTC reads the host clock"),
+    # --smp: fw_jump makes the first hart to arrive the boot hart; QEMU's
+    # harts run in parallel, so on QEMU that is any of them (rrsim: hart 0).
+    (r"(Domain0 Boot HART|Boot HART ID)( *): [0-9]+", r"\1\2: <lottery>",
+     "OpenSBI's boot-hart lottery (several harts)"),
 ]
 
 
