@@ -41,7 +41,8 @@ void cmdline_usage(FILE *out)
           "                            unless -serial says otherwise)\n"
           "  -pidfile FILE             write rrsim's process id to FILE (removed at exit)\n"
           "  -m SIZE                   guest RAM, default 128M (suffixes K, M, G; plain = MiB)\n"
-          "  -smp 1                    one hart (the only supported count)\n"
+          "  -smp N                    N harts (1..8; also cpus=N,cores=,threads=,maxcpus=N),\n"
+          "                            run one at a time in turns of -icount quantum= steps\n"
           "  -cpu rv64[,EXT=on|off...] the hart and its extensions, with QEMU's property\n"
           "                            names (zba=, sstc=, svpbmt=, ...); default: QEMU 7.2's\n"
           "                            rv64 without H. -cpu help and -cpu rv64,help list them\n"
@@ -89,6 +90,7 @@ void cmdline_usage(FILE *out)
           "  -display none             accepted; rrsim has no display\n"
           "Time and recording:\n"
           "  -icount shift=N|auto[,sleep=on|off][,align=on|off][,rr=record|replay,rrfile=PATH]\n"
+          "  -icount ...,quantum=N     with -smp: steps per hart turn (default 10000)\n"
           "  -icount ...,rrsnapshot=NAME  record: take snapshot NAME at the start;\n"
           "                            replay: start from it\n"
           "  -icount ...,rrcheckpoint=N  record a state digest every N steps: 0 (none) or\n"
@@ -287,11 +289,15 @@ static bool parse_count(const char *s, uint64_t *out)
     return true;
 }
 
-/* "1", "cpus=1", and QEMU's topology keys, all of which must say 1. */
-static bool parse_smp(const char *arg, Error **errp)
+/* "N", "cpus=N", and QEMU's topology keys, as long as they describe N harts
+ * in one socket (QEMU virt gives each socket its own CLINT and PLIC, which
+ * rrsim does not model): cores * threads = N, maxcpus = N. */
+static bool parse_smp(const char *arg, int *out, Error **errp)
 {
     static const char *const keys[] = { "cpus", "maxcpus", "sockets", "dies", "clusters",
                                         "cores", "threads", NULL };
+    uint64_t val_of[7] = { 0 };
+    bool given[7] = { false };
     char *copy = strdup(arg);
     if (!copy) {
         abort();
@@ -303,14 +309,17 @@ static bool parse_smp(const char *arg, Error **errp)
          tok = strtok_r(NULL, ",", &save), first = false) {
         char *eq = strchr(tok, '=');
         const char *val = tok;
+        int key = 0;    /* a bare first value is cpus */
         if (eq) {
             *eq = '\0';
             val = eq + 1;
-            bool known = false;
+            key = -1;
             for (int k = 0; keys[k]; k++) {
-                known |= !strcmp(tok, keys[k]);
+                if (!strcmp(tok, keys[k])) {
+                    key = k;
+                }
             }
-            if (!known) {
+            if (key < 0) {
                 error_setc(errp, ERR_USAGE, "-smp: unknown property '%s' in '%s'", tok, arg);
                 ok = false;
                 break;
@@ -321,12 +330,12 @@ static bool parse_smp(const char *arg, Error **errp)
             break;
         }
         uint64_t n;
-        if (!parse_count(val, &n)) {
+        if (!parse_count(val, &n) || n < 1) {
             error_setc(errp, ERR_USAGE, "-smp: invalid value '%s'", arg);
             ok = false;
-        } else if (n != 1) {
-            error_setc(errp, ERR_USAGE, "-smp %s: rrsim simulates exactly one hart", arg);
-            ok = false;
+        } else {
+            val_of[key] = n;
+            given[key] = true;
         }
     }
     if (ok && first) {
@@ -334,10 +343,41 @@ static bool parse_smp(const char *arg, Error **errp)
         ok = false;
     }
     free(copy);
-    return ok;
+    if (!ok) {
+        return false;
+    }
+    for (int k = 2; k <= 4; k++) {
+        if (given[k] && val_of[k] != 1) {
+            error_setc(errp, ERR_USAGE, "-smp %s: rrsim's virt board has one socket, die and "
+                       "cluster (%s must be 1)", arg, keys[k]);
+            return false;
+        }
+    }
+    uint64_t cores = given[5] ? val_of[5] : 0, threads = given[6] ? val_of[6] : 1;
+    uint64_t n = given[0] ? val_of[0] : (given[5] ? cores * threads : (given[1] ? val_of[1] : threads));
+    if (given[5] && cores * threads != n) {
+        error_setc(errp, ERR_USAGE, "-smp %s: cores * threads is %llu, not %llu harts", arg,
+                   (unsigned long long)(cores * threads), (unsigned long long)n);
+        return false;
+    }
+    if (!given[5] && n % threads) {
+        error_setc(errp, ERR_USAGE, "-smp %s: %llu harts are not a multiple of threads=%llu",
+                   arg, (unsigned long long)n, (unsigned long long)threads);
+        return false;
+    }
+    if (given[1] && val_of[1] != n) {
+        error_setc(errp, ERR_USAGE, "-smp %s: maxcpus must equal the hart count (no hotplug)",
+                   arg);
+        return false;
+    }
+    if (n > MACHINE_MAX_HARTS) {
+        error_setc(errp, ERR_USAGE, "-smp %s: at most %d harts", arg, MACHINE_MAX_HARTS);
+        return false;
+    }
+    *out = (int)n;
+    return true;
 }
 
-/* Keep a copy of an option argument for the machine to borrow. */
 static char *cmdline_own(Cmdline *c, const char *opt, const char *arg, Error **errp)
 {
     if (c->nowned == (int)(sizeof(c->owned) / sizeof(c->owned[0]))) {
@@ -1033,7 +1073,7 @@ bool cmdline_parse(Cmdline *c, int argc, char **argv, Error **errp)
                 return false;
             }
         } else if (!strcmp(opt, "-smp")) {
-            if (!parse_smp(arg, errp)) {
+            if (!parse_smp(arg, &c->mo.smp, errp)) {
                 return false;
             }
         } else if (!strcmp(opt, "-cpu")) {

@@ -137,6 +137,11 @@ bool hart_irq_pending(const Hart *h)
     return (hart_read_mip(h) & h->s.mie) != 0;
 }
 
+bool hart_in_wfi(const Hart *h)
+{
+    return h->s.wfi != 0;
+}
+
 /* ---- run loop ------------------------------------------------------------------ */
 
 static bool bp_hit(const Hart *h, uint64_t pc)
@@ -326,7 +331,35 @@ void hart_free(Hart *h)
     if (!h)
         return;
     tb_free_all(h);
+    free(h->peers);
     free(h);
+}
+
+bool hart_set_peers(Hart *h, Hart *const *harts, int n)
+{
+    Hart **peers = n > 1 ? calloc((size_t)n, sizeof(*peers)) : NULL;
+    uint32_t k = 0;
+    if (n > 1 && !peers)
+        return false;
+    for (int i = 0; i < n; i++)
+        if (harts[i] != h)
+            peers[k++] = harts[i];
+    free(h->peers);
+    h->peers = peers;
+    h->npeers = k;
+    /* Records made before the peers existed know nothing of them. */
+    hart_flush_caches(h);
+    return true;
+}
+
+void hart_drop_reservation(Hart *h)
+{
+    h->s.res_valid = 0;
+}
+
+bool hart_has_reservation(const Hart *h)
+{
+    return h->s.res_valid != 0;
 }
 
 void hart_reset(Hart *h)

@@ -167,6 +167,8 @@ uint64_t hart_icount(const Hart *h);
 void hart_set_irq(Hart *h, uint64_t mip_mask, bool level);
 /* True when an enabled interrupt is pending (used for WFI wakeup). */
 bool hart_irq_pending(const Hart *h);
+/* True while the hart waits in WFI (it leaves when hart_irq_pending()). */
+bool hart_in_wfi(const Hart *h);
 
 /* Register access for the gdbstub, monitor and tests. Numbering follows GDB's
  * riscv target: 0-31 x regs, 32 pc, 33-64 f regs, 65.. CSRs (65 + csr number). */
@@ -206,6 +208,25 @@ void hart_watchpoint_skip_once(Hart *h);
  * the same pc (a loop, or an interrupt handler that returns there) stops
  * again. hart_set_pc(), hart_reset() and loading state cancel it. */
 void hart_breakpoint_skip_once(Hart *h);
+
+/*
+ * Several harts on one address space. They run one at a time (the board
+ * schedules them), and each must see the others' stores exactly as its own:
+ * hart_set_peers() tells a hart who the others are, after which a store by
+ * any of them into code another translated, or into page-table entries
+ * another cached translations from, drops that hart's stale copies (as a
+ * DMA write would). harts[] lists them all (h included); n <= 1 means no
+ * peers. Flushes h's caches. False when out of memory.
+ */
+bool hart_set_peers(Hart *h, Hart *const *harts, int n);
+/* The board switches away from this hart: its LR reservation ends. Other
+ * harts run next and may store to the reservation set, so a switch always
+ * breaks it (a spurious SC failure is allowed; the LR/SC loop retries when
+ * the hart runs again). With that, no hart ever holds a reservation while
+ * another one runs, and a store by another hart never meets a live one. */
+void hart_drop_reservation(Hart *h);
+/* Does the hart hold an LR reservation? */
+bool hart_has_reservation(const Hart *h);
 
 /* The state description (registered by the board as "hart0"), and the
  * address of the state it describes. */

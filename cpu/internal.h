@@ -267,6 +267,11 @@ typedef struct CodePage {
     TB *tbs;                 /* blocks with code on this page (through page_next) */
     uint32_t ntbs;
     uint32_t pt;             /* 1: on the hart's pt_pages list (ptes not all 0) */
+    /* 1: another hart may hold code or cached translations from this page
+     * (hart_set_peers()), so this hart's stores to it are checked against
+     * theirs. Cleared lazily, by a store that finds nothing there. */
+    uint32_t remote;
+    uint32_t pad;
     uint64_t ppage;
     uint64_t bits[CP_WORDS]; /* bit i: halfword i of the page holds translated code */
     uint64_t ptes[MEM_PAGE_SIZE / 8 / 64]; /* bit i: cached translations read PTE i */
@@ -366,6 +371,10 @@ struct Hart {
     AddressSpace *as;
     HartConfig cfg;
     SimLog *log;             /* cfg.log when some item is on, else NULL */
+    /* The other harts on the same memory (hart_set_peers()); none with one
+     * hart, which keeps every check below off the single-hart path. */
+    Hart **peers;
+    uint32_t npeers;
 
     /* Translation cache. */
     TB *tb_pool;
@@ -534,6 +543,9 @@ bool mmu_fetch_page(Hart *h, uint64_t vaddr, const uint8_t **host, uint64_t *ppa
 /* The first block on page cp->ppage was translated: stores to it must be
  * checked against cp from now on. */
 void mmu_code_page_added(Hart *h, CodePage *cp);
+/* This hart wrote RAM [paddr, paddr+len): its peers drop the code and the
+ * cached translations derived from those bytes. Only called with peers. */
+void mmu_peers_written(Hart *h, uint64_t paddr, uint64_t len);
 /* Debug access through current translation. */
 bool mmu_debug_access(Hart *h, uint64_t vaddr, void *buf, size_t len, bool write);
 

@@ -151,7 +151,7 @@ static void tlb_fill(Hart *h, int priv, uint64_t va, uint64_t pa, int ri, Access
         if (r->kind == MEM_RAM) {
             CodePage *cp = tb_code_page(h, ppage);
             e->code = cp;
-            e->tag_w = cp && (cp->ntbs || cp->pt) ? vpage | TLB_CODE : vpage;
+            e->tag_w = cp && (cp->ntbs || cp->pt || cp->remote) ? vpage | TLB_CODE : vpage;
         }
         break;
     }
@@ -428,6 +428,8 @@ static bool translate(Hart *h, uint64_t va, Access acc, int priv, uint64_t *pa,
                                             __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
                 mem_ram_mark_dirty(r, pte_addr - r->base);
                 tb_invalidate_phys(h, pte_addr, 8);
+                if (unlikely(h->npeers))
+                    mmu_peers_written(h, pte_addr, 8);
             }
         }
         uint64_t vpn_low = (va >> 12) & lowmask;
@@ -529,6 +531,8 @@ static bool ram_store(Hart *h, int ri, uint64_t pa, unsigned size, uint64_t val)
     if (r->kind != MEM_RAM)
         return false;   /* ROM ignores writes, as QEMU's ROM regions do */
     inval = tb_invalidate_phys(h, pa, size);
+    if (unlikely(h->npeers))
+        mmu_peers_written(h, pa, size);
     host_store(r->host + (pa - r->base), size, val);
     mem_ram_mark_dirty(r, pa - r->base);
     return inval;
@@ -597,11 +601,13 @@ int mmu_store_slow(Hart *h, const Insn *in, uint64_t va, unsigned size, uint64_t
     if (e->tag_w == ((va & (PAGE_MASK | (size - 1))) | TLB_CODE)) {
         CodePage *cp = e->code;
         uint32_t off = (uint32_t)(va & (MEM_PAGE_SIZE - 1));
-        if (!cp->ntbs && !cp->pt)
+        if (!cp->ntbs && !cp->pt && !cp->remote)
             e->tag_w = va & PAGE_MASK;      /* nothing to check any more: plain RAM */
         else if ((cp->ntbs && tb_code_overlaps(cp, off, size)) ||
                  (cp->pt && pt_overlaps(cp, off, size)))
             goto full;
+        if (unlikely(cp->remote))
+            mmu_peers_written(h, e->ppage | off, size);
         host_store((uint8_t *)(uintptr_t)(va + e->addend), size, val);
         *e->dirty_word |= e->dirty_bit;
         return 0;
@@ -668,6 +674,8 @@ int mmu_amo_prepare(Hart *h, const Insn *in, uint64_t va, unsigned size, bool is
         if (!is_lr) {
             if (tb_invalidate_phys(h, pa, size))
                 h->stop = true;
+            if (unlikely(h->npeers))
+                mmu_peers_written(h, pa, size);
             if (mmu_pt_write(h, pa, size))
                 h->stop = true;
             mem_ram_mark_dirty(r, pa - r->base);
@@ -747,9 +755,8 @@ int mmu_cbo(Hart *h, const Insn *in, uint64_t va, bool zero)
     return h->stop ? 2 : 0;
 }
 
-/* Page cp->ppage got its first block, or became a page-table page: stores
- * to it must come here to be checked. */
-void mmu_code_page_added(Hart *h, CodePage *cp)
+/* Stores through h's TLB to page cp->ppage must come to the slow path. */
+static void tlb_mark_code(Hart *h, CodePage *cp)
 {
     for (int m = 0; m < MMU_COUNT; m++) {
         for (unsigned i = 0; i < TLB_SIZE; i++) {
@@ -759,6 +766,50 @@ void mmu_code_page_added(Hart *h, CodePage *cp)
                 e->code = cp;
             }
         }
+    }
+}
+
+/* Page cp->ppage got its first block, or became a page-table page: stores
+ * to it must come here to be checked, this hart's and its peers' alike
+ * (harts run one at a time, so a peer's store is checked against this
+ * hart's records when it happens, as a DMA write is). */
+void mmu_code_page_added(Hart *h, CodePage *cp)
+{
+    tlb_mark_code(h, cp);
+    for (uint32_t i = 0; i < h->npeers; i++) {
+        Hart *p = h->peers[i];
+        CodePage *pc = tb_code_page_get(p, cp->ppage);
+        if (!pc) {
+            fprintf(stderr, "rrsim: out of memory for code-page marks\n");
+            abort();
+        }
+        if (!pc->remote) {
+            pc->remote = 1;
+            tlb_mark_code(p, pc);
+        }
+    }
+}
+
+void mmu_peers_written(Hart *h, uint64_t paddr, uint64_t len)
+{
+    while (len) {
+        uint64_t ppage = paddr & PAGE_MASK;
+        uint64_t chunk = ppage + MEM_PAGE_SIZE - paddr < len ? ppage + MEM_PAGE_SIZE - paddr : len;
+        CodePage *cp = tb_code_page(h, ppage);
+        if (cp && cp->remote) {
+            bool any = false;
+            for (uint32_t i = 0; i < h->npeers; i++) {
+                Hart *p = h->peers[i];
+                tb_invalidate_phys(p, paddr, chunk);
+                mmu_pt_write(p, paddr, chunk);
+                const CodePage *pc = tb_code_page(p, ppage);
+                any |= pc && (pc->ntbs || pc->pt);
+            }
+            if (!any)
+                cp->remote = 0;     /* the peers hold nothing from it now */
+        }
+        paddr += chunk;
+        len -= chunk;
     }
 }
 
@@ -777,6 +828,8 @@ bool mmu_debug_access(Hart *h, uint64_t va, void *buf, size_t len, bool write)
                 return false;
             tb_invalidate_phys(h, pa, chunk);
             mmu_pt_write(h, pa, chunk);
+            if (h->npeers)
+                mmu_peers_written(h, pa, chunk);
         } else if (!mem_copy_from(h->as, pa, p, chunk)) {
             return false;
         }

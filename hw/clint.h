@@ -1,9 +1,9 @@
 /*
  * clint: the SiFive CLINT / RISC-V ACLINT (MSWI + MTIMER) of the virt board,
- * one hart.
+ * for 1..CLINT_MAX_HARTS harts (QEMU virt's layout):
  *
- *   +0x0000 msip (bit 0 drives MSIP)
- *   +0x4000 mtimecmp (64-bit; 32-bit halves accepted)
+ *   +0x0000 + 4 * hart  msip (bit 0 drives that hart's MSIP)
+ *   +0x4000 + 8 * hart  mtimecmp (64-bit; 32-bit halves accepted)
  *   +0xbff8 mtime    (64-bit; writable, as QEMU's ACLINT)
  *
  * mtime counts at VIRT_TIMEBASE_FREQ (10 MHz): mtime = CLOCK_VIRTUAL ns / 100
@@ -29,13 +29,16 @@
 #define CLINT_MTIMECMP_OFF  0x4000
 #define CLINT_MTIME_OFF     0xbff8
 #define CLINT_NS_PER_TICK   (NS_PER_SEC / VIRT_TIMEBASE_FREQ)
+#define CLINT_MAX_HARTS     8
 
 typedef struct Clint Clint;
 
-Clint *clint_create(const Board *b, const char *name, uint64_t base, IrqLine msip,
-                    IrqLine mtip, IrqLine stip, Error **errp);
-/* Sstc: the hart's stimecmp and menvcfg.STCE (HartConfig.stimecmp_changed). */
-void clint_set_stimecmp(Clint *c, uint64_t stimecmp, bool enabled);
+/* msip[i], mtip[i], stip[i]: the lines of hart i (nharts of each). */
+Clint *clint_create(const Board *b, const char *name, uint64_t base, int nharts,
+                    const IrqLine *msip, const IrqLine *mtip, const IrqLine *stip,
+                    Error **errp);
+/* Sstc: a hart's stimecmp and menvcfg.STCE (HartConfig.stimecmp_changed). */
+void clint_set_stimecmp(Clint *c, int hart, uint64_t stimecmp, bool enabled);
 void clint_reset(Clint *c);
 void clint_free(Clint *c);
 

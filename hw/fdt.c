@@ -11,18 +11,40 @@
 #include "cpu/isa.h"
 #include "hw/board.h"
 #include "hw/loader.h"
+#include "hw/clint.h"
 #include "hw/sifive_test.h"
 
 #define FDT_INITIAL_SIZE 0x10000
-
-enum { PH_CPU0 = 1, PH_CPU0_INTC, PH_PLIC, PH_TEST };
 
 /* libfdt calls in the builder only fail on a full buffer or a bug; collect
  * the first failure instead of checking each call. */
 typedef struct FdtBuilder {
     void *fdt;
     int err;
+    int nharts;
 } FdtBuilder;
+
+/* Phandles in QEMU's order: the harts from the last down to hart 0 (each
+ * one, then its interrupt controller), then the PLIC and the test device. */
+static uint32_t ph_cpu(const FdtBuilder *b, int hart)
+{
+    return 1 + 2 * (uint32_t)(b->nharts - 1 - hart);
+}
+
+static uint32_t ph_intc(const FdtBuilder *b, int hart)
+{
+    return ph_cpu(b, hart) + 1;
+}
+
+static uint32_t ph_plic(const FdtBuilder *b)
+{
+    return 2 * (uint32_t)b->nharts + 1;
+}
+
+static uint32_t ph_test(const FdtBuilder *b)
+{
+    return 2 * (uint32_t)b->nharts + 2;
+}
 
 static int fb_node(FdtBuilder *b, int parent, const char *name)
 {
@@ -99,19 +121,29 @@ static void fb_reg(FdtBuilder *b, int node, uint64_t addr, uint64_t size)
 
 #define STRLIST(s) s, sizeof(s)
 
-static void build_cpus(FdtBuilder *b, int root, uint64_t ext)
+/* Adding a node moves the ones after it, so parents are found by path. */
+static int fb_path(FdtBuilder *b, const char *path)
 {
-    int cpus = fb_node(b, root, "cpus");
-    fb_u32(b, cpus, "timebase-frequency", VIRT_TIMEBASE_FREQ);
-    fb_u32(b, cpus, "#size-cells", 0);
-    fb_u32(b, cpus, "#address-cells", 1);
+    if (b->err) {
+        return -1;
+    }
+    int off = fdt_path_offset(b->fdt, path);
+    if (off < 0) {
+        b->err = off;
+    }
+    return off;
+}
 
-    int map = fb_node(b, cpus, "cpu-map");
-    int cluster = fb_node(b, map, "cluster0");
-    int core = fb_node(b, cluster, "core0");
-    fb_u32(b, core, "cpu", PH_CPU0);
+static void build_cpu(FdtBuilder *b, int hart, uint64_t ext)
+{
+    char name[32];
+    snprintf(name, sizeof(name), "core%d", hart);
+    int core = fb_node(b, fb_path(b, "/cpus/cpu-map/cluster0"), name);
+    fb_u32(b, core, "cpu", ph_cpu(b, hart));
 
-    int cpu = fb_node(b, cpus, "cpu@0");
+    int cpus = fb_path(b, "/cpus");
+    snprintf(name, sizeof(name), "cpu@%d", hart);
+    int cpu = fb_node(b, cpus, name);
     fb_str(b, cpu, "mmu-type", isa_mmu_type(ext));
     /* Both spellings of the extension set: riscv,isa for firmware and
      * kernels of QEMU 7.2's time, riscv,isa-base/-extensions for newer
@@ -145,15 +177,33 @@ static void build_cpus(FdtBuilder *b, int root, uint64_t ext)
     }
     fb_str(b, cpu, "compatible", "riscv");
     fb_str(b, cpu, "status", "okay");
-    fb_u32(b, cpu, "reg", 0);
+    fb_u32(b, cpu, "reg", (uint32_t)hart);
     fb_str(b, cpu, "device_type", "cpu");
-    fb_u32(b, cpu, "phandle", PH_CPU0);
+    fb_u32(b, cpu, "phandle", ph_cpu(b, hart));
 
     int intc = fb_node(b, cpu, "interrupt-controller");
-    fb_u32(b, intc, "phandle", PH_CPU0_INTC);
+    fb_u32(b, intc, "phandle", ph_intc(b, hart));
     fb_str(b, intc, "compatible", "riscv,cpu-intc");
     fb_empty(b, intc, "interrupt-controller");
     fb_u32(b, intc, "#interrupt-cells", 1);
+
+}
+
+/* QEMU 7.2 create_fdt_sockets/create_fdt_socket_cpus: one socket, cluster0,
+ * the harts created from the last down (each new node goes first, so the
+ * tree lists cpu@0 first), each with its coreN in the cpu-map. */
+static void build_cpus(FdtBuilder *b, int root, uint64_t ext)
+{
+    int cpus = fb_node(b, root, "cpus");
+    fb_u32(b, cpus, "timebase-frequency", VIRT_TIMEBASE_FREQ);
+    fb_u32(b, cpus, "#size-cells", 0);
+    fb_u32(b, cpus, "#address-cells", 1);
+
+    int map = fb_node(b, cpus, "cpu-map");
+    fb_node(b, map, "cluster0");
+    for (int h = b->nharts - 1; h >= 0; h--) {
+        build_cpu(b, h, ext);
+    }
 }
 
 static void build_pcie(FdtBuilder *b, int soc, uint64_t ram_size)
@@ -199,7 +249,7 @@ static void build_pcie(FdtBuilder *b, int soc, uint64_t ram_size)
             map[n++] = 0;
             map[n++] = 0;
             map[n++] = pin;
-            map[n++] = PH_PLIC;
+            map[n++] = ph_plic(b);
             map[n++] = VIRT_PCIE_IRQ + (slot + pin - 1) % VIRT_PCIE_NUM_IRQS;
         }
     }
@@ -221,23 +271,30 @@ static void build_soc(FdtBuilder *b, int root, uint64_t ram_size)
      * them in reverse. */
     snprintf(name, sizeof(name), "clint@%llx", (unsigned long long)VIRT_CLINT_BASE);
     int clint = fb_node(b, soc, name);
-    static const uint32_t clint_irqs[4] = { PH_CPU0_INTC, 3, PH_CPU0_INTC, 7 };
+    uint32_t clint_irqs[4 * CLINT_MAX_HARTS], plic_irqs[4 * CLINT_MAX_HARTS];
+    for (int h = 0; h < b->nharts; h++) {
+        clint_irqs[4 * h] = clint_irqs[4 * h + 2] = ph_intc(b, h);
+        clint_irqs[4 * h + 1] = 3;
+        clint_irqs[4 * h + 3] = 7;
+        /* Context 2h = hart h's M-mode external (11), 2h + 1 its S-mode one (9). */
+        plic_irqs[4 * h] = plic_irqs[4 * h + 2] = ph_intc(b, h);
+        plic_irqs[4 * h + 1] = 11;
+        plic_irqs[4 * h + 3] = 9;
+    }
     fb_strlist(b, clint, "compatible", STRLIST("sifive,clint0\0riscv,clint0"));
     fb_reg(b, clint, VIRT_CLINT_BASE, VIRT_CLINT_SIZE);
-    fb_cells(b, clint, "interrupts-extended", clint_irqs, 4);
+    fb_cells(b, clint, "interrupts-extended", clint_irqs, 4 * b->nharts);
 
     snprintf(name, sizeof(name), "plic@%llx", (unsigned long long)VIRT_PLIC_BASE);
     int plic = fb_node(b, soc, name);
-    /* Context 0 = hart 0 M-mode external (11), context 1 = S-mode external (9). */
-    static const uint32_t plic_irqs[4] = { PH_CPU0_INTC, 11, PH_CPU0_INTC, 9 };
     fb_u32(b, plic, "#interrupt-cells", 1);
     fb_u32(b, plic, "#address-cells", 0);
     fb_strlist(b, plic, "compatible", STRLIST("sifive,plic-1.0.0\0riscv,plic0"));
     fb_empty(b, plic, "interrupt-controller");
-    fb_cells(b, plic, "interrupts-extended", plic_irqs, 4);
+    fb_cells(b, plic, "interrupts-extended", plic_irqs, 4 * b->nharts);
     fb_reg(b, plic, VIRT_PLIC_BASE, VIRT_PLIC_SIZE);
     fb_u32(b, plic, "riscv,ndev", 96);
-    fb_u32(b, plic, "phandle", PH_PLIC);
+    fb_u32(b, plic, "phandle", ph_plic(b));
 
     for (int i = 0; i < VIRT_VIRTIO_COUNT; i++) {
         uint64_t base = VIRT_VIRTIO_BASE + (uint64_t)i * VIRT_VIRTIO_SIZE;
@@ -245,7 +302,7 @@ static void build_soc(FdtBuilder *b, int root, uint64_t ram_size)
         int v = fb_node(b, soc, name);
         fb_str(b, v, "compatible", "virtio,mmio");
         fb_reg(b, v, base, VIRT_VIRTIO_SIZE);
-        fb_u32(b, v, "interrupt-parent", PH_PLIC);
+        fb_u32(b, v, "interrupt-parent", ph_plic(b));
         fb_u32(b, v, "interrupts", VIRT_VIRTIO_IRQ + (uint32_t)i);
     }
 
@@ -255,21 +312,21 @@ static void build_soc(FdtBuilder *b, int root, uint64_t ram_size)
     int test = fb_node(b, soc, name);
     fb_strlist(b, test, "compatible", STRLIST("sifive,test1\0sifive,test0\0syscon"));
     fb_reg(b, test, VIRT_TEST_BASE, VIRT_TEST_SIZE);
-    fb_u32(b, test, "phandle", PH_TEST);
+    fb_u32(b, test, "phandle", ph_test(b));
 
     snprintf(name, sizeof(name), "serial@%llx", (unsigned long long)VIRT_UART0_BASE);
     int uart = fb_node(b, soc, name);
     fb_str(b, uart, "compatible", "ns16550a");
     fb_reg(b, uart, VIRT_UART0_BASE, VIRT_UART0_SIZE);
     fb_u32(b, uart, "clock-frequency", VIRT_UART_CLOCK);
-    fb_u32(b, uart, "interrupt-parent", PH_PLIC);
+    fb_u32(b, uart, "interrupt-parent", ph_plic(b));
     fb_u32(b, uart, "interrupts", VIRT_UART0_IRQ);
 
     snprintf(name, sizeof(name), "rtc@%llx", (unsigned long long)VIRT_RTC_BASE);
     int rtc = fb_node(b, soc, name);
     fb_str(b, rtc, "compatible", "google,goldfish-rtc");
     fb_reg(b, rtc, VIRT_RTC_BASE, VIRT_RTC_SIZE);
-    fb_u32(b, rtc, "interrupt-parent", PH_PLIC);
+    fb_u32(b, rtc, "interrupt-parent", ph_plic(b));
     fb_u32(b, rtc, "interrupts", VIRT_RTC_IRQ);
 }
 
@@ -294,10 +351,16 @@ static void build_pmu(FdtBuilder *b, int root, uint32_t pmu_num)
     fb_cells(b, pmu, "riscv,event-to-mhpmcounters", events, 20);
 }
 
-void *virt_fdt_build(uint64_t ram_size, uint64_t cpu_ext, uint32_t pmu_num, Error **errp)
+void *virt_fdt_build(uint64_t ram_size, int nharts, uint64_t cpu_ext, uint32_t pmu_num,
+                     Error **errp)
 {
-    FdtBuilder b = { .fdt = calloc(1, FDT_INITIAL_SIZE) };
+    FdtBuilder b = { .fdt = calloc(1, FDT_INITIAL_SIZE), .nharts = nharts };
     char name[64];
+    if (nharts < 1 || nharts > CLINT_MAX_HARTS) {
+        free(b.fdt);
+        error_setg(errp, "device tree: %d harts (1..%d)", nharts, CLINT_MAX_HARTS);
+        return NULL;
+    }
     if (!b.fdt) {
         error_setg(errp, "out of memory building the device tree");
         return NULL;
@@ -327,17 +390,17 @@ void *virt_fdt_build(uint64_t ram_size, uint64_t cpu_ext, uint32_t pmu_num, Erro
     static const uint32_t pbus_ranges[4] = { 0, 0, (uint32_t)VIRT_PLATFORM_BUS_BASE,
                                              (uint32_t)VIRT_PLATFORM_BUS_SIZE };
     fb_cells(&b, pbus, "ranges", pbus_ranges, 4);
-    fb_u32(&b, pbus, "interrupt-parent", PH_PLIC);
+    fb_u32(&b, pbus, "interrupt-parent", ph_plic(&b));
 
     int reboot = fb_node(&b, root, "reboot");
     fb_str(&b, reboot, "compatible", "syscon-reboot");
-    fb_u32(&b, reboot, "regmap", PH_TEST);
+    fb_u32(&b, reboot, "regmap", ph_test(&b));
     fb_u32(&b, reboot, "offset", 0);
     fb_u32(&b, reboot, "value", SIFIVE_TEST_RESET);
 
     int off = fb_node(&b, root, "poweroff");
     fb_str(&b, off, "compatible", "syscon-poweroff");
-    fb_u32(&b, off, "regmap", PH_TEST);
+    fb_u32(&b, off, "regmap", ph_test(&b));
     fb_u32(&b, off, "offset", 0);
     fb_u32(&b, off, "value", SIFIVE_TEST_PASS);
 

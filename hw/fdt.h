@@ -18,10 +18,11 @@
 /* Length of /chosen/rng-seed: QEMU's size, with fixed contents (see fdt.c). */
 #define VIRT_FDT_RNG_SEED_LEN 32
 
-/* The tree for one hart with the extensions cpu_ext (HART_EXT_*, see
- * cpu/isa.h), pmu_num programmable counters (with Zihpm) and ram_size bytes
- * of DRAM at VIRT_DRAM_BASE. */
-void *virt_fdt_build(uint64_t ram_size, uint64_t cpu_ext, uint32_t pmu_num, Error **errp);
+/* The tree for nharts harts (1..CLINT_MAX_HARTS) with the extensions
+ * cpu_ext (HART_EXT_*, see cpu/isa.h), pmu_num programmable counters (with
+ * Zihpm) and ram_size bytes of DRAM at VIRT_DRAM_BASE. */
+void *virt_fdt_build(uint64_t ram_size, int nharts, uint64_t cpu_ext, uint32_t pmu_num,
+                     Error **errp);
 /* Read a user-supplied blob (-dtb); ERR_IMAGE if it is not a valid FDT. */
 void *virt_fdt_load(const char *path, Error **errp);
 /* Set /chosen bootargs (if non-NULL) and linux,initrd-start/end (if end > start). */

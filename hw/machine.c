@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,47 +45,154 @@ void machine_options_init(MachineOptions *o)
 
 static uint64_t machine_steps(void *opaque)
 {
-    Machine *m = opaque;
-    return m->hart ? hart_icount(m->hart) : 0;
+    return machine_icount(opaque);
 }
 
 static uint64_t machine_read_time(void *opaque)
 {
-    Machine *m = opaque;
-    return m->clint ? clint_mtime(m->clint) : 0;
+    MachineHartLink *l = opaque;
+    return l->m->clint ? clint_mtime(l->m->clint) : 0;
 }
 
 static void machine_stimecmp_changed(void *opaque, uint64_t stimecmp, bool enabled)
 {
-    Machine *m = opaque;
-    if (m->clint) {
-        clint_set_stimecmp(m->clint, stimecmp, enabled);
+    MachineHartLink *l = opaque;
+    if (l->m->clint) {
+        clint_set_stimecmp(l->m->clint, l->index, stimecmp, enabled);
     }
 }
 
 static void machine_kick(void *opaque)
 {
     Machine *m = opaque;
-    if (m->hart) {
-        hart_kick(m->hart);
+    Hart *h = m->running ? m->running : m->hart;
+    if (h) {
+        hart_kick(h);   /* a no-op unless it is running */
     }
 }
 
-/* IrqLine receiver for the hart's MIP bits: n is the bit number. */
+/* IrqLine receiver for a hart's MIP bits: n is the bit number. An interrupt
+ * raised for another hart by the one running (an IPI, or a device it
+ * programmed) ends the running hart's turn at that instruction. */
 static void machine_hart_irq(void *opaque, int n, bool level)
 {
-    Machine *m = opaque;
-    hart_set_irq(m->hart, 1ull << n, level);
+    MachineHartLink *l = opaque;
+    Machine *m = l->m;
+    Hart *h = m->harts[l->index];
+    hart_set_irq(h, 1ull << n, level);
+    if (level && m->running && m->running != h) {
+        m->preempt = true;
+        hart_kick(m->running);
+    }
 }
 
 /* A device wrote guest RAM: translated code and page walks may be stale. */
 static void machine_dma_written(void *opaque, uint64_t addr, uint64_t len)
 {
     Machine *m = opaque;
-    if (m->hart) {
-        hart_invalidate_phys(m->hart, addr, len);
+    for (int i = 0; i < m->nharts; i++) {
+        hart_invalidate_phys(m->harts[i], addr, len);
     }
 }
+
+/* ---- the schedule of several harts (see MachineSched) ---- */
+
+static bool machine_hart_runnable(Hart *h)
+{
+    return !hart_in_wfi(h) || hart_irq_pending(h);
+}
+
+/* Can any hart run? (With one hart: it waits in WFI with nothing pending;
+ * the caller knows it is in WFI.) */
+static bool machine_any_runnable(Machine *m)
+{
+    if (m->nharts == 1) {
+        return hart_irq_pending(m->hart);
+    }
+    for (int i = 0; i < m->nharts; i++) {
+        if (machine_hart_runnable(m->harts[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool machine_others_runnable(Machine *m, Hart *h)
+{
+    for (int i = 0; i < m->nharts; i++) {
+        if (m->harts[i] != h && machine_hart_runnable(m->harts[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The hart to run now: the current one while its turn lasts and it can
+ * run, else the next one in order that can. NULL when every hart waits. */
+static Hart *machine_sched_pick(Machine *m)
+{
+    MachineSched *s = &m->sched;
+    if (s->left > 0 && machine_hart_runnable(m->harts[s->cur])) {
+        return m->harts[s->cur];
+    }
+    for (int k = 1; k <= m->nharts; k++) {
+        uint32_t i = (s->cur + (uint32_t)k) % (uint32_t)m->nharts;
+        if (machine_hart_runnable(m->harts[i])) {
+            if (i != s->cur) {
+                hart_drop_reservation(m->harts[s->cur]);
+                s->cur = i;
+            }
+            s->left = m->quantum;
+            s->grace = 0;
+            return m->harts[i];
+        }
+    }
+    return NULL;
+}
+
+/* After the current hart ran `executed` steps of its turn. */
+static void machine_sched_account(Machine *m, Hart *h, HartExit exit, uint64_t executed)
+{
+    MachineSched *s = &m->sched;
+    s->left -= executed < s->left ? executed : s->left;
+    if (exit == HART_EXIT_WFI || m->preempt) {
+        s->left = 0;
+    }
+    m->preempt = false;
+    if (s->left == 0 && exit != HART_EXIT_WFI && hart_has_reservation(h) &&
+        s->grace < MACHINE_LR_GRACE) {
+        /* One more step, until the SC (or whatever ends the reservation). */
+        s->left = 1;
+        s->grace++;
+    }
+}
+
+static bool machine_sched_post_load(void *opaque, int version_id, Error **errp)
+{
+    MachineSched *s = opaque;
+    const Machine *m = (const Machine *)((const char *)s - offsetof(Machine, sched));
+    (void)version_id;
+    if (s->cur >= (uint32_t)m->nharts || s->grace > MACHINE_LR_GRACE) {
+        error_setc(errp, ERR_SNAPSHOT, "smp: schedule state out of range");
+        return false;
+    }
+    return true;
+}
+
+static const VMStateField machine_sched_fields[] = {
+    VMSTATE_UINT32(cur, MachineSched),
+    VMSTATE_UINT32(grace, MachineSched),
+    VMSTATE_UINT64(left, MachineSched),
+    VMSTATE_END_OF_LIST()
+};
+
+static const VMStateDescription machine_sched_vmsd = {
+    .name = "smp",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = machine_sched_post_load,
+    .fields = machine_sched_fields,
+};
 
 static int64_t machine_rtc_clock(void *opaque)
 {
@@ -300,7 +408,8 @@ static bool machine_load_images(Machine *m, Error **errp)
         }
     }
 
-    m->fdt = o->dtb ? virt_fdt_load(o->dtb, errp) : virt_fdt_build(m->ram_size, o->cpu_ext, o->cpu_pmu_num, errp);
+    m->fdt = o->dtb ? virt_fdt_load(o->dtb, errp) : virt_fdt_build(m->ram_size, m->nharts, o->cpu_ext,
+                                                                   o->cpu_pmu_num, errp);
     if (!m->fdt) {
         return false;
     }
@@ -636,25 +745,54 @@ static bool machine_build(Machine *m, Error **errp)
         return false;
     }
 
-    HartConfig hc = { .hartid = 0, .ext = o->cpu_ext, .pmu_num = o->cpu_pmu_num,
-                      .reset_pc = VIRT_MROM_BASE,
-                      .read_time = machine_read_time, .time_opaque = m,
-                      .stimecmp_changed = machine_stimecmp_changed, .log = o->log };
-    m->hart = hart_new(&m->as, &hc, errp);
-    if (!m->hart) {
+    m->nharts = o->smp > 0 ? o->smp : 1;
+    if (m->nharts > MACHINE_MAX_HARTS) {
+        error_setc(errp, ERR_USAGE, "-smp %d: at most %d harts", m->nharts, MACHINE_MAX_HARTS);
         return false;
     }
-    vmstate_register(&m->vms, "hart0", &hart_vmsd, hart_state_ptr(m->hart));
+    m->quantum = o->icount.quantum ? o->icount.quantum : ICOUNT_DEFAULT_QUANTUM;
+    /* Hart instance names are kept by reference: string constants. */
+    static const char *const hart_names[MACHINE_MAX_HARTS] = {
+        "hart0", "hart1", "hart2", "hart3", "hart4", "hart5", "hart6", "hart7",
+    };
+    IrqLine msip[MACHINE_MAX_HARTS], mtip[MACHINE_MAX_HARTS], stip[MACHINE_MAX_HARTS];
+    IrqLine ctx[PLIC_MAX_CONTEXTS];
+    for (int i = 0; i < m->nharts; i++) {
+        MachineHartLink *l = &m->hart_link[i];
+        l->m = m;
+        l->index = i;
+        HartConfig hc = { .hartid = (uint64_t)i, .ext = o->cpu_ext, .pmu_num = o->cpu_pmu_num,
+                          .reset_pc = VIRT_MROM_BASE,
+                          .read_time = machine_read_time, .time_opaque = l,
+                          .stimecmp_changed = machine_stimecmp_changed, .log = o->log };
+        m->harts[i] = hart_new(&m->as, &hc, errp);
+        if (!m->harts[i]) {
+            return false;
+        }
+        vmstate_register(&m->vms, hart_names[i], &hart_vmsd, hart_state_ptr(m->harts[i]));
+        msip[i] = irq_line(machine_hart_irq, l, 3);
+        mtip[i] = irq_line(machine_hart_irq, l, 7);
+        stip[i] = irq_line(machine_hart_irq, l, 5);
+        ctx[2 * i] = irq_line(machine_hart_irq, l, 11);
+        ctx[2 * i + 1] = irq_line(machine_hart_irq, l, 9);
+    }
+    m->hart = m->harts[0];
+    if (m->nharts > 1) {
+        for (int i = 0; i < m->nharts; i++) {
+            if (!hart_set_peers(m->harts[i], m->harts, m->nharts)) {
+                error_setg(errp, "out of memory linking the harts");
+                return false;
+            }
+        }
+        vmstate_register(&m->vms, "smp", &machine_sched_vmsd, &m->sched);
+    }
 
-    m->clint = clint_create(&m->board, "clint", VIRT_CLINT_BASE,
-                            irq_line(machine_hart_irq, m, 3), irq_line(machine_hart_irq, m, 7),
-                            irq_line(machine_hart_irq, m, 5), errp);
+    m->clint = clint_create(&m->board, "clint", VIRT_CLINT_BASE, m->nharts, msip, mtip, stip,
+                            errp);
     if (!m->clint) {
         return false;
     }
-    IrqLine ctx[PLIC_NUM_CONTEXTS] = { irq_line(machine_hart_irq, m, 11),
-                                       irq_line(machine_hart_irq, m, 9) };
-    m->plic = plic_create(&m->board, "plic", VIRT_PLIC_BASE, ctx, errp);
+    m->plic = plic_create(&m->board, "plic", VIRT_PLIC_BASE, 2 * m->nharts, ctx, errp);
     if (!m->plic) {
         return false;
     }
@@ -771,12 +909,12 @@ void machine_free(Machine *m)
     }
     plic_free(m->plic);
     clint_free(m->clint);
-    /* icount reads the hart's step count while it shuts down. */
+    /* icount reads the harts' step counts while it shuts down. */
     if (m->icount) {
         icount_free(m->icount);
     }
-    if (m->hart) {
-        hart_free(m->hart);
+    for (int i = 0; i < m->nharts; i++) {
+        hart_free(m->harts[i]);
     }
     romset_free(&m->roms);
     free(m->fdt);
@@ -807,7 +945,13 @@ void machine_reset(Machine *m)
         virtio_mmio_reset(m->virtio[i]);
     }
     plic_reset(m->plic);
-    hart_reset(m->hart);
+    for (int i = 0; i < m->nharts; i++) {
+        hart_reset(m->harts[i]);
+    }
+    /* Every hart starts in the boot ROM; hart 0 has the first turn. */
+    m->sched.cur = 0;
+    m->sched.left = m->quantum;
+    m->preempt = false;
     m->resets++;
 }
 
@@ -983,7 +1127,7 @@ bool machine_run(Machine *m, MachineStop *why, Error **errp)
             *why = MACHINE_STOP_DEBUG;
             return true;
         }
-        uint64_t steps = hart_icount(m->hart);
+        uint64_t steps = machine_icount(m);
         if (steps == m->stop_at) {
             m->debug_exit = MACHINE_DEBUG_STOP_AT;
             *why = MACHINE_STOP_DEBUG;
@@ -1013,9 +1157,30 @@ bool machine_run(Machine *m, MachineStop *why, Error **errp)
         int64_t deadline = loop_deadline_ns(m->loop, CLOCK_VIRTUAL);
         uint64_t budget = icount_budget(m->icount, deadline, cap);
         HartExit exit = HART_EXIT_BUDGET;
-        if (budget > 0) {
-            uint64_t executed = 0;
-            exit = hart_run(m->hart, budget, &executed);
+        if (m->nharts == 1) {
+            if (budget > 0) {
+                uint64_t executed = 0;
+                exit = hart_run(m->hart, budget, &executed);
+            }
+        } else {
+            Hart *h = machine_sched_pick(m);
+            /* Alone: no other hart can run before this slice ends (only a
+             * timer, between slices, or an interrupt this hart raises,
+             * which ends the slice, can change that), so the turn does not
+             * count down and the slice is not cut at its end. */
+            bool alone = h && !machine_others_runnable(m, h);
+            if (h && !alone && budget > m->sched.left) {
+                budget = m->sched.left;
+            }
+            if (h && budget > 0) {
+                uint64_t executed = 0;
+                m->running = h;
+                exit = hart_run(h, budget, &executed);
+                m->running = NULL;
+                machine_sched_account(m, h, exit, alone ? 0 : executed);
+            } else if (!h) {
+                exit = HART_EXIT_WFI;   /* every hart waits */
+            }
         }
         Error *local = NULL;
         main_loop_wait(m->loop, true, &local);
@@ -1038,7 +1203,7 @@ bool machine_run(Machine *m, MachineStop *why, Error **errp)
             *why = MACHINE_STOP_DEBUG;
             return true;
         }
-        if (exit == HART_EXIT_WFI && !hart_irq_pending(m->hart) && !loop_bhs_pending(m->loop) &&
+        if (exit == HART_EXIT_WFI && !machine_any_runnable(m) && !loop_bhs_pending(m->loop) &&
             !loop_shutdown_requested(m->loop) &&
             !(m->gate && m->gate->input_pending && m->gate->input_pending(m->gate_opaque, m))) {
             /* A deadline already due is served by the next iteration, not warped to. */
@@ -1074,7 +1239,7 @@ Hash128 machine_state_hash(Machine *m)
             blockdev_overlay_digest(m->drive[m->slot_drive[s]], &hs);
         }
     }
-    hash_update_u64(&hs, hart_icount(m->hart));
+    hash_update_u64(&hs, machine_icount(m));
     Hash128 h = hash_final(&hs);
     hash_free(&hs);
     vmbuf_free(&b);
@@ -1112,7 +1277,16 @@ int64_t machine_virtual_ns(Machine *m)
 
 uint64_t machine_icount(Machine *m)
 {
-    return hart_icount(m->hart);
+    uint64_t steps = 0;
+    for (int i = 0; i < m->nharts; i++) {
+        steps += hart_icount(m->harts[i]);
+    }
+    return steps;
+}
+
+int machine_current_hart(const Machine *m)
+{
+    return (int)m->sched.cur;
 }
 
 /* ---- the gate ---- */

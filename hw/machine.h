@@ -51,6 +51,7 @@
 #include "snapshots/vmstate.h"
 
 #define MACHINE_DEFAULT_RAM   (128ull << 20)
+#define MACHINE_MAX_HARTS     CLINT_MAX_HARTS
 #define MACHINE_MAX_SERIAL    1
 /* Upper bound on one hart_run() slice, so host input and signals are polled
  * often even when no timer is armed. Slicing never changes guest behaviour. */
@@ -143,7 +144,8 @@ typedef struct MachineRtcOptions {
 
 typedef struct MachineOptions {
     uint64_t ram_size;          /* bytes; 0 = MACHINE_DEFAULT_RAM */
-    uint64_t cpu_ext;           /* the hart's extensions (HART_EXT_*, cpu/isa.h) */
+    int smp;                    /* harts, 1..MACHINE_MAX_HARTS (0: 1) */
+    uint64_t cpu_ext;           /* the harts' extensions (HART_EXT_*, cpu/isa.h) */
     uint32_t cpu_pmu_num;       /* its programmable counters with Zihpm (pmu-num) */
     const char *bios;           /* NULL = default OpenSBI, "none" = no firmware */
     const char *kernel;
@@ -255,6 +257,40 @@ typedef struct MachineRng {
     bool warned;                /* a read failure was reported */
 } MachineRng;
 
+/* What an interrupt line or a time source of one hart needs: its machine
+ * and its index. */
+typedef struct MachineHartLink {
+    Machine *m;
+    int index;
+} MachineHartLink;
+
+/*
+ * The schedule of several harts ("smp" in the registry, only with more
+ * than one hart). Harts run one at a time in index order, round robin,
+ * each for a quantum of steps (-icount ...,quantum=N). A hart's turn ends
+ * early when it waits in WFI with nothing pending (such a hart is skipped
+ * until an interrupt is pending for it), and at the instruction that
+ * raised an interrupt line of another hart (an IPI: the target must see it
+ * at once, not a quantum later). A turn only counts down while another
+ * hart could run: a hart alone (the others waiting in WFI) keeps its turn
+ * and runs in slices as long as a single hart's. The interleaving is
+ * therefore a function of the quantum and the guest alone: slicing for
+ * timers, journal events or debugger stops never changes it.
+ *
+ * A switch ends the reservation of the hart switched out (see
+ * hart_drop_reservation()). So that an LR/SC loop still makes progress
+ * with any quantum (the A extension's forward-progress guarantee for
+ * constrained loops), a turn that ends while the hart holds a reservation
+ * goes on, one step at a time, until the reservation is gone or
+ * MACHINE_LR_GRACE steps have passed.
+ */
+#define MACHINE_LR_GRACE 64
+typedef struct MachineSched {
+    uint32_t cur;               /* the hart whose turn it is */
+    uint32_t grace;             /* steps granted past the turn for a reservation */
+    uint64_t left;              /* steps left in its turn */
+} MachineSched;
+
 /* Called by machine_run() at the top of every iteration, between taking
  * host requests and the gate's before_slice; see machine_set_slice_hook(). */
 typedef void MachineSliceHook(void *opaque, Machine *m);
@@ -271,7 +307,14 @@ struct Machine {
     MachineClockState clock_state;
 
     Icount *icount;
-    Hart *hart;
+    Hart *hart;                 /* hart 0: the debugger's and the digests' view */
+    Hart *harts[MACHINE_MAX_HARTS];
+    int nharts;
+    MachineHartLink hart_link[MACHINE_MAX_HARTS];
+    MachineSched sched;
+    uint64_t quantum;
+    Hart *running;              /* several harts: the one inside hart_run(), or NULL */
+    bool preempt;               /* end the running hart's turn (an IPI was sent) */
     Clint *clint;
     Plic *plic;
     Uart16550 *uart0;
@@ -394,7 +437,12 @@ void machine_set_slice_hook(Machine *m, MachineSliceHook *fn, void *opaque);
 int machine_exit_status(const Machine *m);
 
 int64_t machine_virtual_ns(Machine *m);
+/* The step count: the sum of every hart's steps (as QEMU's icount counts all
+ * vCPUs' instructions in one counter). Journal events, budgets, stops,
+ * snapshots and virtual time are in these steps. */
 uint64_t machine_icount(Machine *m);
+/* The hart whose turn it is (the one running, inside hart callbacks). */
+int machine_current_hart(const Machine *m);
 
 /* ---- the gate ---- */
 void machine_set_gate(Machine *m, const MachineGateOps *ops, void *opaque);

@@ -113,18 +113,26 @@ void machine_replay_digest(Machine *m, bool with_ram, JournalDigest *d)
     for (int i = 0; i < 32; i++) {
         d->xregs[i] = hart_get_xreg(m->hart, i);
     }
-    /* Hart and devices separately, so a report can say which differs. */
-    void *hs = hart_state_ptr(m->hart);
-    HashState dev;
+    /* Harts and devices separately, so a report can say which differs.
+     * Several harts: one hash over all of them, in order. */
+    HashState dev, harts;
     hash_init(&dev);
+    hash_init(&harts);
     VMBuf b;
     vmbuf_init(&b);
     for (size_t i = 0; i < m->vms.n; i++) {
         const VMStateEntry *e = &m->vms.entries[i];
+        bool is_hart = false;
+        for (int k = 0; k < m->nharts; k++) {
+            is_hart |= e->opaque == hart_state_ptr(m->harts[k]);
+        }
         b.len = 0;
         vmstate_save(e->vmsd, e->opaque, &b);
-        if (e->opaque == hs) {
+        if (is_hart && m->nharts == 1) {
             d->hart = hash128(b.data, b.len);
+        } else if (is_hart) {
+            hash_update_u64(&harts, b.len);
+            hash_update(&harts, b.data, b.len);
         } else {
             hash_update_u64(&dev, b.len);
             hash_update(&dev, b.data, b.len);
@@ -133,6 +141,10 @@ void machine_replay_digest(Machine *m, bool with_ram, JournalDigest *d)
     vmbuf_free(&b);
     d->devices = hash_final(&dev);
     hash_free(&dev);
+    if (m->nharts > 1) {
+        d->hart = hash_final(&harts);
+    }
+    hash_free(&harts);
     if (with_ram) {
         d->has_ram = true;
         const MemRegion *ov[VIRT_VIRTIO_COUNT];
@@ -194,7 +206,7 @@ bool machine_replay_manifest(Machine *m, JournalManifest *out, Error **errp)
     /* The hart by its canonical ISA string, so that a replay on another
      * -cpu is refused naming the extensions. */
     size_t isalen = isa_manifest_string(o->cpu_ext, NULL, 0) + 1;
-    size_t len = strlen(ic) + isalen + (o->append ? strlen(o->append) : 0) + 96;
+    size_t len = strlen(ic) + isalen + (o->append ? strlen(o->append) : 0) + 160;
     char *machine = malloc(len);
     char *isa = malloc(isalen);
     if (!machine || !isa) {
@@ -263,15 +275,22 @@ bool machine_replay_manifest(Machine *m, JournalManifest *out, Error **errp)
     default:
         break;
     }
-    len += strlen(rtc);
+    /* Several harts: their count and the schedule's quantum (one hart
+     * keeps the one-hart description). */
+    char smp[64] = "";
+    if (m->nharts > 1) {
+        snprintf(smp, sizeof(smp), ",smp=%d,quantum=%llu", m->nharts,
+                 (unsigned long long)m->quantum);
+    }
+    len += strlen(rtc) + strlen(smp);
     machine = realloc(machine, len);
     if (!machine) {
         abort();
     }
-    snprintf(machine, len, "virt,m=%llu,cpu=%s,pmu-num=%u,no-reboot=%s,icount=%s%s%s,append=%s",
+    snprintf(machine, len, "virt,m=%llu,cpu=%s,pmu-num=%u,no-reboot=%s,icount=%s%s%s%s,append=%s",
              (unsigned long long)m->ram_size, isa,
              (o->cpu_ext & HART_EXT_ZIHPM) ? o->cpu_pmu_num : 0, o->no_reboot ? "on" : "off",
-             ic, rtc, disks, o->append ? o->append : "");
+             ic, smp, rtc, disks, o->append ? o->append : "");
     free(isa);
     free(ic);
     journal_manifest_init(out, RRSIM_VERSION, machine, icount_shift(m->icount));

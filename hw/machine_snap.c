@@ -512,7 +512,9 @@ static bool snap_restore(MachineSnap *s, const char *name, uint64_t steps, Error
         return false;
     }
     /* Translated code and TLB entries may describe the old RAM and mappings. */
-    hart_flush_caches(m->hart);
+    for (int i = 0; i < m->nharts; i++) {
+        hart_flush_caches(m->harts[i]);
+    }
     /* Requests of the old present (shutdown at the end of the replay, a
      * reset, a debug stop) do not belong to the restored one. */
     int code = 0;

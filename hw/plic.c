@@ -2,6 +2,7 @@
 #include "hw/plic.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #define PLIC_WORDS ((PLIC_NDEV + 1 + 31) / 32)
@@ -16,10 +17,36 @@ typedef struct PlicState {
     uint8_t out_level[PLIC_NUM_CONTEXTS];
 } PlicState;
 
+/* Contexts 2.. (harts 1..), saved as their own instance so that a one-hart
+ * board keeps the one-hart layout. */
+#define PLIC_EXTRA (PLIC_MAX_CONTEXTS - PLIC_NUM_CONTEXTS)
+typedef struct PlicExtraState {
+    uint32_t enable[PLIC_EXTRA][PLIC_WORDS];
+    uint32_t threshold[PLIC_EXTRA];
+    uint8_t out_level[PLIC_EXTRA];
+} PlicExtraState;
+
 struct Plic {
     PlicState s;                    /* first: the VMState description covers it */
-    IrqLine out[PLIC_NUM_CONTEXTS];
+    PlicExtraState x;
+    int nctx;
+    IrqLine out[PLIC_MAX_CONTEXTS];
 };
+
+static uint32_t *ctx_enable(Plic *p, int c)
+{
+    return c < PLIC_NUM_CONTEXTS ? p->s.enable[c] : p->x.enable[c - PLIC_NUM_CONTEXTS];
+}
+
+static uint32_t *ctx_threshold(Plic *p, int c)
+{
+    return c < PLIC_NUM_CONTEXTS ? &p->s.threshold[c] : &p->x.threshold[c - PLIC_NUM_CONTEXTS];
+}
+
+static uint8_t *ctx_out_level(Plic *p, int c)
+{
+    return c < PLIC_NUM_CONTEXTS ? &p->s.out_level[c] : &p->x.out_level[c - PLIC_NUM_CONTEXTS];
+}
 
 static bool bit_get(const uint32_t *w, int i)
 {
@@ -37,12 +64,14 @@ static void bit_put(uint32_t *w, int i, bool v)
 
 /* Highest-priority pending source enabled for ctx with priority above
  * min_prio; 0 if none. Ties go to the lowest id (spec 1.0.0 section 5). */
-static int plic_best(const PlicState *s, int ctx, uint32_t min_prio)
+static int plic_best(Plic *p, int ctx, uint32_t min_prio)
 {
+    const PlicState *s = &p->s;
+    const uint32_t *enable = ctx_enable(p, ctx);
     int best = 0;
     uint32_t best_prio = min_prio;
     for (int i = 1; i <= PLIC_NDEV; i++) {
-        if (bit_get(s->pending, i) && bit_get(s->enable[ctx], i) && s->priority[i] > best_prio) {
+        if (bit_get(s->pending, i) && bit_get(enable, i) && s->priority[i] > best_prio) {
             best = i;
             best_prio = s->priority[i];
         }
@@ -52,11 +81,11 @@ static int plic_best(const PlicState *s, int ctx, uint32_t min_prio)
 
 static void plic_update(Plic *p)
 {
-    PlicState *s = &p->s;
-    for (int c = 0; c < PLIC_NUM_CONTEXTS; c++) {
-        uint8_t level = plic_best(s, c, s->threshold[c]) != 0;
-        if (level != s->out_level[c]) {
-            s->out_level[c] = level;
+    for (int c = 0; c < p->nctx; c++) {
+        uint8_t level = plic_best(p, c, *ctx_threshold(p, c)) != 0;
+        uint8_t *out = ctx_out_level(p, c);
+        if (level != *out) {
+            *out = level;
             irq_set(p->out[c], level);
         }
     }
@@ -84,7 +113,7 @@ IrqLine plic_irq_line(Plic *p, int source)
 static uint32_t plic_claim(Plic *p, int ctx)
 {
     PlicState *s = &p->s;
-    int id = plic_best(s, ctx, 0);
+    int id = plic_best(p, ctx, 0);
     if (id) {
         bit_put(s->pending, id, false);
         bit_put(s->claimed, id, true);
@@ -97,7 +126,7 @@ static void plic_complete(Plic *p, int ctx, uint32_t id)
 {
     PlicState *s = &p->s;
     /* Spec 1.0.0 section 9: an id not enabled for the context is ignored. */
-    if (id == 0 || id > PLIC_NDEV || !bit_get(s->enable[ctx], (int)id)) {
+    if (id == 0 || id > PLIC_NDEV || !bit_get(ctx_enable(p, ctx), (int)id)) {
         return;
     }
     bit_put(s->claimed, (int)id, false);
@@ -123,15 +152,15 @@ static uint64_t plic_read(void *opaque, uint64_t off, unsigned size)
     if (off < PLIC_CONTEXT_BASE) {
         uint64_t ctx = (off - PLIC_ENABLE_BASE) / PLIC_ENABLE_STRIDE;
         uint64_t w = (off - PLIC_ENABLE_BASE) % PLIC_ENABLE_STRIDE / 4;
-        return ctx < PLIC_NUM_CONTEXTS && w < PLIC_WORDS ? s->enable[ctx][w] : 0;
+        return ctx < (uint64_t)p->nctx && w < PLIC_WORDS ? ctx_enable(p, (int)ctx)[w] : 0;
     }
     uint64_t ctx = (off - PLIC_CONTEXT_BASE) / PLIC_CONTEXT_STRIDE;
     uint64_t reg = (off - PLIC_CONTEXT_BASE) % PLIC_CONTEXT_STRIDE;
-    if (ctx >= PLIC_NUM_CONTEXTS) {
+    if (ctx >= (uint64_t)p->nctx) {
         return 0;
     }
     if (reg == 0) {
-        return s->threshold[ctx];
+        return *ctx_threshold(p, (int)ctx);
     }
     if (reg == 4) {
         return plic_claim(p, (int)ctx);
@@ -159,25 +188,25 @@ static void plic_write(void *opaque, uint64_t off, uint64_t value, unsigned size
     if (off < PLIC_CONTEXT_BASE) {
         uint64_t ctx = (off - PLIC_ENABLE_BASE) / PLIC_ENABLE_STRIDE;
         uint64_t w = (off - PLIC_ENABLE_BASE) % PLIC_ENABLE_STRIDE / 4;
-        if (ctx < PLIC_NUM_CONTEXTS && w < PLIC_WORDS) {
+        if (ctx < (uint64_t)p->nctx && w < PLIC_WORDS) {
             if (w == 0) {
                 v &= ~1u;                 /* source 0 does not exist */
             }
             if (w == PLIC_WORDS - 1 && (PLIC_NDEV + 1) % 32) {
                 v &= (1u << ((PLIC_NDEV + 1) % 32)) - 1;
             }
-            s->enable[ctx][w] = v;
+            ctx_enable(p, (int)ctx)[w] = v;
             plic_update(p);
         }
         return;
     }
     uint64_t ctx = (off - PLIC_CONTEXT_BASE) / PLIC_CONTEXT_STRIDE;
     uint64_t reg = (off - PLIC_CONTEXT_BASE) % PLIC_CONTEXT_STRIDE;
-    if (ctx >= PLIC_NUM_CONTEXTS) {
+    if (ctx >= (uint64_t)p->nctx) {
         return;
     }
     if (reg == 0) {
-        s->threshold[ctx] = v & PLIC_PRIO_MASK;
+        *ctx_threshold(p, (int)ctx) = v & PLIC_PRIO_MASK;
         plic_update(p);
     } else if (reg == 4) {
         plic_complete(p, (int)ctx, v);
@@ -230,6 +259,36 @@ static const VMStateDescription plic_vmsd = {
     .fields = plic_fields,
 };
 
+static bool plic_extra_post_load(void *opaque, int version_id, Error **errp)
+{
+    Plic *p = (Plic *)((char *)opaque - offsetof(Plic, x));
+    (void)version_id;
+    for (int c = PLIC_NUM_CONTEXTS; c < p->nctx; c++) {
+        if (*ctx_threshold(p, c) > PLIC_PRIO_MASK || *ctx_out_level(p, c) > 1) {
+            error_setc(errp, ERR_SNAPSHOT, "plic: context %d state out of range", c);
+            return false;
+        }
+        irq_set(p->out[c], *ctx_out_level(p, c));
+    }
+    return true;
+}
+
+static const VMStateField plic_extra_fields[] = {
+    VMSTATE_UINT32_ARRAY(enable, PlicExtraState, PLIC_EXTRA * PLIC_WORDS),
+    VMSTATE_UINT32_ARRAY(threshold, PlicExtraState, PLIC_EXTRA),
+    VMSTATE_UINT8_ARRAY(out_level, PlicExtraState, PLIC_EXTRA),
+    VMSTATE_END_OF_LIST()
+};
+
+/* The contexts of harts 1.. (all PLIC_MAX_CONTEXTS - 2 slots, unused ones 0). */
+static const VMStateDescription plic_extra_vmsd = {
+    .name = "plic-contexts",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = plic_extra_post_load,
+    .fields = plic_extra_fields,
+};
+
 void plic_reset(Plic *p)
 {
     PlicState *s = &p->s;
@@ -240,25 +299,31 @@ void plic_reset(Plic *p)
     for (int w = 0; w < PLIC_WORDS; w++) {
         s->pending[w] = s->level[w];
         s->claimed[w] = 0;
-        for (int c = 0; c < PLIC_NUM_CONTEXTS; c++) {
-            s->enable[c][w] = 0;
+        for (int c = 0; c < p->nctx; c++) {
+            ctx_enable(p, c)[w] = 0;
         }
     }
-    for (int c = 0; c < PLIC_NUM_CONTEXTS; c++) {
-        s->threshold[c] = 0;
+    for (int c = 0; c < p->nctx; c++) {
+        *ctx_threshold(p, c) = 0;
     }
     plic_update(p);
 }
 
-Plic *plic_create(const Board *b, const char *name, uint64_t base,
-                  const IrqLine ctx_irqs[PLIC_NUM_CONTEXTS], Error **errp)
+Plic *plic_create(const Board *b, const char *name, uint64_t base, int nctx,
+                  const IrqLine *ctx_irqs, Error **errp)
 {
+    if (nctx < PLIC_NUM_CONTEXTS || nctx > PLIC_MAX_CONTEXTS) {
+        error_setg(errp, "%s: %d contexts (%d..%d)", name, nctx, PLIC_NUM_CONTEXTS,
+                   PLIC_MAX_CONTEXTS);
+        return NULL;
+    }
     Plic *p = calloc(1, sizeof(*p));
     if (!p) {
         error_setg(errp, "out of memory creating %s", name);
         return NULL;
     }
-    for (int c = 0; c < PLIC_NUM_CONTEXTS; c++) {
+    p->nctx = nctx;
+    for (int c = 0; c < nctx; c++) {
         p->out[c] = ctx_irqs[c];
     }
     if (!mem_map_mmio(b->as, name, base, VIRT_PLIC_SIZE, &plic_ops, p, errp)) {
@@ -267,6 +332,9 @@ Plic *plic_create(const Board *b, const char *name, uint64_t base,
     }
     plic_reset(p);
     vmstate_register(b->vms, name, &plic_vmsd, &p->s);
+    if (nctx > PLIC_NUM_CONTEXTS) {
+        vmstate_register(b->vms, "plic-contexts", &plic_extra_vmsd, &p->x);
+    }
     return p;
 }
 

@@ -1,6 +1,7 @@
 /*
- * plic: the SiFive PLIC of QEMU's virt board ("sifive,plic-1.0.0"), one hart
- * with two contexts: 0 = M mode (drives MEIP), 1 = S mode (drives SEIP).
+ * plic: the SiFive PLIC of QEMU's virt board ("sifive,plic-1.0.0"), two
+ * contexts per hart as QEMU virt: 2h = hart h's M mode (drives its MEIP),
+ * 2h + 1 = its S mode (drives its SEIP).
  *
  * Sources 1..PLIC_NDEV are level-sensitive inputs (plic_irq_line()); source 0
  * does not exist. Priorities are 3 bits (0 = never interrupts). A source is
@@ -18,7 +19,8 @@
 #include "hw/irq.h"
 
 #define PLIC_NDEV        96   /* riscv,ndev of QEMU 7.2 virt */
-#define PLIC_NUM_CONTEXTS 2
+#define PLIC_NUM_CONTEXTS 2   /* one hart's */
+#define PLIC_MAX_CONTEXTS 16  /* eight harts' */
 #define PLIC_PRIO_MASK   7u
 
 #define PLIC_PRIORITY_BASE   0x0
@@ -30,9 +32,10 @@
 
 typedef struct Plic Plic;
 
-/* ctx_irqs[i] is the output of context i (MEIP, SEIP). */
-Plic *plic_create(const Board *b, const char *name, uint64_t base,
-                  const IrqLine ctx_irqs[PLIC_NUM_CONTEXTS], Error **errp);
+/* nctx contexts (2 per hart); ctx_irqs[i] is the output of context i
+ * (MEIP, SEIP of hart i / 2). */
+Plic *plic_create(const Board *b, const char *name, uint64_t base, int nctx,
+                  const IrqLine *ctx_irqs, Error **errp);
 void plic_reset(Plic *p);
 void plic_free(Plic *p);
 

@@ -66,7 +66,8 @@ static void init_mount_dev(void)
 }
 
 /* The isa and mmu lines of /proc/cpuinfo, as "cpuinfo: isa rv64...": the
- * extensions the kernel found in the device tree and put to use. */
+ * extensions the kernel found in the device tree and put to use (the first
+ * hart's; all harts are alike), then how many harts it brought up. */
 static void init_cpuinfo(void)
 {
     if (mount("proc", "/proc", "proc", 0, NULL) != 0 && errno != EBUSY) {
@@ -79,14 +80,20 @@ static void init_cpuinfo(void)
         return;
     }
     char line[LINE_MAX_LEN];
+    int harts = 0;
     while (fgets(line, sizeof(line), f)) {
         char key[16], val[LINE_MAX_LEN];
-        if (sscanf(line, "%15[a-z] : %255s", key, val) == 2 &&
-            (!strcmp(key, "isa") || !strcmp(key, "mmu"))) {
+        if (sscanf(line, "%15[a-z] : %255s", key, val) != 2) {
+            continue;
+        }
+        if (!strcmp(key, "processor")) {
+            harts++;
+        } else if (harts == 1 && (!strcmp(key, "isa") || !strcmp(key, "mmu"))) {
             printf("cpuinfo: %s %s\n", key, val);
         }
     }
     fclose(f);
+    printf("cpuinfo: harts %d\n", harts);
 }
 
 static void init_read_rtc(void)

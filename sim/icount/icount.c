@@ -138,6 +138,19 @@ static bool parse_item(IcountOptions *o, const char *key, const char *val, Error
     if (!strcmp(key, "rrcheckpoint")) {
         return parse_steps(key, val, &o->rrcheckpoint, errp);
     }
+    if (!strcmp(key, "quantum")) {
+        uint64_t q;
+        if (!parse_steps(key, val, &q, errp)) {
+            return false;
+        }
+        if (q < 1 || q > ICOUNT_MAX_QUANTUM) {
+            error_setc(errp, ERR_USAGE, "-icount: quantum: expected 1..%llu steps, got '%s'",
+                       (unsigned long long)ICOUNT_MAX_QUANTUM, val);
+            return false;
+        }
+        o->quantum = q;
+        return true;
+    }
     if (!strcmp(key, "rrcorrupt")) {
         o->rrcorrupt_set = true;
         return parse_steps(key, val, &o->rrcorrupt, errp);

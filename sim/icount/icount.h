@@ -17,6 +17,9 @@
  * here and handed to sim/replay and snapshots. rrsim adds two of its own:
  *   rrcheckpoint=N  while recording, a state digest every N steps (0 = none),
  *                   which replay checks to report a divergence where it starts;
+ *   quantum=N       with several harts (-smp), the steps each hart runs
+ *                   before the next one's turn (ICOUNT_DEFAULT_QUANTUM);
+ *                   part of the machine a recording was made on.
  *   rrcorrupt=STEP  replay only, for testing divergence reports: flip a bit of
  *                   a hart register when the replay reaches STEP.
  *
@@ -49,6 +52,8 @@
 #define ICOUNT_DEFAULT_SHIFT 0    /* 1 ns per step: a 1 GHz-like guest */
 #define ICOUNT_AUTO_SHIFT 3       /* what shift=auto means in rrsim: 8 ns per step */
 #define ICOUNT_DEFAULT_CHECKPOINT 100000000ull  /* steps between recorded digests */
+#define ICOUNT_DEFAULT_QUANTUM 10000ull   /* steps per hart turn (-smp) */
+#define ICOUNT_MAX_QUANTUM (1ull << 32)
 
 /* align=on: host waits shorter than this are not worth a poll. */
 #define ICOUNT_ALIGN_SLACK_NS (1000 * 1000LL)
@@ -67,6 +72,7 @@ typedef struct IcountOptions {
     char *rrfile;          /* owned; NULL if none */
     char *rrsnapshot;      /* owned; NULL if none */
     uint64_t rrcheckpoint; /* steps between digests while recording; 0 = none */
+    uint64_t quantum;      /* steps per hart turn with several harts; 0 = default */
     bool rrcorrupt_set;    /* debug: corrupt a register in replay ... */
     uint64_t rrcorrupt;    /* ... at this step count */
 } IcountOptions;

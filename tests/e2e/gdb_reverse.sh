@@ -7,17 +7,18 @@
 # forward run to the guest's exit. The replay must still produce the
 # recorded console output and exit status.
 # usage: gdb_reverse.sh RRSIM DEBUGME.elf
+# SMP=N: the same on N harts (the others park in WFI; gdb sees hart 0).
 set -u
 here=$(dirname "$0")
 . "$here/gdb_lib.sh"
 gdb_script_init "$@"
 
-"$RRSIM" -bios none -kernel "$ELF" -serial file:"$tmp/rec.out" \
+"$RRSIM" -bios none -kernel "$ELF" ${SMP:+-smp "$SMP"} -serial file:"$tmp/rec.out" \
     -icount shift=0,rr=record,rrfile="$tmp/j.rr" </dev/null 2>"$tmp/rec.err" ||
     { cat "$tmp/rec.err"; FAIL "recording failed"; exit 1; }
 
 port=$(gdb_free_port)
-"$RRSIM" -bios none -kernel "$ELF" -serial file:"$tmp/play.out" -S \
+"$RRSIM" -bios none -kernel "$ELF" ${SMP:+-smp "$SMP"} -serial file:"$tmp/play.out" -S \
     -gdb tcp:127.0.0.1:"$port" -icount shift=0,rr=replay,rrfile="$tmp/j.rr" \
     </dev/null 2>"$tmp/play.err" &
 pid=$!

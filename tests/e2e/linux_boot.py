@@ -21,6 +21,8 @@ sys.path.insert(0, HERE)
 import console  # noqa: E402
 
 FW = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin"
+# --firmware dynamic: the default firmware of both simulators (no -bios).
+FW_DYNAMIC = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
 APPEND = "console=ttyS0 loglevel=6"
 SCRIPT = os.path.join(HERE, "linux_boot.txt")
 EXPECTED_INIT = os.path.join(HERE, "..", "..", "guests", "linux", "expected-init.txt")
@@ -31,6 +33,10 @@ MASKS = [
     # OpenSBI banner, the kernel messages and the echo of the typed line
     # (typed while the guest waits at its prompt) must match.
     (r"rtc: .*", "rtc: <host time>", "host time: the goldfish RTC reads the host clock"),
+    # --smp: fw_jump makes the first hart to arrive the boot hart; QEMU's
+    # harts run in parallel, so on QEMU that is any of them (rrsim: hart 0).
+    (r"(Domain0 Boot HART|Boot HART ID)( *): [0-9]+", r"\1\2: <lottery>",
+     "OpenSBI's boot-hart lottery (several harts)"),
 ]
 
 
@@ -49,7 +55,8 @@ def check_init(lines, opts):
         return ["/init output incomplete"]
     got = console.apply_masks(lines[start:end + 1], MASKS)
     with open(EXPECTED_INIT) as f:
-        want = f.read().replace("@ISA@", opts.expect_isa).splitlines()
+        want = f.read().replace("@ISA@", opts.expect_isa).replace("@HARTS@", str(opts.smp))
+        want = want.splitlines()
     if got != want:
         return ["/init output differs from guests/linux/expected-init.txt:\n"
                 + console.diff_lines(want, got, "expected-init.txt", "console")]
@@ -62,21 +69,30 @@ def guest_dir(opts):
 
 def build_argv(opts):
     d = guest_dir(opts)
-    boot = ["-M", "virt", "-bios", FW, "-kernel", os.path.join(d, "Image"),
+    bios = ["-bios", FW] if opts.firmware == "jump" else []
+    boot = ["-M", "virt"] + bios + ["-kernel", os.path.join(d, "Image"),
             "-initrd", os.path.join(d, "initrd.cpio"), "-append", APPEND]
     cpu = ["-cpu", opts.qemu_cpu] if opts.qemu_cpu else []
     rcpu = ["-cpu", opts.cpu] if opts.cpu else []
+    if opts.smp != 1:
+        cpu += ["-smp", str(opts.smp)]
+        rcpu += ["-smp", str(opts.smp)]
     return [opts.rrsim] + boot[:2] + rcpu + boot[2:], [opts.qemu] + boot[:2] + cpu + boot[2:]
 
 
 def extra_args(ap):
     ap.add_argument("--expect-isa", default=DEFAULT_ISA,
                     help="the isa line /proc/cpuinfo must show (default %(default)s)")
+    ap.add_argument("--firmware", choices=("jump", "dynamic"), default="jump",
+                    help="OpenSBI fw_jump (-bios) or the default fw_dynamic")
+    ap.add_argument("--smp", type=int, default=1,
+                    help="harts (-smp) on both simulators; /proc/cpuinfo must list as many")
 
 
 def required(opts):
     d = guest_dir(opts)
-    return (FW, os.path.join(d, "Image"), os.path.join(d, "initrd.cpio"))
+    return (FW if opts.firmware == "jump" else FW_DYNAMIC, os.path.join(d, "Image"),
+            os.path.join(d, "initrd.cpio"))
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ trap 'rm -rf "$tmp"' EXIT
 "$RRSIM" --help | grep -q -- '-kernel' || { echo "FAIL: --help"; fail=1; }
 
 expect 65 "unknown option"        -- -frobnicate
-expect 65 "-smp 2 refused"        -- -smp 2
+expect 65 "-smp 9 refused"        -- -smp 9
 expect 65 "bad -m"                -- -m 12Q
 expect 65 "other machine"         -- -M sifive_u
 expect 65 "-gdb bad spec"         -- -bios none -serial null -gdb tcp:host:notaport

@@ -45,5 +45,33 @@ else
         echo "FAIL: qemu-system-riscv64 could not dump its device tree"; fail=1
     fi
 fi
+# Four harts: /cpus (each cpu@N with its interrupt controller), the
+# cpu-map, the phandles and every hart's lines in the CLINT's and the PLIC's
+# interrupts-extended, as QEMU 7.2 writes them for -smp 4.
+if command -v qemu-system-riscv64 >/dev/null; then
+    "$RRSIM" -M virt,dumpdtb="$tmp/r4.dtb" -smp 4 2>/dev/null ||
+        { echo "FAIL: dumpdtb with -smp 4"; fail=1; }
+    if qemu-system-riscv64 -M virt,dumpdtb="$tmp/q4.dtb" -smp 4 -nographic >/dev/null 2>&1 </dev/null; then
+        nodes="/soc/clint@2000000 /soc/plic@c000000 /soc/serial@10000000 /cpus /cpus/cpu-map/cluster0"
+        for h in 0 1 2 3; do
+            nodes="$nodes /cpus/cpu@$h /cpus/cpu@$h/interrupt-controller /cpus/cpu-map/cluster0/core$h"
+        done
+        for node in $nodes; do
+            for prop in reg phandle status device_type compatible cpu interrupt-controller \
+                        '#interrupt-cells' interrupts-extended interrupt-parent '#address-cells'; do
+                q=$(fdtget -t bx "$tmp/q4.dtb" "$node" "$prop" 2>&1)
+                r=$(fdtget -t bx "$tmp/r4.dtb" "$node" "$prop" 2>&1)
+                if [ "$q" != "$r" ]; then
+                    echo "FAIL: -smp 4: $node $prop: qemu '$q' rrsim '$r'"; fail=1
+                fi
+            done
+        done
+        q=$(fdtget -l "$tmp/q4.dtb" /cpus | tr '\n' ' ')
+        r=$(fdtget -l "$tmp/r4.dtb" /cpus | tr '\n' ' ')
+        [ "$q" = "$r" ] || { echo "FAIL: -smp 4: /cpus children: qemu '$q' rrsim '$r'"; fail=1; }
+    else
+        echo "FAIL: qemu-system-riscv64 could not dump its -smp 4 device tree"; fail=1
+    fi
+fi
 [ $fail = 0 ] && echo "ok: dumpdtb"
 exit $fail

@@ -120,7 +120,7 @@ expect 65 "rrcheckpoint" "rrcheckpoint negative" -- \
 for m in -1 +128 " 128" 0 99999999999999999999G 18446744073709551615K 16777215B; do
     expect 65 "^rrsim: -m" "-m '$m'" -- $bm -kernel "$ELF" -m "$m"
 done
-for s in 2 0 -1 "1,cores=2" "1,junk" "1,maxcpus=99999999999999999999" 99999999999999999999 "cpus=" ""; do
+for s in 9 0 -1 "1,cores=2" "4,sockets=2" "2,maxcpus=4" "1,junk" "1,maxcpus=99999999999999999999" 99999999999999999999 "cpus=" ""; do
     expect 65 "^rrsim: -smp" "-smp '$s'" -- $bm -kernel "$ELF" -smp "$s"
 done
 for s in 11 -1 99999999999999999999 "1x"; do

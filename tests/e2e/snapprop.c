@@ -74,8 +74,9 @@ typedef struct TypeStep {
 
 typedef struct Cfg {
     const char *bios, *kernel, *initrd, *append, *dir, *drive;
-    uint64_t ram_mib, end, grid, checkpoint, period, key_gap, nops;
+    uint64_t ram_mib, end, grid, checkpoint, period, key_gap, nops, quantum;
     int shift;
+    int smp;
     TypeStep types[MAX_TYPES];
     int ntypes;
     uint64_t seeds[MAX_SEEDS];
@@ -154,6 +155,9 @@ static bool sess_open(Sess *r, const Cfg *c, const char *rr, const char *name, u
     if (!icount_options_parse(&r->io, spec, errp)) {
         return false;
     }
+    if (c->quantum) {
+        r->io.quantum = c->quantum;
+    }
     snprintf(r->serial, sizeof(r->serial), "file:%s/%s.console", c->dir, name);
     MachineOptions o;
     machine_options_init(&o);
@@ -162,6 +166,7 @@ static bool sess_open(Sess *r, const Cfg *c, const char *rr, const char *name, u
     o.initrd = c->initrd;
     o.append = c->append;
     o.ram_size = c->ram_mib << 20;
+    o.smp = c->smp;
     if (c->drive) {
         o.drives[0] = (MachineDrive){ .spec = c->drive, .id = "hd0", .file = c->drive,
                                       .if_virtio = true };
@@ -1078,6 +1083,8 @@ int main(int argc, char **argv)
         else if (!strcmp(k, "--dir")) c.dir = v;
         else if (!strcmp(k, "--ram")) c.ram_mib = num(v);
         else if (!strcmp(k, "--shift")) c.shift = (int)num(v);
+        else if (!strcmp(k, "--smp")) c.smp = (int)num(v);
+        else if (!strcmp(k, "--quantum")) c.quantum = num(v);
         else if (!strcmp(k, "--end")) c.end = num(v);
         else if (!strcmp(k, "--grid")) c.grid = num(v);
         else if (!strcmp(k, "--checkpoint")) c.checkpoint = num(v);

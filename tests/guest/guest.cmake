@@ -1,8 +1,9 @@
 # rrsim_guest_program(NAME OUTDIR dir SOURCES src... [DEFINES -DX=Y...]
-#                     [DEPENDS header...] [MARCH isa])
+#                     [DEPENDS header...] [MARCH isa] [STANDALONE])
 # Builds a bare-metal RISC-V ELF (dir/NAME.elf) for QEMU's virt board with
 # riscv64-unknown-elf-gcc, linked with the guest runtime (start.S, rt.c,
-# link.ld).  Sets RRSIM_GUEST_CC_FOUND; without it the guest programs are not
+# link.ld; STANDALONE: link.ld only, the program brings its own _start).
+# Sets RRSIM_GUEST_CC_FOUND; without it the guest programs are not
 # built (only possible with RRSIM_TESTS off: tests/prereqs.cmake requires it).
 #
 # rrsim_guest_lookup(NAME OUT entry...)
@@ -30,7 +31,7 @@ if(RRSIM_WERROR)
 endif()
 
 function(rrsim_guest_program name)
-  cmake_parse_arguments(G "" "OUTDIR;MARCH" "SOURCES;DEFINES;DEPENDS" ${ARGN})
+  cmake_parse_arguments(G "STANDALONE" "OUTDIR;MARCH" "SOURCES;DEFINES;DEPENDS" ${ARGN})
   set(rt ${RRSIM_GUEST_RT_DIR})
   set(cflags ${RRSIM_GUEST_CFLAGS})
   if(G_MARCH)
@@ -38,6 +39,9 @@ function(rrsim_guest_program name)
   endif()
   set(out ${G_OUTDIR}/${name}.elf)
   set(srcs ${rt}/start.S ${rt}/rt.c ${G_SOURCES})
+  if(G_STANDALONE)
+    set(srcs ${G_SOURCES})
+  endif()
   add_custom_command(
     OUTPUT ${out}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${G_OUTDIR}

@@ -18,9 +18,10 @@ static int setup(void **state)
 {
     Fixture *f = calloc(1, sizeof(*f));
     f->tb = test_board_new();
-    f->c = clint_create(&f->tb->b, "clint", C, irq_line(fake_irq_set, &f->irq, MSIP_N),
-                        irq_line(fake_irq_set, &f->irq, MTIP_N),
-                        irq_line(fake_irq_set, &f->irq, STIP_N), NULL);
+    IrqLine msip = irq_line(fake_irq_set, &f->irq, MSIP_N);
+    IrqLine mtip = irq_line(fake_irq_set, &f->irq, MTIP_N);
+    IrqLine stip = irq_line(fake_irq_set, &f->irq, STIP_N);
+    f->c = clint_create(&f->tb->b, "clint", C, 1, &msip, &mtip, &stip, NULL);
     assert_non_null(f->c);
     *state = f;
     return 0;
@@ -143,9 +144,9 @@ static void test_sstc_compare(void **state)
 {
     Fixture *f = *state;
     test_board_advance_to(f->tb, 450);     /* mtime = 4 */
-    clint_set_stimecmp(f->c, 9, false);
+    clint_set_stimecmp(f->c, 0, 9, false);
     assert_int_equal(loop_deadline_ns(f->tb->loop, CLOCK_VIRTUAL), -1);
-    clint_set_stimecmp(f->c, 9, true);
+    clint_set_stimecmp(f->c, 0, 9, true);
     assert_int_equal(loop_deadline_ns(f->tb->loop, CLOCK_VIRTUAL), 900);
     wr(f->tb, C + CLINT_MTIMECMP_OFF, 8, 6);
     assert_int_equal(loop_deadline_ns(f->tb->loop, CLOCK_VIRTUAL), 600);
@@ -157,16 +158,16 @@ static void test_sstc_compare(void **state)
     test_board_advance_to(f->tb, 900);
     assert_true(f->irq.level[STIP_N]);
     /* Disabling (STCE cleared) drops the line; a later compare lowers it too. */
-    clint_set_stimecmp(f->c, 9, false);
+    clint_set_stimecmp(f->c, 0, 9, false);
     assert_false(f->irq.level[STIP_N]);
-    clint_set_stimecmp(f->c, 20, true);
+    clint_set_stimecmp(f->c, 0, 20, true);
     assert_false(f->irq.level[STIP_N]);
     assert_int_equal(loop_deadline_ns(f->tb->loop, CLOCK_VIRTUAL), 2000);
     /* Moving mtime forward past it raises STIP at once. */
     wr(f->tb, C + CLINT_MTIME_OFF, 8, 25);
     assert_true(f->irq.level[STIP_N]);
     /* Saved and restored with its timer. */
-    clint_set_stimecmp(f->c, 40, true);
+    clint_set_stimecmp(f->c, 0, 40, true);
     assert_vmstate_round_trip(f->tb);
     assert_false(f->irq.level[STIP_N]);
 }

@@ -28,7 +28,7 @@ static uint32_t prop_u32(const void *fdt, const char *path, const char *name)
 
 static void test_tree_contents(void **state)
 {
-    void *fdt = virt_fdt_build(256ull << 20, isa_default_ext(), ISA_DEFAULT_PMU_NUM, NULL);
+    void *fdt = virt_fdt_build(256ull << 20, 1, isa_default_ext(), ISA_DEFAULT_PMU_NUM, NULL);
     assert_non_null(fdt);
     assert_int_equal(fdt_check_header(fdt), 0);
     assert_int_equal(fdt_check_full(fdt, fdt_totalsize(fdt)), 0);
@@ -96,7 +96,7 @@ static void test_isa_follows_cpu(void **state)
     assert_true(isa_parse_cpu("rv64,zbkb=on,zba=off,Zicbom=true,zicboz,sstc=off,sv57=off,"
                               "svpbmt=on", &ext, &help, NULL));
     assert_false(help);
-    void *fdt = virt_fdt_build(128ull << 20, ext, ISA_DEFAULT_PMU_NUM, NULL);
+    void *fdt = virt_fdt_build(128ull << 20, 1, ext, ISA_DEFAULT_PMU_NUM, NULL);
     assert_non_null(fdt);
     int cpu = fdt_path_offset(fdt, "/cpus/cpu@0");
     assert_string_equal(fdt_getprop(fdt, cpu, "riscv,isa", NULL),
@@ -127,7 +127,7 @@ static void test_isa_follows_cpu(void **state)
 
 static void test_qemu_board_nodes(void **state)
 {
-    void *fdt = virt_fdt_build(128ull << 20, isa_default_ext(), ISA_DEFAULT_PMU_NUM, NULL);
+    void *fdt = virt_fdt_build(128ull << 20, 1, isa_default_ext(), ISA_DEFAULT_PMU_NUM, NULL);
     assert_non_null(fdt);
     int len;
 
@@ -165,7 +165,7 @@ static void test_qemu_board_nodes(void **state)
     assert_non_null(fdt_getprop(fdt, pci, "dma-coherent", NULL));
 
     /* The high window moves above large RAM, aligned to its size. */
-    void *big = virt_fdt_build(16ull << 30, isa_default_ext(), ISA_DEFAULT_PMU_NUM, NULL);
+    void *big = virt_fdt_build(16ull << 30, 1, isa_default_ext(), ISA_DEFAULT_PMU_NUM, NULL);
     p = fdt_getprop(big, fdt_path_offset(big, "/soc/pci@30000000"), "ranges", &len);
     assert_int_equal(fdt32_to_cpu(p[14 + 3]), 0x8);
     free(big);
@@ -194,7 +194,7 @@ static void test_pmu_counters(void **state)
         { HART_EXT_ZIHPM, 0, 0xfffffff8 }, { HART_EXT_ZIHPM, 16, 0xfffffff8 },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        void *fdt = virt_fdt_build(128ull << 20, isa_default_ext() & ~cases[i].drop,
+        void *fdt = virt_fdt_build(128ull << 20, 1, isa_default_ext() & ~cases[i].drop,
                                    cases[i].num, NULL);
         assert_non_null(fdt);
         int len;
@@ -210,7 +210,7 @@ static void test_pmu_counters(void **state)
 
 static void test_chosen_and_dump_and_load(void **state)
 {
-    void *fdt = virt_fdt_build(128ull << 20, isa_default_ext(), ISA_DEFAULT_PMU_NUM, NULL);
+    void *fdt = virt_fdt_build(128ull << 20, 1, isa_default_ext(), ISA_DEFAULT_PMU_NUM, NULL);
     assert_true(virt_fdt_set_chosen(&fdt, "console=ttyS0 earlycon", 0x88000000, 0x88001000, NULL));
     virt_fdt_pack(fdt);
     int chosen = fdt_path_offset(fdt, "/chosen");

@@ -22,7 +22,7 @@ static int setup(void **state)
     Fixture *f = calloc(1, sizeof(*f));
     f->tb = test_board_new();
     IrqLine out[2] = { irq_line(fake_irq_set, &f->irq, MEIP), irq_line(fake_irq_set, &f->irq, SEIP) };
-    f->p = plic_create(&f->tb->b, "plic", P, out, NULL);
+    f->p = plic_create(&f->tb->b, "plic", P, 2, out, NULL);
     assert_non_null(f->p);
     *state = f;
     return 0;

@@ -81,6 +81,7 @@ typedef enum HintKind {
     HINT_SATP,       /* satp.MODE one of Bare, Sv39, Sv48 */
     HINT_MSTATUS,    /* mstatus.MPP not the reserved value 2 */
     HINT_TDATA1,     /* a legal mcontrol or mcontrol6 (cpu/trig.c) */
+    HINT_BELOW,      /* < arg */
 } HintKind;
 
 typedef struct Hint {
@@ -129,6 +130,11 @@ static const Hint HINTS[] = {
     { "plic", "priority", HINT_MASK, PLIC_PRIO_MASK, NULL, false },
     { "plic", "threshold", HINT_MASK, PLIC_PRIO_MASK, NULL, false },
     { "plic", "out_level", HINT_FLAG, 0, NULL, false },
+    { "plic-contexts", "threshold", HINT_MASK, PLIC_PRIO_MASK, NULL, false },
+    { "plic-contexts", "out_level", HINT_FLAG, 0, NULL, false },
+    /* The schedule: one of machine_open()'s two harts, a grace in range. */
+    { "smp", "cur", HINT_BELOW, 2, NULL, false },
+    { "smp", "grace", HINT_BELOW, MACHINE_LR_GRACE + 1, NULL, false },
     /* The receive FIFO is a ring over rx_fifo: uniform u8 values would pass
      * only 16/256 * 17/256 of the time. */
     { "uart16550", "rx_head", HINT_INDEX_OF, 0, "rx_fifo", false },
@@ -196,6 +202,8 @@ static uint64_t hint_apply(const Hint *h, const VMStateDescription *d, uint32_t 
         return (v & ((1ull << 60) - 1)) | (SATP_MODES[rng_next(r) % 3] << 60);
     case HINT_MSTATUS:
         return ((v >> 11) & 3) == 2 ? v | (3ull << 11) : v;
+    case HINT_BELOW:
+        return v % h->arg;
     case HINT_TDATA1: {
         /* Mode, execute, store and load bits (and vs, vu in type 6), and a
          * size of any, 8, 16, 32 or 64 bits; nothing else. */
@@ -444,6 +452,9 @@ static Machine *machine_open(void)
     o.ndrives = 1;
     o.serial = "null";
     o.no_signals = true;
+    /* Two harts: the second hart's, CLINT's and PLIC contexts' instances
+     * and the schedule's are registered too. */
+    o.smp = 2;
     Error *err = NULL;
     Machine *m = machine_new(&o, &err);
     if (!m) {
